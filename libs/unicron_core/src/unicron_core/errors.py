@@ -1,0 +1,60 @@
+"""Unicron's exception tree; the API maps it to HTTP in one handler.
+
+    UnicronError
+    ├── ConfigError          a setting is missing or invalid
+    ├── CryptoError
+    │   ├── KeyMismatch      the cluster key does not decrypt the canary
+    │   └── UnreadableRecord a stored record fails authentication or names an unknown key
+    ├── InvalidSpec          a job or task definition is invalid
+    │   ├── InvalidSchedule  a cron expression cannot be parsed or never fires
+    │   └── InvalidTimezone  a time zone name is not a known IANA zone
+    ├── NotFound             no job or task with that id
+    ├── Unauthorized         no API token, or an unknown one
+    └── Forbidden            the request is valid but not allowed by the cluster's settings
+"""
+
+from __future__ import annotations
+
+
+class UnicronError(Exception):
+    """Base of every error Unicron raises on purpose."""
+
+
+class ConfigError(UnicronError):
+    """A setting is missing or invalid."""
+
+
+class CryptoError(UnicronError):
+    """Encryption or decryption failed."""
+
+
+class KeyMismatch(CryptoError):
+    """The cluster key does not decrypt the canary written by the cluster's first node."""
+
+
+class UnreadableRecord(CryptoError):
+    """A stored record fails authentication, or was written with a key this node does not have."""
+
+
+class InvalidSpec(UnicronError, ValueError):
+    """A job or task definition is invalid."""
+
+
+class InvalidSchedule(InvalidSpec):
+    """A cron expression cannot be parsed, or never fires."""
+
+
+class InvalidTimezone(InvalidSpec):
+    """A time zone name is not a known IANA zone."""
+
+
+class NotFound(UnicronError):
+    """No job or task with that id."""
+
+
+class Forbidden(UnicronError):
+    """The request is valid but the cluster's settings do not allow it."""
+
+
+class Unauthorized(UnicronError):
+    """The request carries no API token, or one the cluster does not know."""

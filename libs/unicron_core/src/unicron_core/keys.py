@@ -1,0 +1,52 @@
+"""Every Redis key Unicron uses, built here and nowhere else. RQ keeps its own ``rq:`` keys.
+
+| key                                  | type   | TTL                    | holds                                    |
+|--------------------------------------|--------|------------------------|------------------------------------------|
+| ``unicron:canary``                   | string | none                   | a known text encrypted with the cluster key |
+| ``unicron:jobs``                     | set    | none                   | ids of every registered job               |
+| ``unicron:job:{id}``                 | hash   | none                   | ``spec`` (ciphertext), ``created`` (ms), state counters ``run_count``, ``missed_count``, ``last_run`` (epoch s) |
+| ``unicron:due``                      | zset   | none                   | job id -> next fire time (epoch ms)       |
+| ``unicron:runs:{job_id}``            | zset   | result retention       | run id -> run start (epoch s), capped per job |
+| ``unicron:rundata:{job_id}``         | hash   | result retention       | run id -> the run (ciphertext)            |
+| ``unicron:task:{id}``                | hash   | result retention       | ``spec``, ``result`` (ciphertext), ``status``, ``error`` |
+| ``unicron:fired:{job_id}:{ms}``      | string | misfire grace + margin | fire marker: that fire was enqueued       |
+| ``unicron:scheduler:lease``          | string | lease TTL (3 s)        | ``<epoch>:<token>`` of the leader         |
+| ``unicron:scheduler:epoch``          | string | none                   | fencing counter, +1 per acquisition       |
+| ``unicron:wake``                     | pubsub | -                      | job ids whose schedule changed            |
+"""
+
+from __future__ import annotations
+
+PREFIX = "unicron:"
+
+CANARY = PREFIX + "canary"
+JOBS = PREFIX + "jobs"
+DUE = PREFIX + "due"
+LEASE = PREFIX + "scheduler:lease"
+EPOCH = PREFIX + "scheduler:epoch"
+WAKE_CHANNEL = PREFIX + "wake"
+
+
+def job(job_id: str) -> str:
+    """The hash of one job: its encrypted spec and its counters."""
+    return f"{PREFIX}job:{job_id}"
+
+
+def runs(job_id: str) -> str:
+    """The sorted set of one job's recent runs."""
+    return f"{PREFIX}runs:{job_id}"
+
+
+def run_data(job_id: str) -> str:
+    """The hash of one job's recent runs, by run id."""
+    return f"{PREFIX}rundata:{job_id}"
+
+
+def task(task_id: str) -> str:
+    """The hash of one async task."""
+    return f"{PREFIX}task:{task_id}"
+
+
+def fired(job_id: str, scheduled_ms: int) -> str:
+    """The marker that says the fire ``(job_id, scheduled_ms)`` was enqueued."""
+    return f"{PREFIX}fired:{job_id}:{scheduled_ms}"

@@ -1,0 +1,87 @@
+"""The scheduler's leader lease: one holder at a time, with an epoch that fences stale leaders.
+
+redbeat's shape (standbys keep trying; the holder extends with a token-checked script and releases
+only what it still owns) plus an epoch, incremented on every acquisition. The lease value is
+``<epoch>:<token>``; the script that enqueues fires checks it, so a leader that was paused past its
+TTL can never enqueue once another node took over.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from redis import Redis
+
+from unicron_core import keys, lua
+
+# Renew at a third of the TTL: two renewals can fail before the lease lapses.
+RENEW_FRACTION = 3
+
+
+class Lease:
+    """One node's view of the leader lease."""
+
+    def __init__(self, *, redis: Redis, ttl_ms: int) -> None:
+        self.ttl_ms = ttl_ms
+        self._redis = redis
+        self.token = secrets.token_hex(16)
+        self.epoch: int | None = None
+        self._valid_until = 0.0
+        self._acquire = redis.register_script(lua.LEASE_ACQUIRE)
+        self._renew = redis.register_script(lua.LEASE_RENEW)
+        self._release = redis.register_script(lua.LEASE_RELEASE)
+
+    @property
+    def value(self) -> str:
+        """What the lease key holds while this node leads: ``<epoch>:<token>``."""
+        return f"{self.epoch}:{self.token}"
+
+    @property
+    def held(self) -> bool:
+        """True while this node believes it leads and its last renewal has not lapsed locally."""
+        return self.epoch is not None and time.monotonic() < self._valid_until
+
+    @property
+    def renew_interval_s(self) -> float:
+        """How often the holder renews, in seconds."""
+        return self.ttl_ms / 1000 / RENEW_FRACTION
+
+    def acquire(self) -> bool:
+        """Takes the lease if nobody holds it; a new epoch is issued on success."""
+        sent = time.monotonic()
+        epoch = int(self._acquire(keys=[keys.LEASE, keys.EPOCH], args=[self.token, self.ttl_ms]))
+        if not epoch:
+            return False
+        self.epoch = epoch
+        self._valid_until = sent + self.ttl_ms / 1000
+        return True
+
+    def renew(self) -> bool:
+        """Extends the lease if this node still holds it; forgets it otherwise."""
+        if self.epoch is None:
+            return False
+        sent = time.monotonic()
+        if self._renew(keys=[keys.LEASE], args=[self.value, self.ttl_ms]):
+            self._valid_until = sent + self.ttl_ms / 1000
+            return True
+        self.lose()
+        return False
+
+    def release(self) -> bool:
+        """Gives the lease up if this node still holds it (a rolling update hands over at once)."""
+        if self.epoch is None:
+            return False
+        released = bool(self._release(keys=[keys.LEASE], args=[self.value]))
+        self.lose()
+        return released
+
+    def holder_epoch(self) -> int | None:
+        """The epoch of whichever node leads now, None when nobody does."""
+        value = self._redis.get(keys.LEASE)
+        return int(value.split(b":", 1)[0]) if value else None
+
+    def lose(self) -> None:
+        """Forgets the lease locally (after a failed renewal or a Redis error)."""
+        self.epoch = None
+        self._valid_until = 0.0

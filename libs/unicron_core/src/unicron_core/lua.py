@@ -1,0 +1,98 @@
+"""The Lua scripts that make multi-key writes atomic. Only ``store`` and ``lease`` run them."""
+
+from __future__ import annotations
+
+# Acquire the lease if nobody holds it; the epoch counter goes up on every acquisition.
+# KEYS: lease, epoch. ARGV: token, ttl_ms. Returns the new epoch, or 0 when the lease is held.
+LEASE_ACQUIRE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], epoch .. ':' .. ARGV[1], 'PX', ARGV[2])
+return epoch
+"""
+
+# Extend the lease only if the caller still holds it. KEYS: lease. ARGV: value, ttl_ms.
+LEASE_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+# Give the lease up only if the caller still holds it. KEYS: lease. ARGV: value.
+LEASE_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# Fenced, idempotent firing of a batch of due jobs.
+# KEYS[1] lease, KEYS[2] due index, KEYS[3] rq:queues, KEYS[4] the RQ queue list; then per job its
+# hash key, then per fire of that job its marker key and its RQ job key.
+# ARGV[1] lease value <epoch>:<token>, ARGV[2] marker TTL ms, ARGV[3] the RQ queue key, ARGV[4] job
+# count; then per job: job id, expected due score, next fire ms (-1: none), missed count, fire count;
+# then per fire: RQ job id, field count, field, value, ...
+# Returns {1, codes...} with one code per fire (1 enqueued, 2 suppressed by the marker or RQ's unique
+# id, 0 job gone or already moved on), or {0} when the caller no longer holds the lease.
+FIRE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
+local out = {1}
+local k, a = 5, 5
+local pushed = false
+for _ = 1, tonumber(ARGV[4]) do
+    local job_key = KEYS[k]; k = k + 1
+    local job_id, expected, nxt = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+    local missed, nfires = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+    a = a + 5
+    local current = redis.call('ZSCORE', KEYS[2], job_id)
+    local live = current and tonumber(current) == tonumber(expected)
+    if live and redis.call('EXISTS', job_key) == 0 then
+        redis.call('ZREM', KEYS[2], job_id)  -- a due entry left behind by a deleted job
+        live = false
+    end
+    for _ = 1, nfires do
+        local marker, rq_key = KEYS[k], KEYS[k + 1]; k = k + 2
+        local rq_id, nfields = ARGV[a], tonumber(ARGV[a + 1])
+        local code = 0
+        if live then
+            code = 2
+            if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[2]) and redis.call('EXISTS', rq_key) == 0 then
+                redis.call('HSET', rq_key, unpack(ARGV, a + 2, a + 1 + 2 * nfields))
+                redis.call('RPUSH', KEYS[4], rq_id)
+                pushed = true
+                code = 1
+            end
+        end
+        out[#out + 1] = code
+        a = a + 2 + 2 * nfields
+    end
+    if live then
+        if nxt >= 0 then redis.call('ZADD', KEYS[2], nxt, job_id) else redis.call('ZREM', KEYS[2], job_id) end
+        if missed > 0 then redis.call('HINCRBY', job_key, 'missed_count', missed) end
+    end
+end
+if pushed then redis.call('SADD', KEYS[3], ARGV[3]) end
+return out
+"""
+
+# Store (or overwrite) a run of a job, trim the job's history, count a new run on the job if the job
+# still exists. KEYS: runs index zset, run data hash, job hash. ARGV: run id, ciphertext, start
+# (epoch s), oldest start kept, runs kept, TTL s.
+RECORD_RUN = """
+local new = redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])
+local over = redis.call('ZRANGE', KEYS[1], 0, -1 - tonumber(ARGV[5]))
+for _, ids in ipairs({old, over}) do
+    for _, id in ipairs(ids) do
+        redis.call('ZREM', KEYS[1], id)
+        redis.call('HDEL', KEYS[2], id)
+    end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+if new == 1 and redis.call('EXISTS', KEYS[3]) == 1 then
+    redis.call('HINCRBY', KEYS[3], 'run_count', 1)
+    redis.call('HSET', KEYS[3], 'last_run', ARGV[3])
+end
+return new
+"""

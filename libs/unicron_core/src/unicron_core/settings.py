@@ -1,0 +1,114 @@
+"""Cluster settings, read from the environment once, in each process's entry point.
+
+The original Unicron's variable names are honoured (``UNICRON_KEY``, ``TZ``, ``REDIS_HOST``, ...);
+``REDIS_URL`` wins over the ``REDIS_*`` parts when set; everything new is ``UNICRON_*``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from unicron_core.errors import ConfigError
+
+MIN_KEY_CHARS = 16
+
+
+class Settings(BaseSettings):
+    """Every setting of a Unicron node; field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    key: SecretStr = Field(validation_alias="UNICRON_KEY")
+    old_keys: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_OLD_KEYS")
+    tz: str = Field("UTC", validation_alias="TZ")
+    debug: bool = Field(False, validation_alias="DEBUG")
+
+    redis_url: SecretStr | None = Field(None, validation_alias="REDIS_URL")
+    redis_host: str = Field("localhost", validation_alias="REDIS_HOST")
+    redis_port: int = Field(6379, validation_alias="REDIS_PORT", ge=1, le=65535)
+    redis_db: int = Field(0, validation_alias="REDIS_DB", ge=0)
+    redis_password: SecretStr | None = Field(None, validation_alias="REDIS_PASSWORD")
+
+    email_from: str = Field("unicron@localhost", validation_alias="EMAIL_FROM")
+    smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(25, validation_alias="SMTP_PORT", ge=1, le=65535)
+    smtp_tls: bool = Field(False, validation_alias="SMTP_TLS")
+    smtp_user: str = Field("", validation_alias="SMTP_USER")
+    smtp_password: SecretStr = Field(SecretStr(""), validation_alias="SMTP_PASSWORD")
+
+    api_tokens: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_API_TOKENS")
+    allow_commands: bool = Field(False, validation_alias="UNICRON_ALLOW_COMMANDS")
+    queue: str = Field("unicron", validation_alias="UNICRON_QUEUE", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+
+    result_retention_s: int = Field(86_400, validation_alias="UNICRON_RESULT_RETENTION", ge=60)
+    max_runs_per_job: int = Field(100, validation_alias="UNICRON_MAX_RUNS", ge=1, le=10_000)
+    output_limit_bytes: int = Field(65_536, validation_alias="UNICRON_OUTPUT_LIMIT", ge=1024)
+    http_timeout_s: float = Field(30.0, validation_alias="UNICRON_HTTP_TIMEOUT", gt=0)
+    command_timeout_s: float = Field(300.0, validation_alias="UNICRON_COMMAND_TIMEOUT", gt=0)
+    max_timeout_s: float = Field(86_400.0, validation_alias="UNICRON_MAX_TIMEOUT", gt=0)
+    notify_timeout_s: float = Field(10.0, validation_alias="UNICRON_NOTIFY_TIMEOUT", gt=0)
+
+    lease_ttl_ms: int = Field(3_000, validation_alias="UNICRON_LEASE_TTL_MS", ge=500)
+    misfire_grace_s: int = Field(60, validation_alias="UNICRON_MISFIRE_GRACE", ge=0)
+
+    @field_validator("key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < MIN_KEY_CHARS:
+            raise ValueError(f"must be at least {MIN_KEY_CHARS} characters (make one with `unicron keygen`)")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from unicron_core.cron import get_zone  # noqa: PLC0415 - cron imports nothing from here
+
+        get_zone(value)
+        return value
+
+    @property
+    def redis_dsn(self) -> str:
+        """The Redis URL: ``REDIS_URL`` when set, else built from the ``REDIS_*`` parts."""
+        if self.redis_url is not None:
+            return self.redis_url.get_secret_value()
+        auth = ""
+        if self.redis_password is not None:
+            auth = ":" + quote(self.redis_password.get_secret_value(), safe="") + "@"
+        return f"redis://{auth}{self.redis_host}:{self.redis_port}/{self.redis_db}"
+
+    @property
+    def old_key_list(self) -> list[str]:
+        """The retired cluster keys still accepted for reading."""
+        return [k.strip() for k in self.old_keys.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def api_token_list(self) -> list[str]:
+        """The bearer tokens the API accepts."""
+        return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+
+
+def get_settings() -> Settings:
+    """Reads the settings from the environment.
+
+    Raises:
+        ConfigError: one line naming each missing or invalid variable (never its value).
+    """
+    try:
+        return Settings()  # type: ignore[call-arg]  # pydantic-settings fills fields from the env
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, naming the environment variable and never echoing its value."""
+    parts = []
+    for err in exc.errors():
+        name = ".".join(str(loc) for loc in err["loc"]) or "settings"
+        message = "is not set" if err["type"] == "missing" else err["msg"]
+        parts.append(f"{name.upper()} {message}")
+    return "invalid configuration: " + "; ".join(parts)

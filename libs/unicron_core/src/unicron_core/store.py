@@ -1,0 +1,438 @@
+"""The one class that reads and writes Unicron's Redis keys, encrypting on the way in and out.
+
+Services talk to ``Store``, never to Redis. RQ jobs carry ids only; what they refer to is here.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.client import PubSub
+from redis.retry import Retry
+from rq import Queue
+from rq.callbacks import Callback
+from rq.job import Job, JobStatus
+from rq.scripts import _build_hset_args
+from rq.utils import now as rq_now
+
+from unicron_core import cron, keys, lua
+from unicron_core.crypto import Cipher
+from unicron_core.errors import KeyMismatch, NotFound, UnreadableRecord
+from unicron_core.models import JobRecord, JobSpec, RunResult, TaskRecord, TaskSpec, TaskStatus
+from unicron_core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JOB_ID_CHARS = string.ascii_letters + string.digits
+JOB_ID_LEN = 16
+CANARY_TEXT = b"unicron cluster key canary v1"
+# RQ jobs are ids only and never outlive the records they point to.
+FIRE_FUNC = "unicron_worker.tasks.run_fire"
+TASK_FUNC = "unicron_worker.tasks.run_task"
+FAILURE_CALLBACK = "unicron_worker.tasks.on_rq_failure"
+# Extra RQ time on top of a run's own timeout: notifications and result storage happen after it.
+RQ_TIMEOUT_MARGIN_S = 60
+# A fire marker must outlive any retry of the same fire; fires older than the grace are not retried.
+MARKER_MARGIN_MS = 120_000
+
+
+def open_redis(settings: Settings) -> Redis:
+    """A Redis client that fails fast (the API answers 503) and retries a blip briefly."""
+    return Redis.from_url(
+        settings.redis_dsn,
+        socket_connect_timeout=2,
+        socket_timeout=10,
+        health_check_interval=15,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+    )
+
+
+def new_job_id() -> str:
+    """16 random characters from ``[A-Za-z0-9]`` (95 bits), the original's job id shape."""
+    return "".join(secrets.choice(JOB_ID_CHARS) for _ in range(JOB_ID_LEN))
+
+
+def fire_id(job_id: str, scheduled_ms: int) -> str:
+    """The RQ job id, the idempotency key and the run id prefix of one fire."""
+    return f"{job_id}-{scheduled_ms}"
+
+
+@dataclass(frozen=True)
+class Fire:
+    """What the scheduler decided for one due job: fire these times, then move on to ``next_ms``."""
+
+    job_id: str
+    expected_ms: int
+    fire_ms: Sequence[int]
+    next_ms: int | None
+    run_timeout_s: float
+    grace_ms: int
+    missed: int = 0
+
+
+@dataclass
+class FireOutcome:
+    """What one fenced batch did."""
+
+    fenced: bool
+    enqueued: list[tuple[str, int]] = field(default_factory=list)
+    suppressed: int = 0
+
+
+class Store:
+    """Jobs, tasks, runs, the due index and the canary, encrypted at rest."""
+
+    def __init__(self, *, redis: Redis, cipher: Cipher, settings: Settings) -> None:
+        self.redis = redis
+        self._cipher = cipher
+        self._settings = settings
+        self.queue = Queue(settings.queue, connection=redis)
+        self._fire = redis.register_script(lua.FIRE)
+        self._record_run = redis.register_script(lua.RECORD_RUN)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """A store on a fresh connection, with the cluster key and the old keys of ``settings``."""
+        cipher = Cipher(settings.key.get_secret_value(), settings.old_key_list)
+        return cls(redis=open_redis(settings), cipher=cipher, settings=settings)
+
+    # -- the canary ------------------------------------------------------------------------------
+
+    def verify_key(self) -> None:
+        """Writes the canary on a new cluster, else checks that this node's key decrypts it.
+
+        Raises:
+            KeyMismatch: the cluster was created with another ``UNICRON_KEY``.
+        """
+        blob = self.redis.get(keys.CANARY)
+        if blob is None:
+            mine = self._cipher.encrypt(kind="canary", record_id="cluster", plaintext=CANARY_TEXT)
+            if self.redis.set(keys.CANARY, mine, nx=True):
+                return
+            blob = self.redis.get(keys.CANARY)
+        try:
+            self._decrypt("canary", "cluster", blob)
+        except UnreadableRecord:
+            raise KeyMismatch(
+                "UNICRON_KEY does not match this cluster's key (the canary in Redis does not decrypt); "
+                "use the cluster's key, or list the old one in UNICRON_OLD_KEYS while rotating"
+            ) from None
+
+    def ping(self) -> bool:
+        """True when Redis answers."""
+        return bool(self.redis.ping())
+
+    def wake_subscription(self) -> PubSub:
+        """A subscription to job changes: the scheduler sleeps on it and wakes at once."""
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(keys.WAKE_CHANNEL)
+        return pubsub
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def create_job(self, *, spec: JobSpec, now_ms: int | None = None) -> str:
+        """Stores a new job and puts its first fire on the due index; wakes the scheduler."""
+        job_id = new_job_id()
+        now_ms = _now_ms() if now_ms is None else now_ms
+        next_ms = cron.parse(spec.schedule, spec.timezone or self._settings.tz).next_after(now_ms)
+        blob = self._encrypt("job", job_id, spec.model_dump_json().encode())
+        with self.redis.pipeline() as pipe:
+            pipe.hset(keys.job(job_id), mapping={"spec": blob, "created": now_ms / 1000})
+            pipe.sadd(keys.JOBS, job_id)
+            if next_ms is not None:
+                pipe.zadd(keys.DUE, {job_id: next_ms})
+            pipe.publish(keys.WAKE_CHANNEL, job_id)
+            pipe.execute()
+        return job_id
+
+    def get_job(self, *, job_id: str) -> JobRecord:
+        """One job with its counters and next fire time.
+
+        Raises:
+            NotFound: no such job.
+        """
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.job(job_id))
+            pipe.zscore(keys.DUE, job_id)
+            fields, score = pipe.execute()
+        if not fields:
+            raise NotFound(f"no job with id {job_id!r}")
+        return self._job_record(job_id, fields, score)
+
+    def list_jobs(self) -> dict[str, JobRecord]:
+        """Every job that this node can read; an unreadable one is logged by id and left out."""
+        job_ids = sorted(m.decode() for m in self.redis.smembers(keys.JOBS))
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hgetall(keys.job(job_id))
+                pipe.zscore(keys.DUE, job_id)
+            replies = pipe.execute()
+        jobs = {}
+        for job_id, fields, score in zip(job_ids, replies[::2], replies[1::2], strict=True):
+            if not fields:
+                continue
+            try:
+                jobs[job_id] = self._job_record(job_id, fields, score)
+            except UnreadableRecord as exc:
+                log.error("skipping unreadable record: %s", exc)
+        return jobs
+
+    def job_spec(self, *, job_id: str) -> JobSpec | None:
+        """The spec of a job, or None when it was deleted (or is unreadable: logged)."""
+        return self.job_specs(job_ids=[job_id])[job_id]
+
+    def job_specs(self, *, job_ids: Sequence[str]) -> dict[str, JobSpec | None]:
+        """The specs of several jobs in one round trip; None for a deleted or unreadable one."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hget(keys.job(job_id), "spec")
+            blobs = pipe.execute()
+        specs: dict[str, JobSpec | None] = {}
+        for job_id, blob in zip(job_ids, blobs, strict=True):
+            try:
+                specs[job_id] = None if blob is None else JobSpec.model_validate_json(
+                    self._decrypt("job", job_id, blob))
+            except UnreadableRecord as exc:
+                log.error("cannot schedule unreadable record: %s", exc)
+                specs[job_id] = None
+        return specs
+
+    def delete_job(self, *, job_id: str) -> None:
+        """Removes a job, its due entry and its runs; wakes the scheduler.
+
+        Raises:
+            NotFound: no such job.
+        """
+        with self.redis.pipeline() as pipe:
+            pipe.delete(keys.job(job_id))
+            pipe.srem(keys.JOBS, job_id)
+            pipe.zrem(keys.DUE, job_id)
+            pipe.delete(keys.runs(job_id), keys.run_data(job_id))
+            pipe.publish(keys.WAKE_CHANNEL, job_id)
+            deleted, *_ = pipe.execute()
+        if not deleted:
+            raise NotFound(f"no job with id {job_id!r}")
+
+    def _job_record(self, job_id: str, fields: dict[bytes, bytes], score: float | None) -> JobRecord:
+        spec = JobSpec.model_validate_json(self._decrypt("job", job_id, fields[b"spec"]))
+        last_run = fields.get(b"last_run")
+        return JobRecord(
+            job_id=job_id,
+            spec=spec,
+            created=float(fields.get(b"created", 0)),
+            last_run=float(last_run) if last_run is not None else None,
+            run_count=int(fields.get(b"run_count", 0)),
+            missed_count=int(fields.get(b"missed_count", 0)),
+            next_run=score / 1000 if score is not None else None,
+        )
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def record_run(self, *, job_id: str, run: RunResult) -> None:
+        """Stores a run of a job (again, to add notification outcomes), keeps the newest runs of the
+        retention window, and counts a new run on the job."""
+        blob = self._encrypt("run", f"{job_id}/{run.run_id}", run.model_dump_json().encode())
+        retention = self._settings.result_retention_s
+        self._record_run(
+            keys=[keys.runs(job_id), keys.run_data(job_id), keys.job(job_id)],
+            args=[run.run_id, blob, run.start, time.time() - retention, self._settings.max_runs_per_job,
+                  retention],
+        )
+
+    def job_runs(self, *, job_id: str) -> list[RunResult]:
+        """A job's runs of the retention window, newest first."""
+        return self._runs_of([job_id])
+
+    def all_runs(self) -> list[RunResult]:
+        """Every job's runs of the retention window, newest first."""
+        return self._runs_of(sorted(m.decode() for m in self.redis.smembers(keys.JOBS)))
+
+    def _runs_of(self, job_ids: Sequence[str]) -> list[RunResult]:
+        oldest = time.time() - self._settings.result_retention_s
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.zrevrangebyscore(keys.runs(job_id), "+inf", oldest)
+                pipe.hgetall(keys.run_data(job_id))
+            replies = pipe.execute()
+        runs = []
+        for job_id, run_ids, blobs in zip(job_ids, replies[::2], replies[1::2], strict=True):
+            for run_id in run_ids:
+                try:
+                    plain = self._decrypt("run", f"{job_id}/{run_id.decode()}", blobs.get(run_id))
+                except UnreadableRecord as exc:
+                    log.error("skipping unreadable record: %s", exc)
+                    continue
+                runs.append(RunResult.model_validate_json(plain))
+        runs.sort(key=lambda r: r.start, reverse=True)
+        return runs
+
+    # -- async tasks -----------------------------------------------------------------------------
+
+    def create_task(self, *, spec: TaskSpec) -> str:
+        """Stores a task as PENDING and enqueues it, in one transaction."""
+        task_id = str(uuid.uuid4())
+        blob = self._encrypt("task", task_id, spec.model_dump_json().encode())
+        with self.redis.pipeline() as pipe:
+            pipe.hset(keys.task(task_id), mapping={"spec": blob, "status": TaskStatus.PENDING.value})
+            pipe.expire(keys.task(task_id), self._settings.result_retention_s)
+            self._enqueue_task(task_id, task_id, spec, pipe)
+            pipe.execute()
+        return task_id
+
+    def retry_task(self, *, task_id: str, attempt: int, spec: TaskSpec) -> None:
+        """Enqueues another attempt of a task that failed with retries left."""
+        with self.redis.pipeline() as pipe:
+            self._enqueue_task(task_id, f"{task_id}-{attempt}", spec, pipe)
+            pipe.execute()
+
+    def _enqueue_task(self, task_id: str, rq_id: str, spec: TaskSpec, pipe: Any) -> None:
+        self.queue.enqueue_call(
+            TASK_FUNC,
+            args=(task_id,),
+            job_id=rq_id,
+            pipeline=pipe,
+            **self._rq_options(self.run_timeout(spec)),
+        )
+
+    def get_task(self, *, task_id: str) -> TaskRecord:
+        """One task with its status and, once run, its result.
+
+        Raises:
+            NotFound: no such task (or it expired).
+        """
+        fields = self.redis.hgetall(keys.task(task_id))
+        if not fields:
+            raise NotFound(f"no task with id {task_id!r}")
+        result = error = None
+        if b"result" in fields:
+            result = RunResult.model_validate_json(self._decrypt("task-result", task_id, fields[b"result"]))
+        if b"error" in fields:
+            error = self._decrypt("task-error", task_id, fields[b"error"]).decode()
+        return TaskRecord(
+            task_id=task_id,
+            spec=TaskSpec.model_validate_json(self._decrypt("task", task_id, fields[b"spec"])),
+            status=TaskStatus(fields[b"status"].decode()),
+            result=result,
+            error=error,
+            attempts=int(fields.get(b"attempts", 0)),
+        )
+
+    def start_task(self, *, task_id: str) -> TaskRecord | None:
+        """Marks a task STARTED and counts the attempt; None when the task no longer exists."""
+        with self.redis.pipeline() as pipe:
+            pipe.exists(keys.task(task_id))
+            pipe.hset(keys.task(task_id), "status", TaskStatus.STARTED.value)
+            pipe.hincrby(keys.task(task_id), "attempts", 1)
+            exists, *_ = pipe.execute()
+        if not exists:
+            self.redis.delete(keys.task(task_id))
+            return None
+        return self.get_task(task_id=task_id)
+
+    def finish_task(
+        self, *, task_id: str, status: TaskStatus, result: RunResult | None = None, error: str | None = None
+    ) -> None:
+        """Stores the outcome of an attempt; the task then lives for the retention window."""
+        mapping: dict[str, bytes | str] = {"status": status.value}
+        if result is not None:
+            mapping["result"] = self._encrypt("task-result", task_id, result.model_dump_json().encode())
+        if error is not None:
+            mapping["error"] = self._encrypt("task-error", task_id, error.encode())
+        with self.redis.pipeline() as pipe:
+            pipe.hset(keys.task(task_id), mapping=mapping)
+            pipe.expire(keys.task(task_id), self._settings.result_retention_s)
+            pipe.execute()
+
+    # -- the scheduler's side --------------------------------------------------------------------
+
+    def next_due_ms(self) -> int | None:
+        """The earliest fire time on the due index."""
+        first = self.redis.zrange(keys.DUE, 0, 0, withscores=True)
+        return int(first[0][1]) if first else None
+
+    def due(self, *, until_ms: int, limit: int) -> list[tuple[str, int]]:
+        """Up to ``limit`` jobs due at or before ``until_ms``, earliest first."""
+        rows = self.redis.zrangebyscore(keys.DUE, "-inf", until_ms, start=0, num=limit, withscores=True)
+        return [(job_id.decode(), int(score)) for job_id, score in rows]
+
+    def fire(self, *, lease_value: str, fires: Iterable[Fire]) -> FireOutcome:
+        """Enqueues a batch of due fires in one fenced script: only the lease holder's batch runs.
+
+        Each fire becomes an RQ job ``<job_id>-<scheduled_ms>`` carrying ids only. A fire marker and
+        RQ's unique id make a repeated fire a no-op; a job deleted or already moved on is skipped.
+        """
+        batch = list(fires)
+        script_keys = [keys.LEASE, keys.DUE, Queue.redis_queues_keys, self.queue.key]
+        marker_ttl_ms = max((item.grace_ms for item in batch), default=0) + MARKER_MARGIN_MS
+        args: list[Any] = [lease_value, marker_ttl_ms, self.queue.key, len(batch)]
+        for item in batch:
+            script_keys.append(keys.job(item.job_id))
+            next_ms = -1 if item.next_ms is None else item.next_ms
+            args += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
+            for ms in item.fire_ms:
+                rq_job = self._fire_job(item.job_id, ms, item.run_timeout_s)
+                script_keys += [keys.fired(item.job_id, ms), rq_job.key]
+                fields = _build_hset_args(rq_job)
+                args += [rq_job.id, len(fields) // 2, *fields]
+        codes = self._fire(keys=script_keys, args=args)
+        if not codes[0]:
+            return FireOutcome(fenced=False)
+        outcome = FireOutcome(fenced=True)
+        flat = [(item.job_id, ms) for item in batch for ms in item.fire_ms]
+        for (job_id, ms), code in zip(flat, codes[1:], strict=True):
+            if code == 1:
+                outcome.enqueued.append((job_id, ms))
+            elif code == 2:
+                outcome.suppressed += 1
+        return outcome
+
+    def _fire_job(self, job_id: str, scheduled_ms: int, timeout_s: float) -> Job:
+        job = Job.create(
+            FIRE_FUNC,
+            args=(job_id, scheduled_ms),
+            id=fire_id(job_id, scheduled_ms),
+            connection=self.redis,
+            origin=self.queue.name,
+            **self._rq_options(timeout_s),
+        )
+        job.enqueued_at = rq_now()
+        job._status = JobStatus.QUEUED
+        return job
+
+    def run_timeout(self, spec: TaskSpec | JobSpec) -> float:
+        """The run's own time limit in seconds: its ``timeout``, else the default of its kind."""
+        if spec.timeout is not None:
+            return spec.timeout
+        s = self._settings
+        return s.command_timeout_s if spec.kind == "command" else s.http_timeout_s
+
+    def _rq_options(self, run_timeout_s: float) -> dict[str, Any]:
+        return {
+            "timeout": int(run_timeout_s) + RQ_TIMEOUT_MARGIN_S,
+            "result_ttl": 0,
+            "failure_ttl": self._settings.result_retention_s,
+            "on_failure": Callback(FAILURE_CALLBACK),
+        }
+
+    # -- crypto ----------------------------------------------------------------------------------
+
+    def _encrypt(self, kind: str, record_id: str, plaintext: bytes) -> bytes:
+        return self._cipher.encrypt(kind=kind, record_id=record_id, plaintext=plaintext)
+
+    def _decrypt(self, kind: str, record_id: str, blob: bytes | None) -> bytes:
+        if blob is None:
+            raise UnreadableRecord(f"{kind} {record_id}: missing")
+        return self._cipher.decrypt(kind=kind, record_id=record_id, blob=blob)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000

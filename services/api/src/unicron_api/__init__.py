@@ -1,0 +1,1 @@
+"""Unicron's REST API."""

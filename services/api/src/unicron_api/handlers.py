@@ -1,0 +1,106 @@
+"""One place that turns every error into the envelope with an honest status code."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from starlette.exceptions import HTTPException
+
+from unicron_api.envelope import error_response
+from unicron_core.errors import (
+    ConfigError,
+    CryptoError,
+    Forbidden,
+    InvalidSpec,
+    NotFound,
+    Unauthorized,
+    UnicronError,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS: dict[type[UnicronError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    InvalidSpec: 422,
+    CryptoError: 500,
+    ConfigError: 500,
+}
+_REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
+
+
+def install(app: FastAPI) -> None:
+    """Registers the handlers on ``app``."""
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(UnicronError, _unicron)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    for exc in _REDIS_DOWN:
+        app.add_exception_handler(exc, _redis_down)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(status, str(exc), headers=headers)
+
+
+async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    messages = {404: f"no route {request.url.path}", 405: f"{request.method} is not allowed here"}
+    msg = messages.get(exc.status_code, str(exc.detail))
+    if exc.status_code == 413:
+        msg = "request body too large (the limit is 1 MiB)"
+    return error_response(exc.status_code, msg, headers=exc.headers)
+
+
+async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("Redis unreachable during %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(503, "storage unavailable: Redis cannot be reached, try again shortly",
+                          headers={"Retry-After": "1"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    return error_response(500, "internal error")
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = errors[0].get("ctx", {}).get("error", "")
+        return error_response(400, f"malformed JSON body: {detail}".rstrip(": "))
+    fields = _field_messages(errors)
+    first, message = next(iter(fields.items()))
+    more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
+    return error_response(422, f"invalid request: {first}: {message}{more}", result=fields)
+
+
+def _field_messages(errors: list[Any]) -> dict[str, str]:
+    """One message per field, keyed by its dotted path (``body`` for the object as a whole)."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        loc = [str(part) for part in err["loc"]]
+        where = loc[0] if loc else "body"
+        path = ".".join(loc[1:]) if where == "body" and len(loc) > 1 else where
+        fields.setdefault(path, _message(err, path))
+    return fields
+
+
+def _message(err: Any, path: str) -> str:
+    kind = err["type"]
+    if path == "body" and kind == "missing":
+        return "a JSON object body is required"
+    if path == "body" and kind in ("model_attributes_type", "dict_type", "model_type"):
+        return "the body must be a JSON object (send it with Content-Type: application/json)"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")

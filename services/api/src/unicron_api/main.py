@@ -1,0 +1,33 @@
+"""Entry point of ``unicron api``."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from redis.exceptions import RedisError
+
+from unicron_api.app import create_app
+from unicron_core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings, *, host: str = "0.0.0.0", port: int = 8185) -> int:  # noqa: S104 - a service
+    """Serves the API until SIGTERM. A wrong cluster key stops it before the port opens."""
+    app = create_app(settings)
+    try:
+        app.state.store.verify_key()
+        app.state.key_verified = True
+    except RedisError as exc:
+        log.warning("Redis unreachable at start (%s): answering 503 until it is back", type(exc).__name__)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="debug" if settings.debug else "info",
+        access_log=settings.debug,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0

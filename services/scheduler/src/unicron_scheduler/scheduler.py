@@ -1,0 +1,210 @@
+"""The scheduler loop: hold the lease, sleep until the earliest due fire, enqueue it fenced.
+
+A tick costs O(due fires): the due index is a sorted set of next fire times, and parsed schedules
+are cached per job (jobs are immutable; a deletion arrives on the wake channel). The loop sleeps
+in the pub/sub read, so a created or deleted job wakes it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from redis.client import PubSub
+from redis.exceptions import RedisError
+
+from unicron_core import cron
+from unicron_core.lease import Lease
+from unicron_core.settings import Settings
+from unicron_core.store import Fire, Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+STANDBY_POLL_S = 0.2
+MAX_SLEEP_S = 1.0
+CATCHUP_ALL_MAX = 100
+BACKOFF_MAX_S = 2.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the scheduler needs of a job, derived once from its spec."""
+
+    schedule: cron.Schedule
+    catchup: str
+    grace_ms: int
+    run_timeout_s: float
+
+
+class Stop(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by the signal handler to leave a blocking wait at once."""
+
+
+class Scheduler:
+    """One scheduler node: leader or standby."""
+
+    def __init__(self, *, store: Store, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.settings = settings
+        self.lease = Lease(redis=store.redis, ttl_ms=settings.lease_ttl_ms)
+        self._clock = clock
+        self._plans: dict[str, Plan | None] = {}
+        self._pubsub: PubSub | None = None
+        self._next_renew = 0.0
+        self._stopping = False
+        self._waiting = False
+
+    def request_stop(self, signum: int = 0, frame: FrameType | None = None) -> None:
+        """Signal handler: stop after the current step, at once if the loop is waiting."""
+        self._stopping = True
+        if self._waiting:
+            raise Stop
+
+    def run(self) -> None:
+        """Runs until ``request_stop``; releases the lease on the way out."""
+        backoff = 0.05
+        try:
+            while not self._stopping:
+                try:
+                    self.step()
+                    backoff = 0.05
+                except RedisError as exc:
+                    self._on_redis_error(exc, backoff)
+                    backoff = min(backoff * 2, BACKOFF_MAX_S)
+        except Stop:
+            pass
+        finally:
+            self._shutdown()
+
+    def step(self) -> None:
+        """One turn: become or stay leader, fire what is due, then wait."""
+        if not self._lead():
+            self._wait(STANDBY_POLL_S)
+            return
+        self.fire_due()
+        if self.lease.epoch is None:
+            return
+        now = time.monotonic()
+        due_ms = self.store.next_due_ms()
+        until_due = MAX_SLEEP_S if due_ms is None else (due_ms - self._clock() * 1000) / 1000
+        self._wait(max(0.0, min(until_due, self._next_renew - now, MAX_SLEEP_S)))
+
+    def _lead(self) -> bool:
+        now = time.monotonic()
+        if self.lease.epoch is None:
+            if not self.lease.acquire():
+                return False
+            log.info("leading the cluster (epoch %d)", self.lease.epoch)
+            self._plans.clear()
+            if self._pubsub is None:
+                self._pubsub = self.store.wake_subscription()
+            self._next_renew = now + self.lease.renew_interval_s
+            return True
+        if now >= self._next_renew:
+            if not self.lease.renew():
+                log.warning("lost the lease; standing by")
+                return False
+            self._next_renew = now + self.lease.renew_interval_s
+        return True
+
+    def fire_due(self) -> int:
+        """Enqueues every fire due now, in fenced batches; returns how many were enqueued."""
+        enqueued = 0
+        while True:
+            now_ms = int(self._clock() * 1000)
+            rows = self.store.due(until_ms=now_ms, limit=BATCH)
+            if not rows:
+                return enqueued
+            self._load_plans([job_id for job_id, _ in rows])
+            fires = [self._fire_for(job_id, due_ms, now_ms) for job_id, due_ms in rows]
+            outcome = self.store.fire(lease_value=self.lease.value, fires=fires)
+            if not outcome.fenced:
+                log.warning("fenced off: another scheduler holds the lease; standing by")
+                self.lease.lose()
+                return enqueued
+            enqueued += len(outcome.enqueued)
+            if len(rows) < BATCH:
+                return enqueued
+
+    def _load_plans(self, job_ids: list[str]) -> None:
+        missing = [job_id for job_id in job_ids if job_id not in self._plans]
+        if not missing:
+            return
+        for job_id, spec in self.store.job_specs(job_ids=missing).items():
+            if spec is None:
+                self._plans[job_id] = None
+                continue
+            grace_s = self.settings.misfire_grace_s if spec.misfire_grace is None else spec.misfire_grace
+            self._plans[job_id] = Plan(
+                schedule=cron.parse(spec.schedule, spec.timezone or self.settings.tz),
+                catchup=spec.catchup,
+                grace_ms=grace_s * 1000,
+                run_timeout_s=self.store.run_timeout(spec),
+            )
+
+    def _fire_for(self, job_id: str, due_ms: int, now_ms: int) -> Fire:
+        """Decides which of the times from ``due_ms`` to now to fire, by the job's catch-up policy."""
+        plan = self._plans.get(job_id)
+        if plan is None:  # deleted: the script drops the due entry
+            return Fire(job_id=job_id, expected_ms=due_ms, fire_ms=[], next_ms=None, run_timeout_s=0, grace_ms=0)
+        in_grace: list[int] = []
+        missed: deque[int] = deque(maxlen=CATCHUP_ALL_MAX)
+        missed_count = 0
+        t: int | None = due_ms
+        while t is not None and t <= now_ms:
+            if now_ms - t <= plan.grace_ms:
+                in_grace.append(t)
+            else:
+                missed.append(t)
+                missed_count += 1
+            t = plan.schedule.next_after(t)
+        late = {"all": list(missed), "latest": list(missed)[-1:], "none": []}[plan.catchup]
+        return Fire(
+            job_id=job_id,
+            expected_ms=due_ms,
+            fire_ms=late + in_grace,
+            next_ms=t,
+            run_timeout_s=plan.run_timeout_s,
+            grace_ms=plan.grace_ms,
+            missed=missed_count,
+        )
+
+    def _wait(self, timeout_s: float) -> None:
+        """Sleeps up to ``timeout_s``, woken early by a job change (whose cached plan is dropped)."""
+        self._waiting = True
+        try:
+            if self._stopping:
+                raise Stop
+            if self._pubsub is None:
+                time.sleep(timeout_s)
+                return
+            message = self._pubsub.get_message(timeout=timeout_s)
+            while message is not None:
+                self._plans.pop(message["data"].decode(), None)
+                message = self._pubsub.get_message(timeout=0)
+        finally:
+            self._waiting = False
+
+    def _on_redis_error(self, exc: RedisError, backoff_s: float) -> None:
+        if self.lease.epoch is not None:
+            log.warning("Redis error while leading (%s); standing by until it is back", type(exc).__name__)
+        else:
+            log.debug("Redis unreachable (%s); retrying in %.2f s", type(exc).__name__, backoff_s)
+        self.lease.lose()
+        self._plans.clear()
+        self._pubsub = None  # its connection died with Redis; a new leadership subscribes afresh
+        self._wait(backoff_s)
+
+    def _shutdown(self) -> None:
+        try:
+            if self.lease.release():
+                log.info("released the lease")
+            if self._pubsub is not None:
+                self._pubsub.close()
+        except RedisError:
+            pass

@@ -1,0 +1,1 @@
+"""Unicron's RQ worker and executors."""

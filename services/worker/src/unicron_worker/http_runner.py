@@ -1,0 +1,209 @@
+"""Makes a job's HTTP call and reports the status and the (capped) answer text.
+
+Encoding of ``http_data`` (DESIGN §2): a form body for post/put/patch, the query string for
+get/delete/head/options, a JSON body for post/put/patch when ``http_headers`` has a JSON
+``Content-Type`` (``application/json`` or ``*/*+json``, any parameters). Form and query values
+that are not scalars (objects, lists of objects) are sent as their JSON text.
+
+Timeout: ``timeout_s`` bounds each phase (connect, send, wait for the answer) and the body is
+read only until the same deadline. httpx has no single total timeout, so a server that stalls
+just under the limit in several phases can stretch a call past ``timeout_s``; RQ's job timeout
+stays the hard cap.
+
+Secrets: error strings are built from the kind of failure and OS-level reasons only, never
+from httpx's messages about the request (h11 quotes offending header values) nor the URL
+(it may carry credentials).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import time
+from collections.abc import Iterator, Mapping
+from importlib import metadata
+from typing import Any
+
+import httpx
+from unicron_core.models import HttpOutput, RunSpec
+
+from unicron_worker.outcome import Outcome, format_seconds
+
+_BODY_METHODS = frozenset({"post", "put", "patch"})
+_REASON_MAX_CHARS = 200
+# Failures described by their kind alone: httpx's own messages may quote the URL or a header.
+_FIXED_REASONS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
+    ((httpx.RemoteProtocolError,), "the server sent an invalid HTTP answer"),
+    ((httpx.DecodingError,), "could not decode the answer's Content-Encoding"),
+    ((httpx.InvalidURL, httpx.UnsupportedProtocol), "invalid URL"),
+    ((httpx.LocalProtocolError, UnicodeError), "invalid request: a header cannot be sent (must be ASCII)"),
+    ((ValueError, TypeError), "invalid request: the data cannot be encoded"),
+)
+
+
+def user_agent() -> str:
+    """``unicron/<version>``, the User-Agent of every call Unicron makes."""
+    try:
+        return f"unicron/{metadata.version('unicron-worker')}"
+    except metadata.PackageNotFoundError:  # running from a source tree without install
+        return "unicron/dev"
+
+
+class _BudgetSpentError(Exception):
+    """The body was still arriving when the call's budget ran out."""
+
+
+class HttpRunner:
+    """Runs HTTP jobs over one shared client, so calls to the same host reuse connections."""
+
+    def __init__(self, *, limit_bytes: int) -> None:
+        """Builds the client.
+
+        Args:
+            limit_bytes: how much of an answer's body is kept; the rest is not read.
+        """
+        self._limit_bytes = limit_bytes
+        # Redirects are not followed: a cron call should hit exactly the URL it names, and a
+        # redirect would carry the user's headers (tokens) to another host.
+        self._client = httpx.Client(follow_redirects=False, verify=True, headers={"User-Agent": user_agent()})
+
+    def call(
+        self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None, job_id: str | None
+    ) -> Outcome:
+        """Makes the call ``spec`` describes.
+
+        Args:
+            spec: method, URL, headers and data of the call.
+            timeout_s: the call's budget (see the module docstring).
+            idempotency_key: sent as ``Idempotency-Key``, replacing any the user set: a fixed
+                user key would make the receiver drop every fire after the first.
+            job_id: recorded in the output.
+
+        Returns:
+            success for a 2xx answer; on a failure without an answer, status_code None and
+            ``error`` saying why.
+
+        Raises:
+            ValueError: ``spec`` is a command, not an HTTP call.
+        """
+        if spec.http_url is None:
+            raise ValueError("HttpRunner.call needs a spec with an http_url")
+        deadline = time.monotonic() + timeout_s
+        try:
+            request = self._build(spec, timeout_s=timeout_s, idempotency_key=idempotency_key)
+            with self._client.stream(**request) as response:
+                text, truncated = self._read_text(response, deadline)
+        except (httpx.HTTPError, httpx.InvalidURL, _BudgetSpentError, ValueError, TypeError) as exc:
+            output = HttpOutput(job_id=job_id, status_code=None, text="")
+            return Outcome(output=output, success=False, error=describe_error(exc, timeout_s))
+        output = HttpOutput(job_id=job_id, status_code=response.status_code, text=text, truncated=truncated)
+        return Outcome(output=output, success=response.is_success)
+
+    def close(self) -> None:
+        """Closes the pooled connections."""
+        self._client.close()
+
+    def _build(self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None) -> dict[str, Any]:
+        """The keyword arguments of ``httpx.Client.stream`` for ``spec``."""
+        headers = httpx.Headers(spec.http_headers)
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key  # replaces the user's, whatever its case
+        request: dict[str, Any] = {
+            "method": spec.http_method.upper(),
+            "url": spec.http_url,
+            "headers": headers,
+            "timeout": httpx.Timeout(timeout_s),
+        }
+        data = spec.http_data
+        if not data:
+            return request  # nothing to send: no empty "{}" or form body either
+        if spec.http_method not in _BODY_METHODS:
+            request["params"] = _flatten(data)
+        elif is_json(headers.get("content-type")):
+            request["json"] = data
+        else:
+            request["data"] = _flatten(data)
+        return request
+
+    def _read_text(self, response: httpx.Response, deadline: float) -> tuple[str, bool]:
+        """Reads the body up to ``limit_bytes`` and the deadline; returns its text and a truncated flag."""
+        body = bytearray()
+        truncated = False
+        for chunk in response.iter_bytes():
+            if time.monotonic() > deadline:
+                raise _BudgetSpentError
+            room = self._limit_bytes - len(body)
+            body += chunk[:room]
+            if len(chunk) > room:
+                truncated = True  # stop here: closing the stream drops the rest unread
+                break
+        return _decode(bytes(body), response.encoding or "utf-8", final=not truncated), truncated
+
+
+def is_json(content_type: str | None) -> bool:
+    """Whether a Content-Type value names JSON (``application/json; charset=utf-8``, ``+json``)."""
+    if not content_type:
+        return False
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+
+
+def describe_error(exc: Exception, timeout_s: float) -> str:
+    """A short reason for a failed call that never quotes headers, body or URL."""
+    if isinstance(exc, httpx.TimeoutException | _BudgetSpentError):
+        return f"timed out after {format_seconds(timeout_s)} s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {_os_reason(exc)}"
+    if isinstance(exc, httpx.NetworkError):
+        return f"connection lost: {_os_reason(exc)}"
+    for kinds, reason in _FIXED_REASONS:
+        if isinstance(exc, kinds):
+            return reason
+    return f"request failed: {type(exc).__name__}"
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The operating system's words for a network failure ("[Errno 111] Connection refused").
+
+    The chain is walked down to the OSError (socket or TLS error): its text names the errno or
+    the certificate problem and never the request's headers.
+    """
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    reason = str(cause) if cause is not None else type(exc).__name__
+    return reason[:_REASON_MAX_CHARS]
+
+
+def _flatten(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Form or query pairs; a list value repeats its key (``a=1&a=2``)."""
+    return [(key, _scalar(item)) for key, value in data.items() for item in _items(value)]
+
+
+def _items(value: Any) -> Iterator[Any]:
+    if isinstance(value, list | tuple):
+        yield from value
+    else:
+        yield value
+
+
+def _scalar(value: Any) -> str:
+    """Form text for one value: what a form would send, JSON text for anything nested."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as httpx and JSON spell them, not Python's True
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _decode(data: bytes, encoding: str, *, final: bool) -> str:
+    """Decodes leniently; a cut body loses its incomplete last character instead of showing U+FFFD."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    except LookupError:  # a charset Python does not know
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    return decoder.decode(data, final=final)

@@ -1,0 +1,88 @@
+"""Entry point of ``unicron worker``: RQ SimpleWorkers (no fork per job), one per process."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import time
+from types import FrameType
+
+from redis.exceptions import RedisError
+from rq.worker import SimpleWorker
+
+from unicron_core.settings import Settings, get_settings
+from unicron_core.store import Store
+from unicron_worker import tasks
+from unicron_worker.http_runner import HttpRunner
+from unicron_worker.notify import Notifier
+
+log = logging.getLogger(__name__)
+# How often a worker looks for jobs abandoned by dead workers (RQ's default is 10 minutes).
+MAINTENANCE_INTERVAL_S = 30
+REDIS_RETRY_S = 1.0
+
+
+def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
+    """Works the queue until SIGTERM (or, with ``burst``, until it is empty)."""
+    if processes > 1:
+        return _supervise(processes, burst)
+    store = Store.from_settings(settings)
+    _wait_for_redis(store)
+    store.verify_key()
+    http = HttpRunner(limit_bytes=settings.output_limit_bytes)
+    notifier = Notifier(settings)
+    tasks.configure(tasks.Runtime(settings=settings, store=store, http=http, notifier=notifier))
+    worker = SimpleWorker([store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S)
+    try:
+        worker.work(burst=burst, logging_level="DEBUG" if settings.debug else "WARNING")
+    finally:
+        http.close()
+        notifier.close()
+    return 0
+
+
+def _wait_for_redis(store: Store) -> None:
+    """A worker started before Redis waits for it instead of crash-looping."""
+    warned = False
+    while True:
+        try:
+            store.ping()
+            return
+        except RedisError as exc:
+            if not warned:
+                log.warning("waiting for Redis (%s)", type(exc).__name__)
+                warned = True
+            time.sleep(REDIS_RETRY_S)
+
+
+def _child(burst: bool) -> None:
+    """One worker process of a ``--processes N`` group; it reads the settings again itself."""
+    raise SystemExit(run(get_settings(), processes=1, burst=burst))
+
+
+def _supervise(processes: int, burst: bool) -> int:
+    """Runs N worker processes; SIGTERM/SIGINT reach each of them (RQ finishes the running job)."""
+    ctx = multiprocessing.get_context("spawn")
+    children = [ctx.Process(target=_child, args=(burst,), name=f"unicron-worker-{i}") for i in range(processes)]
+    stopping = False
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.start()
+    while any(child.is_alive() for child in children):
+        for i, child in enumerate(children):
+            child.join(timeout=0.5)
+            if not child.is_alive() and not stopping and not burst and child.exitcode != 0:
+                log.error("worker process %s exited with %s; restarting it", child.name, child.exitcode)
+                children[i] = ctx.Process(target=_child, args=(burst,), name=child.name)
+                children[i].start()
+    return max((child.exitcode or 0) for child in children)

@@ -1,0 +1,181 @@
+"""Runs a shell command in its own process group, with capped output and a group-wide timeout.
+
+Why a process group: ``sh -c 'a & b'`` leaves grandchildren that hold the output pipes open;
+killing only the shell would leave them running and our readers waiting for an EOF. The run owns
+its group: when the shell exits, times out, or the calling thread is interrupted (RQ raises its
+job timeout from SIGALRM), whatever is left of the group is SIGKILLed, so a long-running worker
+never piles up stray processes. A command that must outlive its run has to leave the group
+(``setsid``); such a process is not ours to kill.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from typing import IO, cast
+
+from unicron_core.models import CommandOutput
+
+from unicron_worker.outcome import Outcome, format_seconds
+
+SHELL = "/bin/sh"
+KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a timed-out group
+_CHUNK_BYTES = 65_536
+_POLL_MAX_S = 0.05  # longest nap of the fallback exit poll
+
+
+class _Capture:
+    """Drains one pipe in a thread, keeping only its first ``limit_bytes``.
+
+    The thread keeps reading (and dropping) after the cap so the child never blocks on a full
+    pipe; it owns the stream and closes it at EOF.
+    """
+
+    def __init__(self, stream: IO[bytes], limit_bytes: int) -> None:
+        self._stream = stream
+        self._limit = limit_bytes
+        self._data = bytearray()
+        self._lock = threading.Lock()
+        self._dropped = False
+        self._thread = threading.Thread(target=self._drain, name="unicron-capture", daemon=True)
+
+    def start(self) -> None:
+        """Starts draining."""
+        self._thread.start()
+
+    def _drain(self) -> None:
+        with self._stream:
+            while chunk := self._stream.read(_CHUNK_BYTES):
+                with self._lock:
+                    room = self._limit - len(self._data)
+                    self._data += chunk[:room]
+                    self._dropped = self._dropped or len(chunk) > room
+
+    def wait(self, timeout_s: float) -> None:
+        """Waits up to ``timeout_s`` for the pipe's EOF."""
+        self._thread.join(max(0.0, timeout_s))
+
+    def finish(self, timeout_s: float) -> tuple[str, bool]:
+        """Waits for EOF, then returns the text and whether anything is missing from it.
+
+        A pipe still open after ``timeout_s`` (held by a process that left the group) counts as
+        truncated: the text is what arrived so far.
+        """
+        self.wait(timeout_s)
+        with self._lock:
+            data, cut = bytes(self._data), self._dropped or self._thread.is_alive()
+        # An incremental decoder holds back an incomplete trailing sequence instead of turning
+        # it into U+FFFD: a cap that falls inside a multi-byte character drops it cleanly.
+        return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=not cut), cut
+
+
+def run_command(
+    command: str, *, timeout_s: float, env: Mapping[str, str], limit_bytes: int, job_id: str | None
+) -> Outcome:
+    """Runs ``command`` with ``/bin/sh -c`` and reports its exit code and capped output.
+
+    Args:
+        command: the shell command line.
+        timeout_s: after this, the whole process group gets SIGTERM, then SIGKILL after
+            ``KILL_GRACE_S``.
+        env: the complete environment of the command (nothing is inherited).
+        limit_bytes: cap for stdout and for stderr, each; the rest is read and dropped.
+        job_id: recorded in the output.
+
+    Returns:
+        success only for exit code 0 within the timeout; ``error`` says why when the command
+        timed out or could not start.
+    """
+    try:
+        proc = _spawn(command, env)
+    except (OSError, ValueError) as exc:  # no /bin/sh, E2BIG, a NUL in the command or env
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        output = CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
+        return Outcome(output=output, success=False, error=f"could not start the command: {reason}")
+    # Popen with PIPE always sets both streams.
+    out = _Capture(cast(IO[bytes], proc.stdout), limit_bytes)
+    err = _Capture(cast(IO[bytes], proc.stderr), limit_bytes)
+    timed_out = True
+    try:
+        out.start()
+        err.start()
+        timed_out = not _wait_exit(proc.pid, timeout_s)
+        if timed_out:
+            _terminate(proc.pid, (out, err))
+    finally:
+        # The shell is not reaped yet, so its pid still names our group and cannot have been
+        # reused: the SIGKILL reaches only what is left of this run.
+        _signal_group(proc.pid, signal.SIGKILL)
+        exit_code = proc.wait()
+    (stdout, out_cut), (stderr, err_cut) = out.finish(KILL_GRACE_S), err.finish(KILL_GRACE_S)
+    output = CommandOutput(
+        job_id=job_id, stdout=stdout, stderr=stderr, exit_code=exit_code, truncated=out_cut or err_cut
+    )
+    if timed_out:
+        return Outcome(output=output, success=False, error=f"timed out after {format_seconds(timeout_s)} s")
+    return Outcome(output=output, success=exit_code == 0)
+
+
+def _spawn(command: str, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [SHELL, "-c", command],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env),
+        start_new_session=True,  # the shell leads a new group: one killpg reaches all of it
+        bufsize=0,  # raw pipes: read() returns what is there instead of filling a buffer
+    )
+
+
+def _terminate(pid: int, captures: tuple[_Capture, ...]) -> None:
+    """SIGTERMs the group led by ``pid`` and gives it ``KILL_GRACE_S`` to exit and close its pipes."""
+    deadline = time.monotonic() + KILL_GRACE_S
+    _signal_group(pid, signal.SIGTERM)
+    _wait_exit(pid, KILL_GRACE_S)
+    for capture in captures:
+        # Pipes close when the last process holding them is gone, grandchildren included.
+        capture.wait(deadline - time.monotonic())
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is already empty
+        os.killpg(pgid, signum)
+
+
+def _wait_exit(pid: int, timeout_s: float) -> bool:
+    """Waits up to ``timeout_s`` for a child to exit, without reaping it.
+
+    Returns:
+        True when it exited.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3, or a sandbox without pidfd
+        return _poll_exit(pid, timeout_s)
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)  # a pidfd becomes readable when the process exits
+        return bool(poller.poll(max(0.0, timeout_s) * 1000))
+    finally:
+        os.close(pidfd)
+
+
+def _poll_exit(pid: int, timeout_s: float) -> bool:
+    """``_wait_exit`` without pidfd: polls ``waitid(WNOWAIT)`` with a growing nap."""
+    deadline = time.monotonic() + timeout_s
+    nap_s = 0.001
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        remaining_s = deadline - time.monotonic()
+        if remaining_s <= 0:
+            return False
+        time.sleep(min(nap_s, remaining_s))
+        nap_s = min(nap_s * 2, _POLL_MAX_S)
+    return True

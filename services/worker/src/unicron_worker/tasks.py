@@ -1,0 +1,160 @@
+"""The functions RQ runs. RQ jobs carry ids only: the spec is read (and decrypted) from the store.
+
+A worker process calls ``configure`` once at start; RQ then calls ``run_fire``, ``run_task`` and,
+when a job failed outside them (worker died, RQ's own timeout), ``on_rq_failure``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from rq.job import Job
+
+from unicron_core.models import HttpOutput, RunResult, RunSpec, TaskStatus
+from unicron_core.settings import Settings
+from unicron_core.store import FIRE_FUNC, Store, fire_id
+from unicron_worker.http_runner import HttpRunner
+from unicron_worker.notify import Notifier
+from unicron_worker.outcome import Outcome
+from unicron_worker.shell_runner import run_command
+
+log = logging.getLogger(__name__)
+
+# What a shell command inherits from the worker: enough to run, never the worker's secrets.
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME", "SHELL")
+
+
+@dataclass
+class Runtime:
+    """What the RQ functions need, built once per worker process."""
+
+    settings: Settings
+    store: Store
+    http: HttpRunner
+    notifier: Notifier
+
+
+_runtime: Runtime | None = None
+
+
+def configure(runtime: Runtime) -> None:
+    """Gives this process's RQ functions their store, runners and notifier."""
+    global _runtime  # noqa: PLW0603 - RQ calls plain functions; this is their one piece of state
+    _runtime = runtime
+
+
+def _rt() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("unicron_worker.tasks.configure() was not called in this process")
+    return _runtime
+
+
+def run_fire(job_id: str, scheduled_ms: int) -> None:
+    """Runs one fire of a job and stores its result."""
+    rt = _rt()
+    spec = rt.store.job_spec(job_id=job_id)
+    if spec is None:
+        log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
+        return
+    run = execute(rt, spec, job_id=job_id, idempotency_key=fire_id(job_id, scheduled_ms),
+                  scheduled_ms=scheduled_ms)
+    rt.store.record_run(job_id=job_id, run=run)
+    if _notify(rt, spec, run, job_id=job_id):
+        rt.store.record_run(job_id=job_id, run=run)
+
+
+def run_task(task_id: str) -> None:
+    """Runs one attempt of an async task; a failed one with retries left is enqueued again."""
+    rt = _rt()
+    task = rt.store.start_task(task_id=task_id)
+    if task is None:
+        log.info("task %s expired before it ran", task_id)
+        return
+    run = execute(rt, task.spec, job_id=None, idempotency_key=task_id, scheduled_ms=None)
+    retry = not run.success and task.attempts <= task.spec.retries
+    status = TaskStatus.SUCCESS if run.success else TaskStatus.RETRY if retry else TaskStatus.FAILURE
+    rt.store.finish_task(task_id=task_id, status=status, result=run, error=run.error)
+    if _notify(rt, task.spec, run, job_id=None):
+        rt.store.finish_task(task_id=task_id, status=status, result=run, error=run.error)
+    if retry:
+        rt.store.retry_task(task_id=task_id, attempt=task.attempts, spec=task.spec)
+
+
+def on_rq_failure(
+    job: Job, connection: Any, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    """Records a failure that happened outside ``run_fire``/``run_task``: the worker died
+    mid-run (RQ's abandoned-job handling), RQ's own time limit, or a bug. Nothing stays STARTED."""
+    rt = _rt()
+    reason = f"{exc_type.__name__}: {exc}".rstrip(": ")
+    detail = "".join(traceback.format_exception(exc_type, exc, tb)) if tb else reason
+    if job.func_name == FIRE_FUNC:
+        job_id, scheduled_ms = job.args
+        now = time.time()
+        run = RunResult(success=False, start=now, end=now, run_id=uuid.uuid4().hex,
+                        scheduled=scheduled_ms / 1000, error=f"the run did not finish: {reason}",
+                        output=HttpOutput(job_id=job_id, status_code=None, text=""))
+        rt.store.record_run(job_id=job_id, run=run)
+    else:
+        (task_id,) = job.args
+        rt.store.finish_task(task_id=task_id, status=TaskStatus.FAILURE, error=detail)
+
+
+def execute(
+    rt: Runtime, spec: RunSpec, *, job_id: str | None, idempotency_key: str, scheduled_ms: int | None
+) -> RunResult:
+    """Runs a spec with its executor; never raises for a failing command or call."""
+    run_id = uuid.uuid4().hex
+    timeout_s = rt.store.run_timeout(spec)
+    start = time.time()
+    if spec.command is not None:
+        env = _command_env(rt.settings, job_id=job_id, run_id=run_id, scheduled_ms=scheduled_ms)
+        outcome = run_command(spec.command, timeout_s=timeout_s, env=env,
+                              limit_bytes=rt.settings.output_limit_bytes, job_id=job_id)
+    else:
+        outcome = rt.http.call(spec, timeout_s=timeout_s, idempotency_key=idempotency_key, job_id=job_id)
+    return _result(outcome, start=start, run_id=run_id, scheduled_ms=scheduled_ms)
+
+
+def _result(outcome: Outcome, *, start: float, run_id: str, scheduled_ms: int | None) -> RunResult:
+    return RunResult(
+        success=outcome.success,
+        start=start,
+        end=time.time(),
+        output=outcome.output,
+        run_id=run_id,
+        scheduled=scheduled_ms / 1000 if scheduled_ms is not None else None,
+        error=outcome.error,
+    )
+
+
+def _command_env(settings: Settings, *, job_id: str | None, run_id: str, scheduled_ms: int | None) -> dict[str, str]:
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(
+        TZ=settings.tz,
+        UNICRON_JOB_ID=job_id or "",
+        UNICRON_RUN_ID=run_id,
+        UNICRON_FIRE_TIME=str(scheduled_ms) if scheduled_ms is not None else "",
+    )
+    return env
+
+
+def _notify(rt: Runtime, spec: RunSpec, run: RunResult, *, job_id: str | None) -> bool:
+    """Sends the email and the webhook; records each outcome on ``run``. True if any was sent."""
+    if spec.email:
+        run.notifications["email"] = rt.notifier.email(to=spec.email, job_name=spec.name, run=run)
+    if spec.hook_url:
+        payload = {"job_id": job_id, "name": spec.name, **run.model_dump()}
+        run.notifications["hook"] = rt.notifier.hook(url=spec.hook_url, headers=spec.hook_headers,
+                                                     payload=payload)
+    return bool(run.notifications)
+
+

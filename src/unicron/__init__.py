@@ -1,0 +1,1 @@
+"""Unicron: distributed cron and async tasks."""

@@ -1,0 +1,140 @@
+"""The ``unicron`` command: parse arguments, configure logging, build objects, call ``run()``.
+
+Services are imported inside their subcommand, so ``unicron keygen`` and ``unicron up`` (which
+only starts other processes) never pay for importing FastAPI, RQ or uvicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+from unicron_core.errors import ConfigError, UnicronError
+from unicron_core.settings import Settings, get_settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+EXIT_USAGE = 2  # also what argparse uses for bad arguments
+KEY_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
+
+
+def new_key() -> str:
+    """A new random cluster key (also used for API tokens)."""
+    return secrets.token_urlsafe(KEY_BYTES)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one subcommand; a ``UnicronError`` becomes one line on stderr and exit code 2."""
+    args = _parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.command
+    try:
+        return command(args)
+    except UnicronError as exc:
+        print(f"unicron: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130  # the shell's convention for "stopped by SIGINT"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="unicron", description="Distributed cron and async tasks.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="run Redis, the API, the scheduler and workers here (for a laptop)")
+    up.add_argument("--host", default="127.0.0.1", help="address the API listens on (default: %(default)s)")
+    up.add_argument("--port", type=int, default=8185, help="API port (default: %(default)s)")
+    up.add_argument(
+        "--workers", type=_positive_int, default=2, help="worker processes (default: %(default)s)"
+    )
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".unicron"),
+        help="Redis data and secrets (default: .unicron)",
+    )
+    up.set_defaults(command=_up)
+
+    api = sub.add_parser("api", help="serve the REST API")
+    api.add_argument("--host", default="0.0.0.0", help="address to listen on (default: %(default)s)")  # noqa: S104
+    api.add_argument("--port", type=int, default=8185, help="port (default: %(default)s)")
+    api.set_defaults(command=_api)
+
+    scheduler = sub.add_parser("scheduler", help="run a scheduler (one leads, the others stand by)")
+    scheduler.add_argument("--check", action="store_true", help="check configuration and Redis, then exit")
+    scheduler.set_defaults(command=_scheduler)
+
+    worker = sub.add_parser("worker", help="run queue workers")
+    worker.add_argument("--processes", type=_positive_int, default=1, help="worker processes (default: 1)")
+    worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    worker.set_defaults(command=_worker)
+
+    keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
+    keygen.set_defaults(command=_keygen)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _up(args: argparse.Namespace) -> int:
+    from unicron import up  # noqa: PLC0415 - keeps `unicron keygen` and the services lean
+
+    # `up` runs before a key may exist, so it cannot read the full settings: only DEBUG.
+    _configure_logging(debug=_debug_from_env())
+    return up.main(host=args.host, port=args.port, workers=args.workers, data_dir=args.data_dir)
+
+
+def _api(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from unicron_api.main import run  # noqa: PLC0415 - FastAPI only where it is served
+
+    result: int = run(settings, host=args.host, port=args.port)
+    return result
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from unicron_scheduler.main import run  # noqa: PLC0415 - lazy, as every service
+
+    result: int = run(settings, check=args.check)
+    return result
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from unicron_worker.main import run  # noqa: PLC0415 - lazy, as every service
+
+    result: int = run(settings, processes=args.processes, burst=args.burst)
+    return result
+
+
+def _keygen(_args: argparse.Namespace) -> int:
+    print(new_key())
+    return 0
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    _configure_logging(debug=settings.debug)
+    return settings
+
+
+def _debug_from_env() -> bool:
+    """``DEBUG`` parsed exactly as the settings parse it."""
+    try:
+        return TypeAdapter(bool).validate_python(os.environ.get("DEBUG", "false"))
+    except ValidationError:
+        raise ConfigError("invalid configuration: DEBUG must be a boolean (true/false)") from None
+
+
+def _configure_logging(*, debug: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format=LOG_FORMAT, force=True)

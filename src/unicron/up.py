@@ -1,0 +1,321 @@
+"""``unicron up``: Redis, the API, the scheduler and workers on one machine, for a laptop.
+
+Everything lives in one data directory (mode 700): Redis's AOF and Unix socket, the cluster key
+(``cluster-key``) and the API token (``api-token``), both mode 600, so a second ``up`` on the same
+directory finds its jobs and can still decrypt them. The services run as child processes, each in
+its own session: a Ctrl-C reaches only ``up``, which then stops them in order (services first,
+Redis last). See docs/decisions/0002-unicron-up.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import http.client
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from unicron_core.errors import ConfigError
+
+from unicron.cli import EXIT_USAGE, new_key
+from unicron.redis_server import RedisServer, die_with_parent
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "cluster-key"
+TOKEN_FILE = "api-token"  # noqa: S105 - a file name, not a token
+LOCK_FILE = "up.lock"
+REDIS_DIR = "redis"
+# A cold first start (bytecode compilation, a slow laptop) can take far longer than the usual ~2 s.
+READY_TIMEOUT_S = 60.0
+READY_PROBE_TIMEOUT_S = 1.0
+TICK_S = 0.05  # how often up looks at its children and at the stop flag
+RESTART_MIN_INTERVAL_S = 1.0  # a crash loop restarts a child at most once a second
+# Children get CHILD_GRACE_S to stop after SIGTERM, Redis the rest: all within 10 s.
+CHILD_GRACE_S = 7.5
+REDIS_STOP_S = 1.5
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass
+class Child:
+    """One service process, in its own process group so it can be signalled with what it started."""
+
+    name: str
+    args: list[str]
+    env: Mapping[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+    started_at: float = field(default=float("-inf"))  # time.monotonic() of the latest start
+
+    def start(self) -> None:
+        """Starts (or restarts) the process."""
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "unicron", *self.args],
+            env=dict(self.env),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - up is single-threaded
+        )
+        self.started_at = time.monotonic()
+        log.debug("started %s (pid %s)", self.name, self.proc.pid)
+
+    def returncode(self) -> int | None:
+        """The exit code once it has exited (negative: killed by that signal), else None."""
+        return None if self.proc is None else self.proc.poll()
+
+    def signal_group(self, signum: int) -> None:
+        """Sends ``signum`` to the child's whole process group (worker processes, their commands)."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signum)
+
+
+class StopFlag:
+    """Set by SIGINT, SIGTERM or SIGHUP; the loops look at it every tick.
+
+    The handler only records the signal: logging or stopping processes from inside a signal handler
+    could deadlock on a lock the interrupted code holds.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._noted = False
+
+    def requested(self) -> bool:
+        """Whether a stop signal arrived; the first time it says so, it logs which."""
+        if self.signum is not None and not self._noted:
+            self._noted = True
+            log.info("%s received: stopping", signal.Signals(self.signum).name)
+        return self.signum is not None
+
+    def install(self) -> None:
+        """Makes the stop signals set this flag instead of killing ``up`` half-way."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum  # later signals are ignored: the shutdown is bounded anyway
+
+
+def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
+    """Runs everything until a stop signal; returns the process's exit code.
+
+    Raises:
+        ConfigError: the data dir is in use by another ``up``, or the port is taken.
+        RedisServerError: the embedded Redis did not start.
+    """
+    started = time.monotonic()
+    stop = StopFlag()
+    stop.install()
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with _exclusive(data_dir):
+        _check_port_free(host, port)
+        redis: RedisServer | None = None
+        children: list[Child] = []
+        try:
+            redis_url = os.environ.get("REDIS_URL")
+            if not redis_url:
+                redis = RedisServer(data_dir=data_dir / REDIS_DIR, unix_socket=True, appendonly=True)
+                redis.start()
+                redis_url = redis.url
+            env = _child_env(data_dir, redis_url)
+            children = _children(env, host=host, port=port, workers=workers)
+            for child in children:
+                child.start()
+            code = _wait_ready(children, stop, _probe_host(host), port)
+            if code is None:
+                log.info("ready in %.2f s", time.monotonic() - started)
+                _print_banner(env, base=f"http://{_url_host(_probe_host(host))}:{port}", data_dir=data_dir)
+                code = _supervise(children, stop)
+            return code
+        finally:
+            _shutdown(children, redis)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fails fast on a taken port: otherwise the API would crash-loop until the readiness deadline."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: ignore TIME_WAIT
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port"
+            ) from None
+
+
+@contextlib.contextmanager
+def _exclusive(data_dir: Path) -> Iterator[None]:
+    """Holds a lock on the data dir: two ``up`` on one Redis AOF and socket would corrupt each other."""
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"{data_dir} is in use by another `unicron up`") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _child_env(data_dir: Path, redis_url: str) -> dict[str, str]:
+    """The parent's environment plus what every service needs; explicit settings win."""
+    env = dict(os.environ)
+    env["REDIS_URL"] = redis_url
+    if not env.get("UNICRON_KEY"):
+        env["UNICRON_KEY"] = _read_or_create_secret(data_dir / KEY_FILE)
+    if not env.get("UNICRON_API_TOKENS"):
+        env["UNICRON_API_TOKENS"] = _read_or_create_secret(data_dir / TOKEN_FILE)
+    # A laptop is single-user: its owner may run shell commands and call loopback URLs.
+    env.setdefault("UNICRON_ALLOW_COMMANDS", "true")
+    return env
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """The secret kept in ``path`` (mode 600), made on first use; the caller holds the data-dir lock."""
+    with contextlib.suppress(FileNotFoundError):
+        value = path.read_text().strip()
+        if value:
+            if path.stat().st_mode & 0o077:
+                log.warning("%s was readable by others; making it private (mode 600)", path)
+                path.chmod(0o600)
+            return value
+    value = new_key()
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        os.fchmod(fd, 0o600)  # a leftover tmp file would keep its old mode
+        file.write(value + "\n")
+        file.flush()
+        os.fsync(fd)
+    os.replace(tmp, path)  # atomic: a crash never leaves a half-written key behind
+    log.info("created %s", path)
+    return value
+
+
+def _children(env: Mapping[str, str], *, host: str, port: int, workers: int) -> list[Child]:
+    return [
+        Child("api", ["api", "--host", host, "--port", str(port)], env),
+        Child("scheduler", ["scheduler"], env),
+        Child("worker", ["worker", "--processes", str(workers)], env),
+    ]
+
+
+def _probe_host(host: str) -> str:
+    """Where to reach the API: a wildcard listen address is reached on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _wait_ready(children: Sequence[Child], stop: StopFlag, host: str, port: int) -> int | None:
+    """Polls ``/readyz`` until it answers 200 (then None); returns an exit code if ``up`` must stop."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not _is_ready(host, port):
+        if stop.requested():
+            return 0
+        code = _tend(children)
+        if code is not None:
+            return code
+        if time.monotonic() > deadline:
+            log.error("the API did not become ready within %.0f s: stopping", READY_TIMEOUT_S)
+            return 1
+        time.sleep(TICK_S)
+    return None
+
+
+def _is_ready(host: str, port: int) -> bool:
+    # http.client rather than httpx: a one-line probe needs no dependency and no import time.
+    conn = http.client.HTTPConnection(host, port, timeout=READY_PROBE_TIMEOUT_S)
+    try:
+        conn.request("GET", "/readyz")
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def _supervise(children: Sequence[Child], stop: StopFlag) -> int:
+    """Keeps the children running until a stop signal (then 0) or a failure a restart cannot fix."""
+    while not stop.requested():
+        code = _tend(children)
+        if code is not None:
+            return code
+        time.sleep(TICK_S)
+    return 0
+
+
+def _tend(children: Sequence[Child]) -> int | None:
+    """Restarts children that died; returns an exit code when a restart cannot help."""
+    for child in children:
+        code = child.returncode()
+        if code is None or time.monotonic() - child.started_at < RESTART_MIN_INTERVAL_S:
+            continue
+        if code == EXIT_USAGE:  # our CLI's exit code for bad arguments or configuration
+            log.error("%s stopped on a configuration error (see above): stopping everything", child.name)
+            return EXIT_USAGE
+        log.warning("%s (pid %s) %s; restarting it", child.name, child.proc and child.proc.pid, _how(code))
+        # Its group may still hold processes it started (worker processes): they are orphans now.
+        child.signal_group(signal.SIGKILL)
+        child.start()
+    return None
+
+
+def _how(code: int) -> str:
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"
+
+
+def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path) -> None:
+    # A token the user set is theirs to know: only the one `up` keeps is printed.
+    generated = not os.environ.get("UNICRON_API_TOKENS")
+    token = env["UNICRON_API_TOKENS"] if generated else "$TOKEN"
+    lines = [
+        "",
+        "Unicron is up.",
+        f"  API:    {base}/api/",
+        f"  Docs:   {base}/api/docs",
+        f"  Token:  {token}" + (f"  (kept in {data_dir / TOKEN_FILE})" if generated else ""),
+        f'  Try:    curl -H "Authorization: Bearer {token}" {base}/api/job/',
+        f"  Data:   {data_dir} (back up {KEY_FILE}: without it the stored jobs cannot be decrypted)",
+    ]
+    if env.get("UNICRON_ALLOW_COMMANDS", "").lower() == "true":
+        lines.append(
+            "Shell commands and loopback URLs are allowed: `unicron up` assumes a single-user machine."
+        )
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
+
+
+def _shutdown(children: Sequence[Child], redis: RedisServer | None) -> None:
+    """SIGTERM every child's group, SIGKILL what remains after the grace, then stop Redis."""
+    for child in children:
+        child.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + CHILD_GRACE_S
+    while any(child.returncode() is None for child in children) and time.monotonic() < deadline:
+        time.sleep(TICK_S)
+    for child in children:
+        if child.returncode() is None:
+            log.warning("%s did not stop within %.1f s: killing it", child.name, CHILD_GRACE_S)
+        # Also sweeps the group of a child that exited but left processes behind.
+        child.signal_group(signal.SIGKILL)
+        if child.proc is not None:
+            child.proc.wait()
+    if redis is not None:
+        redis.stop(timeout_s=REDIS_STOP_S)

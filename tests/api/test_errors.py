@@ -1,0 +1,144 @@
+"""Every bad input gets the envelope, an honest status and a message naming the problem; nothing is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from unicron_api.app import create_app
+from unicron_core.settings import Settings
+
+GOOD = {"name": "n", "schedule": "* * * * *", "command": "true"}
+
+
+def _refused(response: Any, status: int, *words: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["success"] is False
+    for word in words:
+        assert word in body["msg"], body
+    return body
+
+
+def _nothing_written(client: TestClient) -> None:
+    assert client.get("/api/job/").json()["result"] == {}
+
+
+def test_malformed_json(client: TestClient) -> None:
+    response = client.post("/api/job/", content=b'{"name": ', headers={"Content-Type": "application/json"})
+    _refused(response, 400, "malformed JSON")
+    _nothing_written(client)
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"job"', b"42", b"null"])
+def test_body_that_is_not_an_object(client: TestClient, body: bytes) -> None:
+    response = client.post("/api/job/", content=body, headers={"Content-Type": "application/json"})
+    _refused(response, 422, "JSON object")
+    _nothing_written(client)
+
+
+def test_form_body_is_refused_with_a_hint(client: TestClient) -> None:
+    response = client.post("/api/job/", data={"name": "x"})
+    _refused(response, 422, "Content-Type: application/json")
+
+
+def test_body_without_content_type_is_read_as_json(client: TestClient) -> None:
+    response = client.post("/api/job/", content=b'{"name": "n", "schedule": "* * * * *", "command": "true"}')
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"name": None}, "name", ["valid string"]),
+        ({"name": ""}, "name", ["at least 1"]),
+        ({"schedule": None}, "schedule", ["valid string"]),
+        ({"schedule": "61 * * * *"}, "body", ["61"]),
+        ({"schedule": "* * *"}, "body", ["cron"]),
+        ({"timezone": "Mars/Olympus"}, "timezone", ["Mars/Olympus"]),
+        ({"http_url": "http://x.test/"}, "body", ["exactly one of http_url and command"]),
+        ({"command": None}, "body", ["exactly one of http_url and command"]),
+        ({"command": None, "http_url": "ftp://x.test/"}, "http_url", ["http"]),
+        ({"command": None, "http_url": "http://x.test/", "http_method": "brew"}, "http_method", ["get"]),
+        ({"http_headers": {"X": 5}}, "http_headers.X", ["string"]),
+        ({"http_headers": ["X"]}, "http_headers", ["dictionary"]),
+        ({"hook_headers": "x"}, "hook_headers", ["dictionary"]),
+        ({"email": "not-an-address"}, "email", ["email"]),
+        ({"timeout": -1}, "timeout", ["greater than 0"]),
+        ({"catchup": "sometimes"}, "catchup", ["latest"]),
+        ({"unknown_field": 1}, "unknown_field", ["unknown field"]),
+    ],
+)
+def test_invalid_job(client: TestClient, change: dict[str, Any], field: str, words: list[str]) -> None:
+    payload = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
+    if change.get("name", "") is None:
+        payload.pop("name", None)
+    body = _refused(client.post("/api/job/", json=payload), 422, field)
+    assert field in body["result"], body
+    for word in words:
+        assert word in body["result"][field], body
+    _nothing_written(client)
+
+
+def test_missing_name_and_schedule_each_reported(client: TestClient) -> None:
+    body = _refused(client.post("/api/job/", json={"command": "true"}), 422)
+    assert set(body["result"]) == {"name", "schedule"}
+    assert body["result"]["name"] == "Field required"
+
+
+def test_task_with_schedule_is_refused(client: TestClient) -> None:
+    body = _refused(client.post("/api/async/", json=GOOD), 422, "schedule")
+    assert body["result"] == {"schedule": "unknown field"}
+
+
+def test_body_over_one_mebibyte(client: TestClient) -> None:
+    big = {**GOOD, "name": "x" * (1024 * 1024 + 10)}
+    _refused(client.post("/api/job/", json=big), 413, "too large")
+    _nothing_written(client)
+
+
+@pytest.mark.parametrize("path", ["/api/job/nosuchjob00000000", "/api/async/3f1d7c9e-0000-4000-8000-000000000000"])
+def test_unknown_ids(client: TestClient, path: str) -> None:
+    _refused(client.get(path), 404, "no ")
+
+
+def test_unknown_route(client: TestClient) -> None:
+    _refused(client.get("/api/nothing-here"), 404, "no route")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/job/"), ("POST", "/api/job/"), ("GET", "/api/job/abc"), ("DELETE", "/api/job/abc"),
+     ("GET", "/api/job/result"), ("GET", "/api/job/result/abc"), ("POST", "/api/async/"),
+     ("GET", "/api/async/abc")],
+)
+@pytest.mark.parametrize("auth", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz"])
+def test_missing_or_wrong_token(client: TestClient, method: str, path: str, auth: str | None) -> None:
+    headers = {"Authorization": auth} if auth else {"Authorization": ""}
+    response = client.request(method, path, headers=headers, json=GOOD)
+    body = _refused(response, 401, "token")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert body["result"] is None
+
+
+def test_commands_need_the_cluster_setting(settings: Settings) -> None:
+    closed = settings.model_copy(update={"allow_commands": False})
+    with TestClient(create_app(closed), headers={"Authorization": "Bearer test-token-0123456789"}) as client:
+        _refused(client.post("/api/job/", json=GOOD), 403, "UNICRON_ALLOW_COMMANDS")
+        _refused(client.post("/api/async/", json={"name": "t", "command": "true"}), 403, "UNICRON_ALLOW_COMMANDS")
+        _nothing_written(client)
+
+
+def test_redis_down_gives_503(settings: Settings) -> None:
+    dead = settings.model_copy(update={"redis_url": settings.redis_url.__class__("redis://127.0.0.1:1/0")})
+    with TestClient(create_app(dead), headers={"Authorization": "Bearer test-token-0123456789"}) as client:
+        for response in (client.get("/api/job/"), client.post("/api/job/", json=GOOD), client.get("/readyz")):
+            _refused(response, 503, "Redis")
+        assert client.get("/healthz").status_code == 200
+
+
+def test_redis_client_fixture_is_isolated(redis_client: redis.Redis) -> None:
+    assert redis_client.dbsize() == 0
