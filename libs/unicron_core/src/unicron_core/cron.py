@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unicron_core.errors import InvalidSchedule, InvalidTimezone
@@ -88,7 +89,7 @@ _DOW = _Spec("day-of-week", 0, 7, 6, _DOW_NAMES, 0)
 _SPECS = (_SECOND, _MINUTE, _HOUR, _DOM, _MONTH, _DOW)
 
 
-class _Bad(ValueError):
+class _ExprError(ValueError):
     """What is wrong with an expression; `parse` adds the expression to the message."""
 
 
@@ -116,33 +117,33 @@ def _value(text: str, spec: _Spec) -> int:
         return spec.names.index(text.lower()) + spec.first_name
     else:
         kind = f"a number or a {spec.name} name" if spec.names else "a number"
-        raise _Bad(f"{spec.name} '{text}' is not {kind}")
+        raise _ExprError(f"{spec.name} '{text}' is not {kind}")
     if not spec.low <= number <= spec.high:
-        raise _Bad(f"{spec.name} {number} is out of range {spec.low}-{spec.high}")
+        raise _ExprError(f"{spec.name} {number} is out of range {spec.low}-{spec.high}")
     return number
 
 
 def _item(item: str, spec: _Spec) -> range:
     """Parse one list item: `*`, `a`, `a-b`, each optionally followed by `/step`."""
     if not item:
-        raise _Bad(f"{spec.name} field has an empty list item")
+        raise _ExprError(f"{spec.name} field has an empty list item")
     base, slash, step_text = item.partition("/")
     step = 1
     if slash:
         if not (step_text.isascii() and step_text.isdigit()):
-            raise _Bad(f"{spec.name} step '{step_text}' is not a number")
+            raise _ExprError(f"{spec.name} step '{step_text}' is not a number")
         step = int(step_text)
         span = spec.open_high - spec.low + 1
         if not 1 <= step <= span:
-            raise _Bad(f"{spec.name} step {step} is out of range 1-{span}")
+            raise _ExprError(f"{spec.name} step {step} is not allowed (use 1-{span})")
     if base == "*":
         return range(spec.low, spec.open_high + 1, step)
     start_text, dash, end_text = base.partition("-")
     start = _value(start_text, spec)
-    # `a/n` runs from a to the end of the field; a bare `a` is just a.
-    end = _value(end_text, spec) if dash else (spec.open_high if slash else start)
+    # `a/n` runs from a to the end of the field (`7/2` in day-of-week is just 7); `a` is just a.
+    end = _value(end_text, spec) if dash else (max(start, spec.open_high) if slash else start)
     if start > end:
-        raise _Bad(f"{spec.name} range {base} is reversed ({start} > {end})")
+        raise _ExprError(f"{spec.name} range {base} is reversed ({start} > {end})")
     return range(start, end + 1, step)
 
 
@@ -152,7 +153,9 @@ def _field(text: str, spec: _Spec) -> tuple[int, ...]:
     if text == "?" and spec in (_DOM, _DOW):
         text = "*"
     elif "?" in text:
-        raise _Bad(f"'?' is only allowed alone, in day-of-month or day-of-week (got {spec.name} '{text}')")
+        raise _ExprError(
+            f"'?' is only allowed alone, in day-of-month or day-of-week (got {spec.name} '{text}')"
+        )
     values: set[int] = set()
     for item in text.split(","):
         values.update(_item(item, spec))
@@ -169,19 +172,19 @@ def _mask(values: tuple[int, ...]) -> int:
 def _every_ms(text: str) -> int:
     """Parse a Go-style duration (`90s`, `1h30m`) into whole milliseconds."""
     if not text:
-        raise _Bad("'@every' needs a duration such as 30s, 5m or 1h30m")
+        raise _ExprError("'@every' needs a duration such as 30s, 5m or 1h30m")
     total_ns, pos = Fraction(0), 0
     while pos < len(text):
         part = _DURATION_PART.match(text, pos)
         if part is None:
-            raise _Bad(f"invalid duration '{text}' (use units h, m, s, e.g. 30s, 5m, 1h30m)")
+            raise _ExprError(f"invalid duration '{text}' (use units h, m, s, e.g. 30s, 5m, 1h30m)")
         total_ns += Fraction(part[1]) * _UNIT_NS[part[2]]
         pos = part.end()
     total_ms = total_ns / 10**6
     if total_ms < 1000 or total_ms % 1000:
-        raise _Bad(f"duration '{text}' must be a whole number of seconds, at least 1s")
+        raise _ExprError(f"duration '{text}' must be a whole number of seconds, at least 1s")
     if total_ms > HORIZON_DAYS * DAY_S * 1000:
-        raise _Bad(f"duration '{text}' is longer than the {HORIZON_DAYS}-day horizon")
+        raise _ExprError(f"duration '{text}' is longer than the {HORIZON_DAYS}-day horizon")
     return int(total_ms)
 
 
@@ -255,8 +258,9 @@ class _Fields:
         return None
 
 
-def _cron_fields(texts: list[str]) -> _Fields:
-    """Build the matcher from six field texts (seconds first)."""
+@lru_cache(maxsize=4096)
+def _cron_fields(texts: tuple[str, ...]) -> _Fields:
+    """Build the matcher from six field texts (seconds first); cached so jobs share it."""
     seconds, minutes, hours, doms, months, dows = (_field(t, s) for t, s in zip(texts, _SPECS, strict=True))
     dom_text, dow_text = texts[3], texts[5]
     fields = _Fields(
@@ -274,7 +278,7 @@ def _cron_fields(texts: list[str]) -> _Fields:
     if fields.day_and and not any(
         fields.doms >> day & 1 for month in months for day in range(1, _MONTH_DAYS[month] + 1)
     ):
-        raise _Bad("no allowed month has an allowed day-of-month, so it never fires")
+        raise _ExprError(f"day-of-month {texts[3]} does not occur in month {texts[4]}, so it never fires")
     return fields
 
 
@@ -365,7 +369,7 @@ class Schedule:
         if len(secs) == 1:
             # Zone offsets move by whole minutes, so fires keep their second: a minute apart.
             return 60_000
-        gaps = [b - a for a, b in zip(secs, secs[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(secs)]
         return min(*gaps, 60 - secs[-1] + secs[0]) * 1000
 
     def _next_fixed(self, fields: _Fields, after_s: int) -> int | None:
@@ -416,12 +420,12 @@ def parse(expr: str, tz: str = "UTC") -> Schedule:
             return Schedule(text, tz, zone, None, _every_ms(" ".join(words[1:])))
         if words and words[0].startswith("@"):
             if len(words) > 1 or words[0].lower() not in _MACROS:
-                raise _Bad(f"unknown macro '{text}' (expected one of {', '.join(_MACROS)}, @every)")
+                raise _ExprError(f"unknown macro '{text}' (expected one of {', '.join(_MACROS)}, @every)")
             words = _MACROS[words[0].lower()].split()
         if len(words) not in (5, 6):
-            raise _Bad(f"expected 5 or 6 fields, got {len(words)}")
+            raise _ExprError(f"expected 5 or 6 fields, got {len(words)}")
         if len(words) == 5:
             words = ["0", *words]
-        return Schedule(text, tz, zone, _cron_fields(words))
-    except _Bad as exc:
+        return Schedule(text, tz, zone, _cron_fields(tuple(words)))
+    except _ExprError as exc:
         raise InvalidSchedule(f"invalid cron expression '{text}': {exc}") from None

@@ -16,7 +16,7 @@ from typing import Any
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
-from redis.client import PubSub
+from redis.client import Pipeline, PubSub
 from redis.retry import Retry
 from rq import Queue
 from rq.callbacks import Callback
@@ -294,14 +294,11 @@ class Store:
             self._enqueue_task(task_id, f"{task_id}-{attempt}", spec, pipe)
             pipe.execute()
 
-    def _enqueue_task(self, task_id: str, rq_id: str, spec: TaskSpec, pipe: Any) -> None:
-        self.queue.enqueue_call(
-            TASK_FUNC,
-            args=(task_id,),
-            job_id=rq_id,
-            pipeline=pipe,
-            **self._rq_options(self.run_timeout(spec)),
-        )
+    def _enqueue_task(self, task_id: str, rq_id: str, spec: TaskSpec, pipe: Pipeline) -> None:
+        rq_job = self._rq_job(TASK_FUNC, (task_id,), rq_id, self.run_timeout(spec))
+        pipe.hset(rq_job.key, mapping=rq_job.to_dict())
+        pipe.rpush(self.queue.key, rq_id)
+        pipe.sadd(Queue.redis_queues_keys, self.queue.key)
 
     def get_task(self, *, task_id: str) -> TaskRecord:
         """One task with its status and, once run, its result.
@@ -379,7 +376,7 @@ class Store:
             next_ms = -1 if item.next_ms is None else item.next_ms
             args += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
             for ms in item.fire_ms:
-                rq_job = self._fire_job(item.job_id, ms, item.run_timeout_s)
+                rq_job = self._rq_job(FIRE_FUNC, (item.job_id, ms), fire_id(item.job_id, ms), item.run_timeout_s)
                 script_keys += [keys.fired(item.job_id, ms), rq_job.key]
                 fields = _build_hset_args(rq_job)
                 args += [rq_job.id, len(fields) // 2, *fields]
@@ -395,14 +392,18 @@ class Store:
                 outcome.suppressed += 1
         return outcome
 
-    def _fire_job(self, job_id: str, scheduled_ms: int, timeout_s: float) -> Job:
+    def _rq_job(self, func: str, args: tuple[Any, ...], rq_id: str, run_timeout_s: float) -> Job:
+        """An RQ job ready to be written as queued: ids only, our own time limit plus a margin."""
         job = Job.create(
-            FIRE_FUNC,
-            args=(job_id, scheduled_ms),
-            id=fire_id(job_id, scheduled_ms),
+            func,
+            args=args,
+            id=rq_id,
             connection=self.redis,
             origin=self.queue.name,
-            **self._rq_options(timeout_s),
+            timeout=int(run_timeout_s) + RQ_TIMEOUT_MARGIN_S,
+            result_ttl=0,
+            failure_ttl=self._settings.result_retention_s,
+            on_failure=Callback(FAILURE_CALLBACK),
         )
         job.enqueued_at = rq_now()
         job._status = JobStatus.QUEUED
@@ -414,14 +415,6 @@ class Store:
             return spec.timeout
         s = self._settings
         return s.command_timeout_s if spec.kind == "command" else s.http_timeout_s
-
-    def _rq_options(self, run_timeout_s: float) -> dict[str, Any]:
-        return {
-            "timeout": int(run_timeout_s) + RQ_TIMEOUT_MARGIN_S,
-            "result_ttl": 0,
-            "failure_ttl": self._settings.result_retention_s,
-            "on_failure": Callback(FAILURE_CALLBACK),
-        }
 
     # -- crypto ----------------------------------------------------------------------------------
 

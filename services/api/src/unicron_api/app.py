@@ -9,10 +9,9 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from unicron_api import handlers, routes
+from unicron_api.limits import BodyLimit
 from unicron_core.settings import Settings
 from unicron_core.store import Store
-
-MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -32,7 +31,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
         # Clients authenticate with a bearer header, which a cross-site form cannot send, so a body
         # without Content-Type is read as JSON, as the original did.
         strict_content_type=False,
@@ -41,6 +39,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.tokens = [token.encode() for token in settings.api_token_list]
     app.state.key_verified = False
+    app.add_middleware(BodyLimit)
     handlers.install(app)
     app.include_router(routes.public)
     app.include_router(routes.router)

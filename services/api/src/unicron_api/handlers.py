@@ -56,8 +56,6 @@ async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
 async def _http(request: Request, exc: HTTPException) -> JSONResponse:
     messages = {404: f"no route {request.url.path}", 405: f"{request.method} is not allowed here"}
     msg = messages.get(exc.status_code, str(exc.detail))
-    if exc.status_code == 413:
-        msg = "request body too large (the limit is 1 MiB)"
     return error_response(exc.status_code, msg, headers=exc.headers)
 
 
