@@ -1,7 +1,7 @@
 """The ``unicron`` command: parse arguments, configure logging, build objects, call ``run()``.
 
-Services are imported inside their subcommand, so ``unicron keygen`` and ``unicron up`` (which
-only starts other processes) never pay for importing FastAPI, RQ or uvicorn.
+Services and the settings are imported inside their subcommand, so ``unicron keygen`` and ``unicron up``
+(which only starts other processes) never pay for importing pydantic, FastAPI, RQ or uvicorn.
 """
 
 from __future__ import annotations

@@ -9,11 +9,19 @@ from unicron_core.models import MASK, JobRecord, JobSpec, TaskSpec
 
 
 def test_original_payload_is_accepted() -> None:
-    spec = JobSpec.model_validate({
-        "name": "backup", "schedule": "0 3 * * *", "http_url": "https://example.test/run",
-        "http_method": "PUT", "http_headers": {"X-Key": "k"}, "http_data": {"a": 1},
-        "email": "ops@example.test", "hook_url": "https://example.test/hook", "hook_headers": None,
-    })
+    spec = JobSpec.model_validate(
+        {
+            "name": "backup",
+            "schedule": "0 3 * * *",
+            "http_url": "https://example.test/run",
+            "http_method": "PUT",
+            "http_headers": {"X-Key": "k"},
+            "http_data": {"a": 1},
+            "email": "ops@example.test",
+            "hook_url": "https://example.test/hook",
+            "hook_headers": None,
+        }
+    )
     assert spec.http_method == "put"
     assert spec.hook_headers == {}
     assert spec.kind == "http"
@@ -38,8 +46,15 @@ def test_bad_headers(headers: dict[str, str]) -> None:
 
 
 def test_public_view_masks_headers_and_keeps_original_shape() -> None:
-    spec = JobSpec(name="n", schedule="@daily", http_url="http://x.test/", http_headers={"A": "s1"},
-                   hook_url="http://x.test/h", hook_headers={"B": "s2"}, timezone="UTC")
+    spec = JobSpec(
+        name="n",
+        schedule="@daily",
+        http_url="http://x.test/",
+        http_headers={"A": "s1"},
+        hook_url="http://x.test/h",
+        hook_headers={"B": "s2"},
+        timezone="UTC",
+    )
     view = JobRecord(job_id="j", spec=spec, created=1.0).public()
     assert set(view) >= {"last_run", "run_count", "schedule", "info", "next_run", "timezone"}
     assert view["info"]["http_headers"] == {"A": MASK}

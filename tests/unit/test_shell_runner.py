@@ -139,16 +139,16 @@ def test_background_leftovers_die_with_the_run() -> None:
     assert wait_all_gone(pids_in(output.stdout)) == []
 
 
-class _Interrupted(Exception):
+class _InterruptedError(Exception):
     """Stands for RQ's JobTimeoutException, raised into the main thread by a signal handler."""
 
 
 @pytest.fixture
 def interrupt_soon() -> Iterator[None]:
-    """Raises _Interrupted in the main thread 0.3 s from now (SIGUSR1: pytest-timeout owns SIGALRM)."""
+    """Raises _InterruptedError in the main thread 0.3 s from now (SIGUSR1: pytest-timeout owns SIGALRM)."""
 
     def handler(signum: int, frame: object) -> None:
-        raise _Interrupted
+        raise _InterruptedError
 
     previous = signal.signal(signal.SIGUSR1, handler)
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
@@ -163,7 +163,7 @@ def interrupt_soon() -> Iterator[None]:
 @pytest.mark.usefixtures("interrupt_soon")
 def test_exception_in_the_calling_thread_kills_the_group(tmp_path: Path) -> None:
     pid_file = tmp_path / "pids"
-    with pytest.raises(_Interrupted):
+    with pytest.raises(_InterruptedError):
         run(f"echo $$ > {pid_file}; sleep 100 & echo $! >> {pid_file}; sleep 100", timeout_s=30)
     pids = pids_in(pid_file.read_text())
     assert len(pids) == 2

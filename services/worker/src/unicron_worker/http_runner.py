@@ -1,9 +1,12 @@
 """Makes a job's HTTP call and reports the status and the (capped) answer text.
 
-Encoding of ``http_data`` (DESIGN §2): a form body for post/put/patch, the query string for
-get/delete/head/options, a JSON body for post/put/patch when ``http_headers`` has a JSON
-``Content-Type`` (``application/json`` or ``*/*+json``, any parameters). Form and query values
-that are not scalars (objects, lists of objects) are sent as their JSON text.
+Encoding of ``http_data`` (DESIGN §2):
+- post/put/patch: a form body, or a JSON body when ``http_headers`` has a JSON ``Content-Type``
+  (``application/json`` or ``application/*+json``, any parameters, any header-name case);
+- get/delete/head/options: the query string, merged into the URL's own query (the data wins on
+  a key both have), whatever the ``Content-Type``.
+Form and query values that are not scalars (objects, lists of objects) are sent as JSON text;
+``None`` is an empty value, booleans are ``true``/``false``. Empty data sends no body at all.
 
 Timeout: ``timeout_s`` bounds each phase (connect, send, wait for the answer) and the body is
 read only until the same deadline. httpx has no single total timeout, so a server that stalls
@@ -20,7 +23,7 @@ from __future__ import annotations
 import codecs
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
@@ -105,24 +108,29 @@ class HttpRunner:
 
     def _build(self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None) -> dict[str, Any]:
         """The keyword arguments of ``httpx.Client.stream`` for ``spec``."""
+        try:
+            url = httpx.URL(spec.http_url or "")
+            host = url.host  # decodes IDNA, which httpx would otherwise fail on mid-request
+        except ValueError as exc:  # an IDNA error is a ValueError, not an httpx.InvalidURL
+            raise httpx.InvalidURL("invalid URL") from exc
+        if not host:
+            raise httpx.InvalidURL("invalid URL")
         headers = httpx.Headers(spec.http_headers)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key  # replaces the user's, whatever its case
-        request: dict[str, Any] = {
-            "method": spec.http_method.upper(),
-            "url": spec.http_url,
-            "headers": headers,
-            "timeout": httpx.Timeout(timeout_s),
-        }
+        request: dict[str, Any] = {"method": spec.http_method.upper(), "headers": headers}
+        request["timeout"] = httpx.Timeout(timeout_s)
         data = spec.http_data
-        if not data:
-            return request  # nothing to send: no empty "{}" or form body either
-        if spec.http_method not in _BODY_METHODS:
-            request["params"] = _flatten(data)
-        elif is_json(headers.get("content-type")):
+        if data and spec.http_method not in _BODY_METHODS:
+            # Merged into the URL's own query (httpx's params= would replace it); a key in both
+            # takes the data's values.
+            url = url.copy_merge_params(_flatten(data))
+        elif data and is_json(headers.get("content-type")):
             request["json"] = data
-        else:
+        elif data:
             request["data"] = _flatten(data)
+        # No data, no body: not even "{}" for a JSON Content-Type.
+        request["url"] = url
         return request
 
     def _read_text(self, response: httpx.Response, deadline: float) -> tuple[str, bool]:
@@ -175,16 +183,13 @@ def _os_reason(exc: BaseException) -> str:
     return reason[:_REASON_MAX_CHARS]
 
 
-def _flatten(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Form or query pairs; a list value repeats its key (``a=1&a=2``)."""
-    return [(key, _scalar(item)) for key, value in data.items() for item in _items(value)]
+def _flatten(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Form or query values as text; a list value repeats its key (``a=1&a=2``)."""
+    return {key: [_scalar(item) for item in _items(value)] for key, value in data.items()}
 
 
-def _items(value: Any) -> Iterator[Any]:
-    if isinstance(value, list | tuple):
-        yield from value
-    else:
-        yield value
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _scalar(value: Any) -> str:

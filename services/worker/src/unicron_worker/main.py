@@ -64,7 +64,9 @@ def _child(burst: bool) -> None:
 def _supervise(processes: int, burst: bool) -> int:
     """Runs N worker processes; SIGTERM/SIGINT reach each of them (RQ finishes the running job)."""
     ctx = multiprocessing.get_context("spawn")
-    children = [ctx.Process(target=_child, args=(burst,), name=f"unicron-worker-{i}") for i in range(processes)]
+    children = [
+        ctx.Process(target=_child, args=(burst,), name=f"unicron-worker-{i}") for i in range(processes)
+    ]
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:

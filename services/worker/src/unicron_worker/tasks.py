@@ -63,8 +63,9 @@ def run_fire(job_id: str, scheduled_ms: int) -> None:
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
-    run = execute(rt, spec, job_id=job_id, idempotency_key=fire_id(job_id, scheduled_ms),
-                  scheduled_ms=scheduled_ms)
+    run = execute(
+        rt, spec, job_id=job_id, idempotency_key=fire_id(job_id, scheduled_ms), scheduled_ms=scheduled_ms
+    )
     rt.store.record_run(job_id=job_id, run=run)
     if _notify(rt, spec, run, job_id=job_id):
         rt.store.record_run(job_id=job_id, run=run)
@@ -98,9 +99,15 @@ def on_rq_failure(
     if job.func_name == FIRE_FUNC:
         job_id, scheduled_ms = job.args
         now = time.time()
-        run = RunResult(success=False, start=now, end=now, run_id=uuid.uuid4().hex,
-                        scheduled=scheduled_ms / 1000, error=f"the run did not finish: {reason}",
-                        output=HttpOutput(job_id=job_id, status_code=None, text=""))
+        run = RunResult(
+            success=False,
+            start=now,
+            end=now,
+            run_id=uuid.uuid4().hex,
+            scheduled=scheduled_ms / 1000,
+            error=f"the run did not finish: {reason}",
+            output=HttpOutput(job_id=job_id, status_code=None, text=""),
+        )
         rt.store.record_run(job_id=job_id, run=run)
     else:
         (task_id,) = job.args
@@ -116,8 +123,13 @@ def execute(
     start = time.time()
     if spec.command is not None:
         env = _command_env(rt.settings, job_id=job_id, run_id=run_id, scheduled_ms=scheduled_ms)
-        outcome = run_command(spec.command, timeout_s=timeout_s, env=env,
-                              limit_bytes=rt.settings.output_limit_bytes, job_id=job_id)
+        outcome = run_command(
+            spec.command,
+            timeout_s=timeout_s,
+            env=env,
+            limit_bytes=rt.settings.output_limit_bytes,
+            job_id=job_id,
+        )
     else:
         outcome = rt.http.call(spec, timeout_s=timeout_s, idempotency_key=idempotency_key, job_id=job_id)
     return _result(outcome, start=start, run_id=run_id, scheduled_ms=scheduled_ms)
@@ -135,7 +147,9 @@ def _result(outcome: Outcome, *, start: float, run_id: str, scheduled_ms: int | 
     )
 
 
-def _command_env(settings: Settings, *, job_id: str | None, run_id: str, scheduled_ms: int | None) -> dict[str, str]:
+def _command_env(
+    settings: Settings, *, job_id: str | None, run_id: str, scheduled_ms: int | None
+) -> dict[str, str]:
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
@@ -153,8 +167,7 @@ def _notify(rt: Runtime, spec: RunSpec, run: RunResult, *, job_id: str | None) -
         run.notifications["email"] = rt.notifier.email(to=spec.email, job_name=spec.name, run=run)
     if spec.hook_url:
         payload = {"job_id": job_id, "name": spec.name, **run.model_dump()}
-        run.notifications["hook"] = rt.notifier.hook(url=spec.hook_url, headers=spec.hook_headers,
-                                                     payload=payload)
+        run.notifications["hook"] = rt.notifier.hook(
+            url=spec.hook_url, headers=spec.hook_headers, payload=payload
+        )
     return bool(run.notifications)
-
-

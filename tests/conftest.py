@@ -1,0 +1,70 @@
+"""Fixtures shared by every test. Keep the Redis and process fixtures first; add yours below them.
+
+- ``redis_server`` (session): a real ``redis-server`` on a free port (never 6379) with its own data
+  dir, no persistence; always stopped by pid at the end.
+- ``redis_url`` (session): its URL. ``redis_client``: a client on it, after FLUSHALL (our server).
+- ``procs``: starts processes under test, stops them by pid afterwards, prints their output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from helpers import Procs
+
+from unicron.redis_server import RedisServer, RedisServerError, free_port
+
+REDIS_START_ATTEMPTS = 3  # a free port can be taken by someone else before Redis binds it
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """The session's own Redis server."""
+    server = _start_redis(tmp_path_factory.mktemp("redis"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of the session's Redis server."""
+    return redis_server.url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client on the session's Redis, emptied first so every test starts clean."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def procs(tmp_path: Path) -> Iterator[Procs]:
+    """Starts processes under test; they are always stopped (SIGTERM, then SIGKILL) at the end."""
+    procs = Procs(tmp_path / "procs")
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
+
+
+def _start_redis(data_dir: Path) -> RedisServer:
+    attempts_left = REDIS_START_ATTEMPTS
+    while True:
+        server = RedisServer(data_dir=data_dir, port=free_port(), appendonly=False)
+        try:
+            server.start()  # stops the server itself when it fails
+            return server
+        except RedisServerError:
+            attempts_left -= 1
+            if not attempts_left:
+                raise

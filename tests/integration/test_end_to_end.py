@@ -1,0 +1,153 @@
+"""The whole system as real processes: the original project's own tests and more."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import TZ, Cluster
+from helpers import wait_for
+from sinks import HttpSink, smtp_sink
+
+from unicron.redis_server import free_port
+
+
+def test_async_task_echo_tz(cluster: Cluster) -> None:
+    cluster.start_api()
+    cluster.service("worker")
+    task_id = cluster.post("/api/async/", {"name": "tz", "command": "echo $TZ"})
+    task = cluster.wait_task(task_id)
+    assert task["status"] == "SUCCESS", task
+    assert task["result"]["output"]["stdout"] == f"{TZ}\n"
+    assert task["result"]["output"]["exit_code"] == 0
+    assert task["result"]["output"]["job_id"] is None
+
+
+def test_failing_task_retries_then_fails(cluster: Cluster) -> None:
+    cluster.start_api()
+    cluster.service("worker")
+    task_id = cluster.post("/api/async/", {"name": "bad", "command": "echo $UNICRON_RUN_ID; exit 3",
+                                           "retries": 1})
+    task = cluster.wait_task(task_id, done=("FAILURE",))
+    assert task["result"]["output"]["exit_code"] == 3
+    assert task["result"]["success"] is False
+
+
+def test_seconds_job_runs_and_delete_returns_1(cluster: Cluster) -> None:
+    cluster.start_api()
+    cluster.service("scheduler")
+    cluster.service("worker")
+    job_id = cluster.post("/api/job/", {"name": "tz", "schedule": "*/2 * * * * *",
+                                        "command": "echo $TZ $UNICRON_JOB_ID $UNICRON_FIRE_TIME"})
+    (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
+    tz, env_job_id, fire_ms = run["output"]["stdout"].split()
+    assert (tz, env_job_id) == (TZ, job_id)
+    assert int(fire_ms) % 2000 == 0
+    assert run["scheduled"] == int(fire_ms) / 1000
+    assert run["start"] >= run["scheduled"]
+    job = cluster.get(f"/api/job/{job_id}")
+    assert job["run_count"] >= 1
+    assert job["last_run"] is not None
+    assert cluster.api is not None
+    assert cluster.api.delete(f"/api/job/{job_id}").json()["result"] == 1
+
+
+@pytest.mark.slow
+def test_every_minute_job_has_a_result_within_91_s(cluster: Cluster) -> None:
+    cluster.start_api()
+    cluster.service("scheduler")
+    cluster.service("worker")
+    job_id = cluster.post("/api/job/", {"name": "tz", "schedule": "* * * * *", "command": "echo $TZ"})
+    (run, *_) = cluster.wait_runs(job_id, timeout_s=91)
+    assert run["output"]["stdout"] == f"{TZ}\n"
+    assert cluster.api is not None
+    assert cluster.api.delete(f"/api/job/{job_id}").json()["result"] == 1
+
+
+def test_http_job_email_and_webhook(cluster: Cluster) -> None:
+    smtp_port = free_port()
+    with HttpSink() as target, HttpSink() as hook, smtp_sink(smtp_port) as inbox:
+        cluster.start_api()
+        cluster.service("scheduler")
+        cluster.service("worker", env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+                                       "EMAIL_FROM": "unicron@test.example"})
+        job_id = cluster.post("/api/job/", {
+            "name": "call", "schedule": "* * * * * *", "http_url": target.url + "/do?x=1",
+            "http_method": "put", "http_headers": {"X-Secret": "s3cret"}, "http_data": {"a": "1", "b": "two"},
+            "email": "ops@test.example", "hook_url": hook.url + "/result", "hook_headers": {"X-Hook": "h"},
+        })
+        (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
+        request = target.requests[0]
+        assert request.method == "PUT"
+        assert urlsplit(request.path).path == "/do"
+        assert request.headers["X-Secret"] == "s3cret"
+        assert parse_qs(request.body.decode()) == {"a": ["1"], "b": ["two"]}
+        key = request.headers["Idempotency-Key"]
+        assert key.startswith(job_id + "-") and int(key.rsplit("-", 1)[1]) % 1000 == 0
+        assert run["success"] is True
+        assert run["output"] == {"job_id": job_id, "status_code": 200, "text": "ok", "truncated": False}
+        assert run["notifications"] == {"email": "sent", "hook": "sent"}
+
+        wait_for(lambda: hook.requests and inbox, 5, message="the webhook and the email")
+        delivered = json.loads(hook.requests[0].body)
+        assert delivered["job_id"] == job_id
+        assert delivered["output"]["status_code"] == 200
+        assert hook.requests[0].headers["X-Hook"] == "h"
+        assert inbox[0]["To"] == "ops@test.example"
+        assert "call" in inbox[0]["Subject"]
+
+
+def test_failing_webhook_and_email_leave_the_result_intact(cluster: Cluster) -> None:
+    with HttpSink(status=500) as hook:
+        cluster.start_api()
+        cluster.service("worker", env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port())})
+        task_id = cluster.post("/api/async/", {"name": "t", "command": "echo hi", "email": "a@test.example",
+                                               "hook_url": hook.url})
+        task = cluster.wait_task(task_id)
+        wait_for(lambda: cluster.get(f"/api/async/{task_id}")["result"]["notifications"], 10,
+                 message="the notification outcomes")
+        task = cluster.get(f"/api/async/{task_id}")
+        assert task["status"] == "SUCCESS"
+        assert task["result"]["output"]["stdout"] == "hi\n"
+        notes = task["result"]["notifications"]
+        assert notes["hook"].startswith("failed") and "500" in notes["hook"]
+        assert notes["email"].startswith("failed")
+
+
+def test_wrong_cluster_key_is_refused(cluster: Cluster) -> None:
+    cluster.start_api()  # writes the canary with the right key
+    wrong = {"UNICRON_KEY": "another-cluster-key-0123456789"}
+    for args in (["api", "--host", "127.0.0.1", "--port", str(free_port())], ["scheduler"], ["worker"]):
+        proc = cluster.service(*args, env=wrong)
+        assert proc.wait(timeout=20) == 2
+        err = cluster.procs.stderr(proc).strip()
+        assert err.startswith("unicron: UNICRON_KEY does not match"), err
+        assert "Traceback" not in err
+        assert len(err.splitlines()) == 1
+
+
+def test_missing_key_is_one_clear_line(cluster: Cluster) -> None:
+    proc = cluster.service("scheduler", env={"UNICRON_KEY": ""})
+    assert proc.wait(timeout=20) == 2
+    err = cluster.procs.stderr(proc).strip()
+    assert err.startswith("unicron: invalid configuration: UNICRON_KEY"), err
+    assert len(err.splitlines()) == 1
+
+
+def test_two_schedulers_fire_each_tick_once(cluster: Cluster) -> None:
+    cluster.start_api()
+    cluster.service("scheduler")
+    cluster.service("scheduler")
+    cluster.service("worker")
+    job_id = cluster.post("/api/job/", {"name": "tick", "schedule": "* * * * * *", "command": "true"})
+    runs = cluster.wait_runs(job_id, count=5, timeout_s=15)
+    fired = [r["scheduled"] for r in runs]
+    assert len(fired) == len(set(fired)), fired
+    start = time.time()
+    wait_for(lambda: time.time() - start > 2, 3)  # let a few more ticks pass with both running
+    runs = cluster.get(f"/api/job/result/{job_id}")
+    fired = sorted(r["scheduled"] for r in runs)
+    assert len(fired) == len(set(fired)), fired
+    assert fired[-1] - fired[0] == len(fired) - 1  # one run per second, none missing

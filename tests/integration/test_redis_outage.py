@@ -1,0 +1,38 @@
+"""Redis going away: the API answers 503, then recovers without a restart; nothing is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Cluster, cluster_env
+from helpers import Procs, wait_for
+
+from unicron.redis_server import RedisServer, free_port
+
+
+def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:
+    port = free_port()
+    redis = RedisServer(data_dir=tmp_path / "redis", port=port, appendonly=True)
+    redis.start()
+    try:
+        cluster = Cluster(procs=procs, env=cluster_env(redis.url))
+        api = cluster.start_api()
+        cluster.service("worker")
+        job_id = cluster.post("/api/job/", {"name": "j", "schedule": "@daily", "command": "true"})
+
+        redis.stop()
+        for response in (api.get("/api/job/"), api.post("/api/async/", json={"name": "t", "command": "true"}),
+                         api.get("/readyz")):
+            assert response.status_code == 503, response.text
+            assert response.json()["success"] is False
+            assert "Redis" in response.json()["msg"]
+        assert api.get("/healthz").status_code == 200
+
+        redis.start()
+        wait_for(lambda: api.get("/readyz").status_code == 200, 10, message="the API to recover")
+        assert job_id in cluster.get("/api/job/")
+        task_id = cluster.post("/api/async/", {"name": "t", "command": "echo back"})
+        assert cluster.wait_task(task_id, timeout_s=20)["result"]["output"]["stdout"] == "back\n"
+        api.close()
+    finally:
+        redis.stop()
