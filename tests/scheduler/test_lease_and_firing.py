@@ -1,0 +1,155 @@
+"""The lease, the epoch fence, idempotent fires and catch-up, against a real Redis."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from helpers import wait_for
+from rq import Queue
+
+from unicron_core import keys
+from unicron_core.lease import Lease
+from unicron_core.models import JobSpec
+from unicron_core.settings import Settings
+from unicron_core.store import Fire, Store
+from unicron_scheduler.scheduler import Scheduler
+
+MINUTE_MS = 60_000
+T0 = 1_800_000_000_000  # a whole minute, in 2027
+
+
+def _job(store: Store, schedule: str = "* * * * *", now_ms: int = T0, **fields: object) -> str:
+    spec = JobSpec.model_validate({"name": "j", "schedule": schedule, "command": "true", "timezone": "UTC",
+                                   **fields})
+    return store.create_job(spec=spec, now_ms=now_ms)
+
+
+def _queued(store: Store) -> list[str]:
+    return list(Queue(store.queue.name, connection=store.redis).get_job_ids())
+
+
+def test_one_holder_and_a_new_epoch_per_acquisition(store: Store) -> None:
+    a = Lease(redis=store.redis, ttl_ms=600)
+    b = Lease(redis=store.redis, ttl_ms=600)
+    assert a.acquire()
+    assert not b.acquire()
+    assert a.renew()
+    assert a.release()
+    assert b.acquire()
+    assert b.epoch == (a.epoch or 0) + 1 or a.epoch is None
+    assert not a.renew()  # a let go; b holds it now
+    assert b.holder_epoch() == b.epoch
+
+
+def test_a_paused_leader_is_fenced_off(store: Store) -> None:
+    job_id = _job(store)
+    old = Lease(redis=store.redis, ttl_ms=300)
+    assert old.acquire()
+    stale_value = old.value
+    wait_for(lambda: Lease(redis=store.redis, ttl_ms=300).holder_epoch() is None, 2, message="the lease to lapse")
+    new = Lease(redis=store.redis, ttl_ms=5000)
+    assert new.acquire()
+    fire = Fire(job_id=job_id, expected_ms=T0 + MINUTE_MS, fire_ms=[T0 + MINUTE_MS], next_ms=T0 + 2 * MINUTE_MS,
+                run_timeout_s=1, grace_ms=60_000)
+    outcome = store.fire(lease_value=stale_value, fires=[fire])
+    assert not outcome.fenced
+    assert _queued(store) == []
+    outcome = store.fire(lease_value=new.value, fires=[fire])
+    assert outcome.enqueued == [(job_id, T0 + MINUTE_MS)]
+    assert _queued(store) == [f"{job_id}-{T0 + MINUTE_MS}"]
+
+
+def test_the_same_fire_is_enqueued_once(store: Store) -> None:
+    job_id = _job(store)
+    lease = Lease(redis=store.redis, ttl_ms=5000)
+    assert lease.acquire()
+    due = T0 + MINUTE_MS
+    fire = Fire(job_id=job_id, expected_ms=due, fire_ms=[due], next_ms=due + MINUTE_MS, run_timeout_s=1,
+                grace_ms=60_000)
+    assert len(store.fire(lease_value=lease.value, fires=[fire]).enqueued) == 1
+    # Replayed (e.g. by a leader that did not see its own reply): the index moved on, nothing happens.
+    assert store.fire(lease_value=lease.value, fires=[fire]).enqueued == []
+    # Even with the index put back, the fire marker suppresses it.
+    store.redis.zadd(keys.DUE, {job_id: due})
+    outcome = store.fire(lease_value=lease.value, fires=[fire])
+    assert outcome.enqueued == []
+    assert outcome.suppressed == 1
+    assert _queued(store) == [f"{job_id}-{due}"]
+
+
+def test_rq_job_holds_ids_only(store: Store) -> None:
+    job_id = _job(store, http_url=None, command="echo very-secret-thing")
+    lease = Lease(redis=store.redis, ttl_ms=5000)
+    assert lease.acquire()
+    due = T0 + MINUTE_MS
+    store.fire(lease_value=lease.value, fires=[Fire(job_id=job_id, expected_ms=due, fire_ms=[due], next_ms=None,
+                                                    run_timeout_s=1, grace_ms=0)])
+    rq_job = Queue(store.queue.name, connection=store.redis).fetch_job(f"{job_id}-{due}")
+    assert rq_job is not None
+    assert rq_job.args == (job_id, due)
+    assert "secret" not in (rq_job.description or "")
+
+
+class Clock:
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def __call__(self) -> float:
+        return self.ms / 1000
+
+
+def _scheduler(store: Store, settings: Settings, clock: Clock) -> Scheduler:
+    scheduler = Scheduler(store=store, settings=settings, clock=clock)
+    assert scheduler.lease.acquire()
+    return scheduler
+
+
+def test_fires_on_time_and_moves_on(store: Store, settings: Settings) -> None:
+    job_id = _job(store)
+    clock = Clock(T0 + MINUTE_MS - 1)
+    scheduler = _scheduler(store, settings, clock)
+    assert scheduler.fire_due() == 0  # never early
+    clock.ms = T0 + MINUTE_MS
+    assert scheduler.fire_due() == 1
+    assert store.get_job(job_id=job_id).next_run == (T0 + 2 * MINUTE_MS) / 1000
+
+
+@pytest.mark.parametrize(
+    ("catchup", "expected_fires"),
+    [
+        ("latest", [T0 + 8 * MINUTE_MS, T0 + 9 * MINUTE_MS, T0 + 10 * MINUTE_MS]),
+        ("none", [T0 + 9 * MINUTE_MS, T0 + 10 * MINUTE_MS]),
+        ("all", [T0 + i * MINUTE_MS for i in range(1, 11)]),
+    ],
+)
+def test_catch_up_after_downtime(store: Store, settings: Settings, catchup: str, expected_fires: list[int]) -> None:
+    # Due every minute from T0+1m; the scheduler comes back at T0+10m with a 90 s grace: the fires
+    # at 9m and 10m are within the grace, 1m..8m are missed (8 of them).
+    job_id = _job(store, catchup=catchup, misfire_grace=90)
+    clock = Clock(T0 + 10 * MINUTE_MS)
+    scheduler = _scheduler(store, settings, clock)
+    scheduler.fire_due()
+    assert _queued(store) == [f"{job_id}-{ms}" for ms in expected_fires]
+    job = store.get_job(job_id=job_id)
+    assert job.missed_count == 8
+    assert job.next_run == (T0 + 11 * MINUTE_MS) / 1000
+
+
+def test_deleted_job_is_not_fired_and_leaves_the_index(store: Store, settings: Settings) -> None:
+    job_id = _job(store)
+    clock = Clock(T0 + MINUTE_MS)
+    scheduler = _scheduler(store, settings, clock)
+    store.redis.delete(keys.job(job_id))  # deleted behind the index's back
+    assert scheduler.fire_due() == 0
+    assert store.next_due_ms() is None
+
+
+def test_a_burst_is_fired_in_batches(store: Store, settings: Settings) -> None:
+    for _ in range(1200):
+        _job(store)
+    scheduler = _scheduler(store, settings, Clock(T0 + MINUTE_MS))
+    started = time.perf_counter()
+    assert scheduler.fire_due() == 1200
+    assert time.perf_counter() - started < 10
+    assert len(_queued(store)) == 1200

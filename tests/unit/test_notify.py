@@ -1,0 +1,270 @@
+"""Notifications against real parts: an aiosmtpd SMTP sink and a loopback webhook server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from unicron_core.models import CommandOutput, HttpOutput, RunResult
+from unicron_core.settings import Settings
+from unicron_worker.notify import Notifier, render_body
+
+PASSWORD = "pw-s3cret-value"
+START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "key": "k" * 32,
+        "tz": "UTC",
+        "email_from": "cron@unicron.test",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": free_port(),
+        "notify_timeout_s": 5.0,
+    }
+    return Settings(**(values | overrides))
+
+
+def command_run(success: bool = True) -> RunResult:
+    output = CommandOutput(
+        job_id="job1", stdout="backed up 3 files\n", stderr="warn: slow disk\n", exit_code=0
+    )
+    return RunResult(
+        success=success, start=START, end=START + 1.5, output=output, run_id="run-1", scheduled=START
+    )
+
+
+def http_run() -> RunResult:
+    output = HttpOutput(job_id=None, status_code=None, text="")
+    return RunResult(
+        success=False, start=START, end=START + 5, output=output, run_id="run-2", error="timed out after 5 s"
+    )
+
+
+@dataclass
+class Sink:
+    """An aiosmtpd handler that keeps every envelope it gets."""
+
+    envelopes: list[Envelope] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"mailer", PASSWORD.encode())
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, int]]:
+    sink, port = Sink(), free_port()
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=port, authenticator=authenticate, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+def parse(envelope: Envelope) -> EmailMessage:
+    return cast(EmailMessage, message_from_bytes(cast(bytes, envelope.content), policy=policy.default))
+
+
+def test_email_arrives_with_subject_and_body(smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    notifier = Notifier(make_settings(smtp_port=port))
+    try:
+        result = notifier.email(to="a@x.test, b@y.test", job_name="nightly backup", run=command_run())
+    finally:
+        notifier.close()
+    assert result == "sent"
+    (envelope,) = sink.envelopes
+    assert envelope.mail_from == "cron@unicron.test"
+    assert envelope.rcpt_tos == ["a@x.test", "b@y.test"]
+    message = parse(envelope)
+    assert message["Subject"] == "[unicron] nightly backup: success"
+    assert message["To"] == "a@x.test, b@y.test"
+    body = message.get_content()
+    for line in (
+        "Status: success",
+        "Start: 2026-01-01T00:00:00.000+00:00",
+        "End: 2026-01-01T00:00:01.500+00:00",
+    ):
+        assert line in body
+    assert "Exit code: 0" in body
+    assert "backed up 3 files" in body
+    assert "warn: slow disk" in body
+
+
+def test_failed_http_run_email(smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    notifier = Notifier(make_settings(smtp_port=port))
+    try:
+        result = notifier.email(to="ops@x.test", job_name="ping\r\nBcc: evil@x.test", run=http_run())
+    finally:
+        notifier.close()
+    assert result == "sent"
+    (envelope,) = sink.envelopes
+    assert envelope.rcpt_tos == ["ops@x.test"]  # the name's line break injected no header
+    message = parse(envelope)
+    assert message["Subject"] == "[unicron] ping Bcc: evil@x.test: failure"
+    body = message.get_content()
+    assert "HTTP status: None" in body
+    assert "Error: timed out after 5 s" in body
+
+
+def test_login_when_a_user_is_set(smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    good = Notifier(make_settings(smtp_port=port, smtp_user="mailer", smtp_password=PASSWORD))
+    bad = Notifier(make_settings(smtp_port=port, smtp_user="mailer", smtp_password=PASSWORD + "-wrong"))
+    try:
+        assert good.email(to="a@x.test", job_name="j", run=command_run()) == "sent"
+        failed = bad.email(to="a@x.test", job_name="j", run=command_run())
+    finally:
+        good.close()
+        bad.close()
+    assert failed.startswith("failed: SMTP 535")
+    assert PASSWORD not in failed
+    assert len(sink.envelopes) == 1
+
+
+def test_dead_smtp_port_fails_without_raising() -> None:
+    notifier = Notifier(make_settings(smtp_password=PASSWORD))
+    started = time.monotonic()
+    try:
+        result = notifier.email(to="a@x.test", job_name="j", run=command_run(success=False))
+    finally:
+        notifier.close()
+    assert time.monotonic() - started < 2
+    assert result.startswith("failed: ")
+    assert "refused" in result.lower()
+    assert PASSWORD not in result
+
+
+def test_body_times_in_the_cluster_zone() -> None:
+    body = render_body(job_name="j", run=command_run(), zone=ZoneInfo("Europe/Berlin"))
+    assert "Start: 2026-01-01T01:00:00.000+01:00" in body
+    assert "Scheduled: 2026-01-01T01:00:00.000+01:00" in body
+    truncated = command_run()
+    truncated.output.truncated = True
+    assert "(output truncated)" in render_body(job_name="j", run=truncated, zone=ZoneInfo("UTC"))
+
+
+@dataclass
+class Hit:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class HookServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _HookHandler)
+        self.hits: list[Hit] = []
+        self.release = threading.Event()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+class _HookHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: HookServer
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        if self.path == "/slow":
+            self.server.release.wait(10)
+        status = 500 if self.path == "/fail" else 204 if self.path == "/empty" else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0" if status == 204 else "2")
+        self.end_headers()
+        if status != 204:
+            self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookServer]:
+    server = HookServer()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def notifier() -> Iterator[Notifier]:
+    n = Notifier(make_settings(notify_timeout_s=0.3))
+    try:
+        yield n
+    finally:
+        n.close()
+
+
+def test_hook_posts_json_with_headers(hooks: HookServer, notifier: Notifier) -> None:
+    payload = {"job_id": "job1", "result": command_run().model_dump()}
+    headers = {"Authorization": "Bearer hook-secret", "content-type": "text/plain"}
+    assert notifier.hook(url=hooks.url("/in"), headers=headers, payload=payload) == "sent"
+    assert notifier.hook(url=hooks.url("/empty"), headers={}, payload={}) == "sent"
+    hit = hooks.hits[0]
+    assert hit.path == "/in"
+    assert json.loads(hit.body) == payload
+    assert hit.headers["authorization"] == "Bearer hook-secret"
+    assert hit.headers["content-type"] == "application/json"  # ours: the body is JSON
+    assert hit.headers["user-agent"].startswith("unicron/")
+
+
+def test_hook_error_status(hooks: HookServer, notifier: Notifier) -> None:
+    assert notifier.hook(url=hooks.url("/fail"), headers={}, payload={"a": 1}) == "failed: HTTP 500"
+
+
+def test_hook_refused(notifier: Notifier) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    result = notifier.hook(url=url, headers={"X-Token": "hook-secret"}, payload={})
+    assert result.startswith("failed: connection failed: ")
+    assert "hook-secret" not in result
+
+
+def test_hook_timeout(hooks: HookServer, notifier: Notifier) -> None:
+    started = time.monotonic()
+    assert notifier.hook(url=hooks.url("/slow"), headers={}, payload={}) == "failed: timed out after 0.3 s"
+    assert time.monotonic() - started < 2
+
+
+def test_hook_payload_that_is_not_json(hooks: HookServer, notifier: Notifier) -> None:
+    result = notifier.hook(url=hooks.url("/in"), headers={}, payload={"when": object()})
+    assert result == "failed: invalid request: the data cannot be encoded"
+    assert hooks.hits == []
