@@ -26,7 +26,7 @@ from types import FrameType
 
 from unicron_core.errors import ConfigError
 
-from unicron.cli import EXIT_USAGE, new_key
+from unicron.cli import EXIT_USAGE, TRUE_WORDS, new_key
 from unicron.redis_server import RedisServer, die_with_parent
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,10 @@ class Child:
         """The exit code once it has exited (negative: killed by that signal), else None."""
         return None if self.proc is None else self.proc.poll()
 
+    def running(self) -> bool:
+        """Started and not exited yet."""
+        return self.proc is not None and self.proc.poll() is None
+
     def signal_group(self, signum: int) -> None:
         """Sends ``signum`` to the child's whole process group (worker processes, their commands)."""
         if self.proc is not None:
@@ -100,7 +104,9 @@ class StopFlag:
     def install(self) -> None:
         """Makes the stop signals set this flag instead of killing ``up`` half-way."""
         for signum in STOP_SIGNALS:
-            signal.signal(signum, self._handle)
+            # An ignored signal stays ignored: `nohup unicron up` must survive its terminal closing.
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, self._handle)
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.signum is None:
@@ -121,26 +127,45 @@ def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _exclusive(data_dir):
         _check_port_free(host, port)
-        redis: RedisServer | None = None
+        redis_url = os.environ.get("REDIS_URL", "")
+        # Without REDIS_URL, a Redis of our own: on a Unix socket (no port to collide, no network
+        # exposure) with an AOF in the data dir, so jobs survive a restart.
+        redis = None if redis_url else RedisServer(data_dir=data_dir / REDIS_DIR, unix_socket=True)
         children: list[Child] = []
         try:
-            redis_url = os.environ.get("REDIS_URL")
-            if not redis_url:
-                redis = RedisServer(data_dir=data_dir / REDIS_DIR, unix_socket=True, appendonly=True)
+            if redis is not None:
                 redis.start()
                 redis_url = redis.url
             env = _child_env(data_dir, redis_url)
             children = _children(env, host=host, port=port, workers=workers)
-            for child in children:
-                child.start()
-            code = _wait_ready(children, stop, _probe_host(host), port)
-            if code is None:
-                log.info("ready in %.2f s", time.monotonic() - started)
-                _print_banner(env, base=f"http://{_url_host(_probe_host(host))}:{port}", data_dir=data_dir)
-                code = _supervise(children, stop)
-            return code
+            return _run(children, stop, env=env, host=host, port=port, data_dir=data_dir, started=started)
         finally:
             _shutdown(children, redis)
+
+
+def _run(
+    children: Sequence[Child],
+    stop: StopFlag,
+    *,
+    env: Mapping[str, str],
+    host: str,
+    port: int,
+    data_dir: Path,
+    started: float,
+) -> int:
+    """Starts the children, announces the API once it is ready, then supervises until stopped."""
+    # The API starts alone: on a two-core laptop, five Python processes importing at once delay its
+    # first answer by ~1.5 s. Once /readyz has proved Redis and the key right, the others follow.
+    api, *others = children
+    api.start()
+    code = _wait_ready(children, stop, _probe_host(host), port)
+    if code is not None:
+        return code
+    log.info("API ready in %.2f s; starting the scheduler and workers", time.monotonic() - started)
+    for child in others:
+        child.start()
+    _print_banner(env, base=f"http://{_url_host(_probe_host(host))}:{port}", data_dir=data_dir)
+    return _supervise(children, stop)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -295,10 +320,10 @@ def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path) -> None:
         f'  Try:    curl -H "Authorization: Bearer {token}" {base}/api/job/',
         f"  Data:   {data_dir} (back up {KEY_FILE}: without it the stored jobs cannot be decrypted)",
     ]
-    if env.get("UNICRON_ALLOW_COMMANDS", "").lower() == "true":
-        lines.append(
-            "Shell commands and loopback URLs are allowed: `unicron up` assumes a single-user machine."
-        )
+    if env.get("UNICRON_ALLOW_COMMANDS", "").strip().lower() in TRUE_WORDS:
+        lines.append("Shell commands and loopback URLs are allowed: `up` assumes a single-user machine.")
+    else:
+        lines.append("Shell commands and loopback URLs are refused (UNICRON_ALLOW_COMMANDS is set so).")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 
@@ -308,10 +333,10 @@ def _shutdown(children: Sequence[Child], redis: RedisServer | None) -> None:
     for child in children:
         child.signal_group(signal.SIGTERM)
     deadline = time.monotonic() + CHILD_GRACE_S
-    while any(child.returncode() is None for child in children) and time.monotonic() < deadline:
+    while any(child.running() for child in children) and time.monotonic() < deadline:
         time.sleep(TICK_S)
     for child in children:
-        if child.returncode() is None:
+        if child.running():
             log.warning("%s did not stop within %.1f s: killing it", child.name, CHILD_GRACE_S)
         # Also sweeps the group of a child that exited but left processes behind.
         child.signal_group(signal.SIGKILL)

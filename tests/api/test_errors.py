@@ -1,4 +1,4 @@
-"""Every bad input gets the envelope, an honest status and a message naming the problem; nothing is written."""
+"""Every bad input gets the envelope, an honest status and a message naming the problem; nothing written."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
-
 from unicron_api.app import create_app
 from unicron_core.settings import Settings
 
@@ -99,7 +98,9 @@ def test_body_over_one_mebibyte(client: TestClient) -> None:
     _nothing_written(client)
 
 
-@pytest.mark.parametrize("path", ["/api/job/nosuchjob00000000", "/api/async/3f1d7c9e-0000-4000-8000-000000000000"])
+@pytest.mark.parametrize(
+    "path", ["/api/job/nosuchjob00000000", "/api/async/3f1d7c9e-0000-4000-8000-000000000000"]
+)
 def test_unknown_ids(client: TestClient, path: str) -> None:
     _refused(client.get(path), 404, "no ")
 
@@ -110,9 +111,16 @@ def test_unknown_route(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/job/"), ("POST", "/api/job/"), ("GET", "/api/job/abc"), ("DELETE", "/api/job/abc"),
-     ("GET", "/api/job/result"), ("GET", "/api/job/result/abc"), ("POST", "/api/async/"),
-     ("GET", "/api/async/abc")],
+    [
+        ("GET", "/api/job/"),
+        ("POST", "/api/job/"),
+        ("GET", "/api/job/abc"),
+        ("DELETE", "/api/job/abc"),
+        ("GET", "/api/job/result"),
+        ("GET", "/api/job/result/abc"),
+        ("POST", "/api/async/"),
+        ("GET", "/api/async/abc"),
+    ],
 )
 @pytest.mark.parametrize("auth", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz"])
 def test_missing_or_wrong_token(client: TestClient, method: str, path: str, auth: str | None) -> None:
@@ -127,7 +135,9 @@ def test_commands_need_the_cluster_setting(settings: Settings) -> None:
     closed = settings.model_copy(update={"allow_commands": False})
     with TestClient(create_app(closed), headers={"Authorization": "Bearer test-token-0123456789"}) as client:
         _refused(client.post("/api/job/", json=GOOD), 403, "UNICRON_ALLOW_COMMANDS")
-        _refused(client.post("/api/async/", json={"name": "t", "command": "true"}), 403, "UNICRON_ALLOW_COMMANDS")
+        _refused(
+            client.post("/api/async/", json={"name": "t", "command": "true"}), 403, "UNICRON_ALLOW_COMMANDS"
+        )
         _nothing_written(client)
 
 

@@ -6,7 +6,6 @@ import re
 import time
 
 from fastapi.testclient import TestClient
-
 from unicron_core.models import RunResult
 from unicron_core.store import Store
 
@@ -52,8 +51,10 @@ def test_create_get_list_delete(client: TestClient) -> None:
 
 
 def test_header_values_come_back_masked(client: TestClient) -> None:
-    job_id = client.post("/api/job/", json={**HTTP_JOB, "hook_url": "http://example.test/h",
-                                            "hook_headers": {"X-Secret": "hook-secret"}}).json()["result"]
+    job_id = client.post(
+        "/api/job/",
+        json={**HTTP_JOB, "hook_url": "http://example.test/h", "hook_headers": {"X-Secret": "hook-secret"}},
+    ).json()["result"]
     for response in (client.get(f"/api/job/{job_id}"), client.get("/api/job/")):
         assert "secret-value" not in response.text
         assert "hook-secret" not in response.text
@@ -119,7 +120,12 @@ def test_job_timezone_and_seconds_schedule(client: TestClient) -> None:
 
 
 def _run(job_id: str, run_id: str, start: float) -> RunResult:
-    return RunResult.model_validate({
-        "success": True, "start": start, "end": start + 0.1, "run_id": run_id,
-        "output": {"job_id": job_id, "stdout": f"out {run_id}", "stderr": "", "exit_code": 0},
-    })
+    return RunResult.model_validate(
+        {
+            "success": True,
+            "start": start,
+            "end": start + 0.1,
+            "run_id": run_id,
+            "output": {"job_id": job_id, "stdout": f"out {run_id}", "stderr": "", "exit_code": 0},
+        }
+    )

@@ -6,7 +6,6 @@ import uuid
 
 from fastapi.testclient import TestClient
 from rq import Queue
-
 from unicron_core.store import Store
 
 
@@ -16,14 +15,21 @@ def test_submit_and_read_pending_task(client: TestClient, store: Store) -> None:
     task_id = response.json()["result"]
     assert uuid.UUID(task_id).version == 4
     task = client.get(f"/api/async/{task_id}").json()["result"]
-    assert task == {"task_id": task_id, "status": "PENDING", "result": None, "traceback": None, "children": []}
+    assert task == {
+        "task_id": task_id,
+        "status": "PENDING",
+        "result": None,
+        "traceback": None,
+        "children": [],
+    }
     assert client.get(f"/api/async/{task_id}/").status_code == 200
 
 
 def test_rq_job_carries_ids_only(client: TestClient, store: Store) -> None:
     secret_cmd = "echo canary-secret-7f3a"
-    task_id = client.post("/api/async/", json={"name": "t", "command": secret_cmd,
-                                               "http_headers": {}}).json()["result"]
+    task_id = client.post(
+        "/api/async/", json={"name": "t", "command": secret_cmd, "http_headers": {}}
+    ).json()["result"]
     queue = Queue(store.queue.name, connection=store.redis)
     (rq_job,) = queue.get_jobs()
     assert rq_job.id == task_id

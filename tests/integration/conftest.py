@@ -30,16 +30,18 @@ class Cluster:
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def service(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-        proc = self.procs.start([sys.executable, "-m", "unicron", *args], env={**self.env, **(env or {})},
-                                name=args[0])
+        proc = self.procs.start(
+            [sys.executable, "-m", "unicron", *args], env={**self.env, **(env or {})}, name=args[0]
+        )
         self.started.append(proc)
         return proc
 
     def start_api(self, **env: str) -> httpx.Client:
         port = free_port()
         self.service("api", "--host", "127.0.0.1", "--port", str(port), env=env)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
-                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+        )
         wait_for(lambda: _ready(client), 20, message="the API's /readyz")
         self.api = client
         return client
@@ -57,7 +59,9 @@ class Cluster:
         assert response.status_code == 200, response.text
         return response.json()["result"]
 
-    def wait_task(self, task_id: str, timeout_s: float = 15, done: tuple[str, ...] = ("SUCCESS", "FAILURE")) -> Any:
+    def wait_task(
+        self, task_id: str, timeout_s: float = 15, done: tuple[str, ...] = ("SUCCESS", "FAILURE")
+    ) -> Any:
         def finished() -> Any:
             task = self.get(f"/api/async/{task_id}")
             return task if task["status"] in done else None

@@ -28,8 +28,9 @@ def test_async_task_echo_tz(cluster: Cluster) -> None:
 def test_failing_task_retries_then_fails(cluster: Cluster) -> None:
     cluster.start_api()
     cluster.service("worker")
-    task_id = cluster.post("/api/async/", {"name": "bad", "command": "echo $UNICRON_RUN_ID; exit 3",
-                                           "retries": 1})
+    task_id = cluster.post(
+        "/api/async/", {"name": "bad", "command": "echo $UNICRON_RUN_ID; exit 3", "retries": 1}
+    )
     task = cluster.wait_task(task_id, done=("FAILURE",))
     assert task["result"]["output"]["exit_code"] == 3
     assert task["result"]["success"] is False
@@ -39,8 +40,10 @@ def test_seconds_job_runs_and_delete_returns_1(cluster: Cluster) -> None:
     cluster.start_api()
     cluster.service("scheduler")
     cluster.service("worker")
-    job_id = cluster.post("/api/job/", {"name": "tz", "schedule": "*/2 * * * * *",
-                                        "command": "echo $TZ $UNICRON_JOB_ID $UNICRON_FIRE_TIME"})
+    job_id = cluster.post(
+        "/api/job/",
+        {"name": "tz", "schedule": "*/2 * * * * *", "command": "echo $TZ $UNICRON_JOB_ID $UNICRON_FIRE_TIME"},
+    )
     (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
     tz, env_job_id, fire_ms = run["output"]["stdout"].split()
     assert (tz, env_job_id) == (TZ, job_id)
@@ -71,13 +74,24 @@ def test_http_job_email_and_webhook(cluster: Cluster) -> None:
     with HttpSink() as target, HttpSink() as hook, smtp_sink(smtp_port) as inbox:
         cluster.start_api()
         cluster.service("scheduler")
-        cluster.service("worker", env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-                                       "EMAIL_FROM": "unicron@test.example"})
-        job_id = cluster.post("/api/job/", {
-            "name": "call", "schedule": "* * * * * *", "http_url": target.url + "/do?x=1",
-            "http_method": "put", "http_headers": {"X-Secret": "s3cret"}, "http_data": {"a": "1", "b": "two"},
-            "email": "ops@test.example", "hook_url": hook.url + "/result", "hook_headers": {"X-Hook": "h"},
-        })
+        cluster.service(
+            "worker",
+            env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "EMAIL_FROM": "unicron@test.example"},
+        )
+        job_id = cluster.post(
+            "/api/job/",
+            {
+                "name": "call",
+                "schedule": "* * * * * *",
+                "http_url": target.url + "/do?x=1",
+                "http_method": "put",
+                "http_headers": {"X-Secret": "s3cret"},
+                "http_data": {"a": "1", "b": "two"},
+                "email": "ops@test.example",
+                "hook_url": hook.url + "/result",
+                "hook_headers": {"X-Hook": "h"},
+            },
+        )
         (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
         request = target.requests[0]
         assert request.method == "PUT"
@@ -103,11 +117,16 @@ def test_failing_webhook_and_email_leave_the_result_intact(cluster: Cluster) -> 
     with HttpSink(status=500) as hook:
         cluster.start_api()
         cluster.service("worker", env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port())})
-        task_id = cluster.post("/api/async/", {"name": "t", "command": "echo hi", "email": "a@test.example",
-                                               "hook_url": hook.url})
+        task_id = cluster.post(
+            "/api/async/",
+            {"name": "t", "command": "echo hi", "email": "a@test.example", "hook_url": hook.url},
+        )
         task = cluster.wait_task(task_id)
-        wait_for(lambda: cluster.get(f"/api/async/{task_id}")["result"]["notifications"], 10,
-                 message="the notification outcomes")
+        wait_for(
+            lambda: cluster.get(f"/api/async/{task_id}")["result"]["notifications"],
+            10,
+            message="the notification outcomes",
+        )
         task = cluster.get(f"/api/async/{task_id}")
         assert task["status"] == "SUCCESS"
         assert task["result"]["output"]["stdout"] == "hi\n"

@@ -21,8 +21,11 @@ def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:
         job_id = cluster.post("/api/job/", {"name": "j", "schedule": "@daily", "command": "true"})
 
         redis.stop()
-        for response in (api.get("/api/job/"), api.post("/api/async/", json={"name": "t", "command": "true"}),
-                         api.get("/readyz")):
+        for response in (
+            api.get("/api/job/"),
+            api.post("/api/async/", json={"name": "t", "command": "true"}),
+            api.get("/readyz"),
+        ):
             assert response.status_code == 503, response.text
             assert response.json()["success"] is False
             assert "Redis" in response.json()["msg"]

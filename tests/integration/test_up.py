@@ -88,8 +88,9 @@ def _stop_up(up: subprocess.Popen[bytes], data_dir: Path) -> None:
         assert expected in names, f"no {expected!r} among the processes of `up`: {names}"
     up.terminate()
     assert up.wait(timeout=STOP_LIMIT_S) == 0
-    leftovers = [pid for pid, start in tree.items() if _running(pid, start)]
-    leftovers += [pid for pid in _pids() if str(data_dir) in _cmdline(pid) and pid not in leftovers]
+    leftovers = {pid for pid, start in tree.items() if _running(pid, start)}
+    # Processes started after the snapshot (worker processes) carry REDIS_URL, a path in the data dir.
+    leftovers |= {pid for pid in _pids() if _mentions(pid, str(data_dir))}
     assert not leftovers, [f"{pid}: {_cmdline(pid)}" for pid in leftovers]
 
 
@@ -153,7 +154,19 @@ def _running(pid: int, start: int) -> bool:
 
 
 def _cmdline(pid: int) -> str:
+    return _read_proc(pid, "cmdline")
+
+
+def _mentions(pid: int, text: str) -> bool:
+    """Whether a live process has ``text`` in its command line or environment."""
+    st = _stat(pid)
+    if st is None or st[0] == "Z":
+        return False
+    return text in _read_proc(pid, "cmdline") or text in _read_proc(pid, "environ")
+
+
+def _read_proc(pid: int, name: str) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
+        return Path(f"/proc/{pid}/{name}").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:  # gone, or not ours
         return ""

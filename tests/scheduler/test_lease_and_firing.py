@@ -7,7 +7,6 @@ import time
 import pytest
 from helpers import wait_for
 from rq import Queue
-
 from unicron_core import keys
 from unicron_core.lease import Lease
 from unicron_core.models import JobSpec
@@ -20,8 +19,9 @@ T0 = 1_800_000_000_000  # a whole minute, in 2027
 
 
 def _job(store: Store, schedule: str = "* * * * *", now_ms: int = T0, **fields: object) -> str:
-    spec = JobSpec.model_validate({"name": "j", "schedule": schedule, "command": "true", "timezone": "UTC",
-                                   **fields})
+    spec = JobSpec.model_validate(
+        {"name": "j", "schedule": schedule, "command": "true", "timezone": "UTC", **fields}
+    )
     return store.create_job(spec=spec, now_ms=now_ms)
 
 
@@ -47,11 +47,19 @@ def test_a_paused_leader_is_fenced_off(store: Store) -> None:
     old = Lease(redis=store.redis, ttl_ms=300)
     assert old.acquire()
     stale_value = old.value
-    wait_for(lambda: Lease(redis=store.redis, ttl_ms=300).holder_epoch() is None, 2, message="the lease to lapse")
+    wait_for(
+        lambda: Lease(redis=store.redis, ttl_ms=300).holder_epoch() is None, 2, message="the lease to lapse"
+    )
     new = Lease(redis=store.redis, ttl_ms=5000)
     assert new.acquire()
-    fire = Fire(job_id=job_id, expected_ms=T0 + MINUTE_MS, fire_ms=[T0 + MINUTE_MS], next_ms=T0 + 2 * MINUTE_MS,
-                run_timeout_s=1, grace_ms=60_000)
+    fire = Fire(
+        job_id=job_id,
+        expected_ms=T0 + MINUTE_MS,
+        fire_ms=[T0 + MINUTE_MS],
+        next_ms=T0 + 2 * MINUTE_MS,
+        run_timeout_s=1,
+        grace_ms=60_000,
+    )
     outcome = store.fire(lease_value=stale_value, fires=[fire])
     assert not outcome.fenced
     assert _queued(store) == []
@@ -65,8 +73,14 @@ def test_the_same_fire_is_enqueued_once(store: Store) -> None:
     lease = Lease(redis=store.redis, ttl_ms=5000)
     assert lease.acquire()
     due = T0 + MINUTE_MS
-    fire = Fire(job_id=job_id, expected_ms=due, fire_ms=[due], next_ms=due + MINUTE_MS, run_timeout_s=1,
-                grace_ms=60_000)
+    fire = Fire(
+        job_id=job_id,
+        expected_ms=due,
+        fire_ms=[due],
+        next_ms=due + MINUTE_MS,
+        run_timeout_s=1,
+        grace_ms=60_000,
+    )
     assert len(store.fire(lease_value=lease.value, fires=[fire]).enqueued) == 1
     # Replayed (e.g. by a leader that did not see its own reply): the index moved on, nothing happens.
     assert store.fire(lease_value=lease.value, fires=[fire]).enqueued == []
@@ -83,8 +97,12 @@ def test_rq_job_holds_ids_only(store: Store) -> None:
     lease = Lease(redis=store.redis, ttl_ms=5000)
     assert lease.acquire()
     due = T0 + MINUTE_MS
-    store.fire(lease_value=lease.value, fires=[Fire(job_id=job_id, expected_ms=due, fire_ms=[due], next_ms=None,
-                                                    run_timeout_s=1, grace_ms=0)])
+    store.fire(
+        lease_value=lease.value,
+        fires=[
+            Fire(job_id=job_id, expected_ms=due, fire_ms=[due], next_ms=None, run_timeout_s=1, grace_ms=0)
+        ],
+    )
     rq_job = Queue(store.queue.name, connection=store.redis).fetch_job(f"{job_id}-{due}")
     assert rq_job is not None
     assert rq_job.args == (job_id, due)
@@ -123,7 +141,9 @@ def test_fires_on_time_and_moves_on(store: Store, settings: Settings) -> None:
         ("all", [T0 + i * MINUTE_MS for i in range(1, 11)]),
     ],
 )
-def test_catch_up_after_downtime(store: Store, settings: Settings, catchup: str, expected_fires: list[int]) -> None:
+def test_catch_up_after_downtime(
+    store: Store, settings: Settings, catchup: str, expected_fires: list[int]
+) -> None:
     # Due every minute from T0+1m; the scheduler comes back at T0+10m with a 90 s grace: the fires
     # at 9m and 10m are within the grace, 1m..8m are missed (8 of them).
     job_id = _job(store, catchup=catchup, misfire_grace=90)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from unicron_core.cron import HORIZON_DAYS, Schedule, parse
 from unicron_core.errors import InvalidSchedule
 
@@ -94,25 +94,23 @@ def zone_table(name: str) -> Zone:
 
 @dataclass(frozen=True)
 class Expr:
-    """A generated expression: its text and the values each field allows."""
+    """A generated expression: its text and, per field (seconds first), its text and values."""
 
     text: str
-    seconds: frozenset[int]
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    doms: frozenset[int]
-    months: frozenset[int]
-    dows: frozenset[int]
-    dom_text: str
-    dow_text: str
-    hour_text: str
+    fields: tuple[str, ...]
+    values: tuple[frozenset[int], ...]  # day-of-week with Sunday as 0 only
+
+    @property
+    def wildcard_hour(self) -> bool:
+        return self.fields[2].startswith("*")
 
     def day_matches(self, d: date) -> bool:
-        if d.month not in self.months:
+        doms, months, dows = self.values[3:]
+        if d.month not in months:
             return False
-        dom_ok, dow_ok = d.day in self.doms, d.isoweekday() % 7 in self.dows
+        dom_ok, dow_ok = d.day in doms, d.isoweekday() % 7 in dows
         # Vixie: a day field starting with `*` (or `?`) means the day must match both fields.
-        if self.dom_text[0] in "*?" or self.dow_text[0] in "*?":
+        if self.fields[3][0] in "*?" or self.fields[5][0] in "*?":
             return dom_ok and dow_ok
         return dom_ok or dow_ok
 
@@ -123,13 +121,14 @@ class Expr:
             if not self.day_matches(d):
                 continue
             base = ordinal * DAY
-            for h in sorted(self.hours):
+            seconds, minutes, hours = (sorted(v) for v in self.values[:3])
+            for h in hours:
                 if base + h * 3600 + 3599 < first:
                     continue
-                for m in sorted(self.minutes):
+                for m in minutes:
                     if base + h * 3600 + m * 60 + 59 < first:
                         continue
-                    for s in sorted(self.seconds):
+                    for s in seconds:
                         wall = base + h * 3600 + m * 60 + s
                         if first <= wall <= last:
                             yield wall
@@ -138,7 +137,7 @@ class Expr:
 def ref_fires(expr: Expr, zone: Zone, wall: int) -> list[int]:
     """The fire instants a matching wall time gives, per the DST rules."""
     instants = zone.instants(wall)
-    if expr.hour_text.startswith("*"):
+    if expr.wildcard_hour:
         return instants  # wildcard hour: real time, every occurrence
     return [instants[0]] if instants else [zone.gap_end(wall)]
 
@@ -232,20 +231,15 @@ def expressions(draw: st.DrawFn) -> Expr:
     # Seconds and minutes rarely `*`, so that dense expressions stay a minority.
     fields = [draw(field(SEC, 0)) if six else ("0", frozenset({0})), draw(field(MIN, 0)), draw(field(HOUR))]
     fields += [draw(field(DOM)), draw(field(MON)), draw(field(DOW))]
-    texts = [t for t, _ in fields]
-    return Expr(
-        " ".join(texts if six else texts[1:]),
-        *(v for _, v in fields),
-        dom_text=texts[3],
-        dow_text=texts[5],
-        hour_text=texts[2],
-    )
+    texts = tuple(t for t, _ in fields)
+    return Expr(" ".join(texts if six else texts[1:]), texts, tuple(v for _, v in fields))
 
 
 @st.composite
 def start_instants(draw: st.DrawFn, zone: Zone) -> int:
     near = zone.transitions(START_MIN, START_MAX)
-    if near and draw(st.booleans()):
+    use_near = draw(st.booleans())
+    if near and use_near:
         return draw(st.sampled_from(near)) + draw(st.integers(-6 * 3600, 6 * 3600))
     return draw(st.integers(START_MIN, START_MAX))
 
@@ -300,8 +294,7 @@ def expr_of(text: str) -> Expr:
             return frozenset(range(spec.low, spec.open_high + 1, step))
         return frozenset({int(part)})
 
-    sets = [values(p, s) for p, s in zip(parts, specs, strict=True)]
-    return Expr(text, *sets, dom_text=parts[3], dow_text=parts[5], hour_text=parts[2])
+    return Expr(text, tuple(parts), tuple(values(p, s) for p, s in zip(parts, specs, strict=True)))
 
 
 def our_fires_between(schedule: Schedule, lo: int, hi: int) -> list[int]:
@@ -329,7 +322,7 @@ def test_dst_matrix_around_each_transition(zone_name: str, transition: int) -> N
     for text in MATRIX_EXPRS:
         ours = our_fires_between(parse(text, zone_name), lo, hi)
         assert ours == ref_fires_between(expr_of(text), zone, lo, hi), text
-        assert all(a < b for a, b in zip(ours, ours[1:], strict=False)), text
+        assert all(a < b for a, b in itertools.pairwise(ours)), text
     seconds = "*/30 * * * * *"
     ours = our_fires_between(parse(seconds, zone_name), transition - 7200, transition + 7200)
     assert ours == ref_fires_between(expr_of(seconds), zone, transition - 7200, transition + 7200)
@@ -364,7 +357,7 @@ def test_wildcard_hour_totals_for_a_year_equal_the_reference(zone_name: str, tex
     lo, hi = _local_year(zone_name, 2025)
     fires = our_fires_between(parse(text, zone_name), lo, hi)
     assert fires == ref_fires_between(expr_of(text), zone_table(zone_name), lo, hi)
-    assert all(a < b for a, b in zip(fires, fires[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(fires))
     per_hour = 1 if text.startswith("0") else 4
     if zone_name in ("America/New_York", "Europe/Berlin", "Pacific/Chatham"):
         # Real elapsed time: the hour lost in spring is given back in autumn.
@@ -404,6 +397,7 @@ def test_asked_from_inside_the_repeated_hour() -> None:
     second_pass = (_epoch(2025, 11, 2) + 6 * 3600 + 45 * 60) * 1000
     assert _utc(parse("30 1 * * *", "America/New_York").next_after(second_pass) or 0) == "2025-11-03 06:30:00"
     assert _utc(parse("50 1 * * *", "America/New_York").next_after(second_pass) or 0) == "2025-11-03 06:50:00"
+    assert _utc(parse("0 2 * * *", "America/New_York").next_after(second_pass) or 0) == "2025-11-02 07:00:00"
     assert _utc(parse("50 * * * *", "America/New_York").next_after(second_pass) or 0) == "2025-11-02 06:50:00"
     # 01:45 EDT, the first pass: a wildcard job at :20 next fires at 01:20 EST, after the change.
     first_pass = second_pass - 3600_000

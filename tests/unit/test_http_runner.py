@@ -120,9 +120,8 @@ def runner() -> Iterator[HttpRunner]:
 def spec(
     url: str, method: str = "get", headers: dict[str, str] | None = None, data: dict[str, Any] | None = None
 ) -> RunSpec:
-    return RunSpec(
-        name="t", http_url=url, http_method=method, http_headers=headers or {}, http_data=data or {}
-    )  # type: ignore[arg-type]
+    fields = {"name": "t", "http_url": url, "http_method": method, "http_headers": headers, "http_data": data}
+    return RunSpec.model_validate(fields)  # as the API builds it, from plain data
 
 
 def call(
@@ -304,7 +303,8 @@ def test_unsendable_header_value_is_reported_without_the_value(
 
 def test_a_command_spec_is_a_caller_bug(runner: HttpRunner) -> None:
     with pytest.raises(ValueError, match="http_url"):
-        runner.call(RunSpec(name="c", command="true"), timeout_s=1, idempotency_key=None, job_id=None)
+        command = RunSpec.model_validate({"name": "c", "command": "true"})
+        runner.call(command, timeout_s=1, idempotency_key=None, job_id=None)
 
 
 @pytest.mark.parametrize(

@@ -48,14 +48,26 @@ def command_run(success: bool = True) -> RunResult:
         job_id="job1", stdout="backed up 3 files\n", stderr="warn: slow disk\n", exit_code=0
     )
     return RunResult(
-        success=success, start=START, end=START + 1.5, output=output, run_id="run-1", scheduled=START
+        success=success,
+        start=START,
+        end=START + 1.5,
+        output=output,
+        run_id="run-1",
+        scheduled=START,
+        error=None,
     )
 
 
 def http_run() -> RunResult:
     output = HttpOutput(job_id=None, status_code=None, text="")
     return RunResult(
-        success=False, start=START, end=START + 5, output=output, run_id="run-2", error="timed out after 5 s"
+        success=False,
+        start=START,
+        end=START + 5,
+        output=output,
+        run_id="run-2",
+        scheduled=None,
+        error="timed out after 5 s",
     )
 
 
@@ -72,7 +84,7 @@ class Sink:
 
 def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
     ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"mailer", PASSWORD.encode())
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
 
 
 @pytest.fixture
@@ -89,7 +101,7 @@ def smtp() -> Iterator[tuple[Sink, int]]:
 
 
 def parse(envelope: Envelope) -> EmailMessage:
-    return cast(EmailMessage, message_from_bytes(cast(bytes, envelope.content), policy=policy.default))
+    return message_from_bytes(cast(bytes, envelope.content), policy=policy.default)
 
 
 def test_email_arrives_with_subject_and_body(smtp: tuple[Sink, int]) -> None:
@@ -195,7 +207,7 @@ class _HookHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: HookServer
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         if self.path == "/slow":

@@ -38,12 +38,11 @@ from unicron_core.errors import InvalidSchedule, InvalidTimezone
 
 __all__ = ["Schedule", "get_zone", "parse"]
 
-DAY_S = 86_400
+_DAY_S = 86_400
 # next_after gives up after this many days of wall time ("~5 years").
 HORIZON_DAYS = 5 * 366
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH_NAIVE.toordinal()
-_ONE_DAY = timedelta(days=1)
 # Keep the horizon inside datetime's years 1-9999.
 _MIN_AFTER_MS = int((datetime(1900, 1, 1) - _EPOCH_NAIVE).total_seconds()) * 1000
 _MAX_AFTER_MS = int((datetime(9000, 1, 1) - _EPOCH_NAIVE).total_seconds()) * 1000
@@ -139,6 +138,8 @@ def _item(item: str, spec: _Spec) -> range:
     if base == "*":
         return range(spec.low, spec.open_high + 1, step)
     start_text, dash, end_text = base.partition("-")
+    if not start_text or (dash and not end_text):
+        raise _ExprError(f"{spec.name} '{item}' is not a number or a range")
     start = _value(start_text, spec)
     # `a/n` runs from a to the end of the field (`7/2` in day-of-week is just 7); `a` is just a.
     end = _value(end_text, spec) if dash else (max(start, spec.open_high) if slash else start)
@@ -183,7 +184,7 @@ def _every_ms(text: str) -> int:
     total_ms = total_ns / 10**6
     if total_ms < 1000 or total_ms % 1000:
         raise _ExprError(f"duration '{text}' must be a whole number of seconds, at least 1s")
-    if total_ms > HORIZON_DAYS * DAY_S * 1000:
+    if total_ms > HORIZON_DAYS * _DAY_S * 1000:
         raise _ExprError(f"duration '{text}' is longer than the {HORIZON_DAYS}-day horizon")
     return int(total_ms)
 
@@ -203,7 +204,7 @@ class _Fields:
 
     def next_wall(self, wall: int) -> int | None:
         """Smallest matching wall time >= wall, or None within the horizon."""
-        day, sod = divmod(wall, DAY_S)
+        day, sod = divmod(wall, _DAY_S)
         ordinal = day + _EPOCH_ORDINAL
         last = ordinal + HORIZON_DAYS
         while ordinal <= last:
@@ -214,7 +215,7 @@ class _Fields:
             if self._day_ok(d):
                 tod = self._next_tod(sod)
                 if tod is not None:
-                    return (ordinal - _EPOCH_ORDINAL) * DAY_S + tod
+                    return (ordinal - _EPOCH_ORDINAL) * _DAY_S + tod
             ordinal, sod = ordinal + 1, 0
         return None
 
@@ -263,15 +264,9 @@ def _cron_fields(texts: tuple[str, ...]) -> _Fields:
     """Build the matcher from six field texts (seconds first); cached so jobs share it."""
     seconds, minutes, hours, doms, months, dows = (_field(t, s) for t, s in zip(texts, _SPECS, strict=True))
     dom_text, dow_text = texts[3], texts[5]
+    day_and = dom_text.startswith(("*", "?")) or dow_text.startswith(("*", "?"))
     fields = _Fields(
-        seconds=seconds,
-        minutes=minutes,
-        hours=hours,
-        doms=_mask(doms),
-        months=_mask(months),
-        dows=_mask(dows),
-        day_and=dom_text.startswith(("*", "?")) or dow_text.startswith(("*", "?")),
-        wild_hour=texts[2].startswith("*"),
+        seconds, minutes, hours, _mask(doms), _mask(months), _mask(dows), day_and, texts[2].startswith("*")
     )
     # Only an AND of the day fields can rule out every day: every (month, day) pair falls on
     # every weekday over the years, so it is enough that some allowed month has an allowed day.
@@ -379,7 +374,7 @@ class Schedule:
 
     def _next_wild(self, fields: _Fields, t: int) -> int | None:
         """First instant >= t whose wall time matches."""
-        zone, limit = self._zone, t + HORIZON_DAYS * DAY_S
+        zone, limit = self._zone, t + HORIZON_DAYS * _DAY_S
         while t < limit:
             local = datetime.fromtimestamp(t, zone)
             offset = _seconds(local.utcoffset())

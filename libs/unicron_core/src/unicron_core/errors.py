@@ -1,16 +1,16 @@
 """Unicron's exception tree; the API maps it to HTTP in one handler.
 
-    UnicronError
-    ├── ConfigError          a setting is missing or invalid
-    ├── CryptoError
-    │   ├── KeyMismatch      the cluster key does not decrypt the canary
-    │   └── UnreadableRecord a stored record fails authentication or names an unknown key
-    ├── InvalidSpec          a job or task definition is invalid
-    │   ├── InvalidSchedule  a cron expression cannot be parsed or never fires
-    │   └── InvalidTimezone  a time zone name is not a known IANA zone
-    ├── NotFound             no job or task with that id
-    ├── Unauthorized         no API token, or an unknown one
-    └── Forbidden            the request is valid but not allowed by the cluster's settings
+UnicronError
+├── ConfigError          a setting is missing or invalid
+├── CryptoError
+│   ├── KeyMismatch      the cluster key does not decrypt the canary
+│   └── UnreadableRecord a stored record fails authentication or names an unknown key
+├── InvalidSpec          a job or task definition is invalid
+│   ├── InvalidSchedule  a cron expression cannot be parsed or never fires
+│   └── InvalidTimezone  a time zone name is not a known IANA zone
+├── NotFound             no job or task with that id
+├── Unauthorized         no API token, or an unknown one
+└── Forbidden            the request is valid but not allowed by the cluster's settings
 """
 
 from __future__ import annotations

@@ -1,18 +1,22 @@
 """Every Redis key Unicron uses, built here and nowhere else. RQ keeps its own ``rq:`` keys.
 
-| key                                  | type   | TTL                    | holds                                    |
-|--------------------------------------|--------|------------------------|------------------------------------------|
-| ``unicron:canary``                   | string | none                   | a known text encrypted with the cluster key |
-| ``unicron:jobs``                     | set    | none                   | ids of every registered job               |
-| ``unicron:job:{id}``                 | hash   | none                   | ``spec`` (ciphertext), ``created`` (ms), state counters ``run_count``, ``missed_count``, ``last_run`` (epoch s) |
-| ``unicron:due``                      | zset   | none                   | job id -> next fire time (epoch ms)       |
-| ``unicron:runs:{job_id}``            | zset   | result retention       | run id -> run start (epoch s), capped per job |
-| ``unicron:rundata:{job_id}``         | hash   | result retention       | run id -> the run (ciphertext)            |
-| ``unicron:task:{id}``                | hash   | result retention       | ``spec``, ``result`` (ciphertext), ``status``, ``error`` |
-| ``unicron:fired:{job_id}:{ms}``      | string | misfire grace + margin | fire marker: that fire was enqueued       |
-| ``unicron:scheduler:lease``          | string | lease TTL (3 s)        | ``<epoch>:<token>`` of the leader         |
-| ``unicron:scheduler:epoch``          | string | none                   | fencing counter, +1 per acquisition       |
-| ``unicron:wake``                     | pubsub | -                      | job ids whose schedule changed            |
+=============================== ====== ================ ==========================================
+key                             type   TTL              holds
+=============================== ====== ================ ==========================================
+unicron:canary                  string none             a known text encrypted with the cluster key
+unicron:jobs                    set    none             the id of every registered job
+unicron:job:{id}                hash   none             spec (ciphertext), created (epoch s),
+                                                        run_count, missed_count, last_run (epoch s)
+unicron:due                     zset   none             job id -> next fire time (epoch ms)
+unicron:runs:{job_id}           zset   result retention run id -> run start (epoch s), capped
+unicron:rundata:{job_id}        hash   result retention run id -> the run (ciphertext)
+unicron:task:{id}               hash   result retention spec, result, error (ciphertext), status,
+                                                        attempts
+unicron:fired:{job_id}:{ms}     string grace + 2 min    fire marker: that fire was enqueued
+unicron:scheduler:lease         string lease TTL (3 s)  ``<epoch>:<token>`` of the leader
+unicron:scheduler:epoch         string none             fencing counter, +1 per acquisition
+unicron:wake                    pubsub -                ids of jobs created or deleted
+=============================== ====== ================ ==========================================
 """
 
 from __future__ import annotations

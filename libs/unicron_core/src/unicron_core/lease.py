@@ -79,7 +79,7 @@ class Lease:
     def holder_epoch(self) -> int | None:
         """The epoch of whichever node leads now, None when nobody does."""
         value = self._redis.get(keys.LEASE)
-        return int(value.split(b":", 1)[0]) if value else None
+        return int(str(value, "ascii").split(":", 1)[0]) if isinstance(value, bytes) else None
 
     def lose(self) -> None:
         """Forgets the lease locally (after a failed renewal or a Redis error)."""

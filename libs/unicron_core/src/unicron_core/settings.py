@@ -99,7 +99,7 @@ def get_settings() -> Settings:
         ConfigError: one line naming each missing or invalid variable (never its value).
     """
     try:
-        return Settings()  # type: ignore[call-arg]  # pydantic-settings fills fields from the env
+        return Settings()
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
 

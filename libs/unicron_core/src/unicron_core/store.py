@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -21,13 +21,12 @@ from redis.retry import Retry
 from rq import Queue
 from rq.callbacks import Callback
 from rq.job import Job, JobStatus
-from rq.scripts import _build_hset_args
 from rq.utils import now as rq_now
 
 from unicron_core import cron, keys, lua
 from unicron_core.crypto import Cipher
 from unicron_core.errors import KeyMismatch, NotFound, UnreadableRecord
-from unicron_core.models import JobRecord, JobSpec, RunResult, TaskRecord, TaskSpec, TaskStatus
+from unicron_core.models import JobRecord, JobSpec, RunResult, RunSpec, TaskRecord, TaskSpec, TaskStatus
 from unicron_core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ class Store:
 
     def wake_subscription(self) -> PubSub:
         """A subscription to job changes: the scheduler sleeps on it and wakes at once."""
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub: PubSub = self.redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         pubsub.subscribe(keys.WAKE_CHANNEL)
         return pubsub
 
@@ -170,7 +169,7 @@ class Store:
 
     def list_jobs(self) -> dict[str, JobRecord]:
         """Every job that this node can read; an unreadable one is logged by id and left out."""
-        job_ids = sorted(m.decode() for m in self.redis.smembers(keys.JOBS))
+        job_ids = sorted(_text(m) for m in self.redis.smembers(keys.JOBS))
         with self.redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
                 pipe.hgetall(keys.job(job_id))
@@ -199,8 +198,9 @@ class Store:
         specs: dict[str, JobSpec | None] = {}
         for job_id, blob in zip(job_ids, blobs, strict=True):
             try:
-                specs[job_id] = None if blob is None else JobSpec.model_validate_json(
-                    self._decrypt("job", job_id, blob))
+                specs[job_id] = (
+                    None if blob is None else JobSpec.model_validate_json(self._decrypt("job", job_id, blob))
+                )
             except UnreadableRecord as exc:
                 log.error("cannot schedule unreadable record: %s", exc)
                 specs[job_id] = None
@@ -244,8 +244,14 @@ class Store:
         retention = self._settings.result_retention_s
         self._record_run(
             keys=[keys.runs(job_id), keys.run_data(job_id), keys.job(job_id)],
-            args=[run.run_id, blob, run.start, time.time() - retention, self._settings.max_runs_per_job,
-                  retention],
+            args=[
+                run.run_id,
+                blob,
+                run.start,
+                time.time() - retention,
+                self._settings.max_runs_per_job,
+                retention,
+            ],
         )
 
     def job_runs(self, *, job_id: str) -> list[RunResult]:
@@ -254,7 +260,7 @@ class Store:
 
     def all_runs(self) -> list[RunResult]:
         """Every job's runs of the retention window, newest first."""
-        return self._runs_of(sorted(m.decode() for m in self.redis.smembers(keys.JOBS)))
+        return self._runs_of(sorted(_text(m) for m in self.redis.smembers(keys.JOBS)))
 
     def _runs_of(self, job_ids: Sequence[str]) -> list[RunResult]:
         oldest = time.time() - self._settings.result_retention_s
@@ -313,11 +319,11 @@ class Store:
         if b"result" in fields:
             result = RunResult.model_validate_json(self._decrypt("task-result", task_id, fields[b"result"]))
         if b"error" in fields:
-            error = self._decrypt("task-error", task_id, fields[b"error"]).decode()
+            error = _text(self._decrypt("task-error", task_id, fields[b"error"]))
         return TaskRecord(
             task_id=task_id,
             spec=TaskSpec.model_validate_json(self._decrypt("task", task_id, fields[b"spec"])),
-            status=TaskStatus(fields[b"status"].decode()),
+            status=TaskStatus(_text(fields[b"status"])),
             result=result,
             error=error,
             attempts=int(fields.get(b"attempts", 0)),
@@ -339,13 +345,13 @@ class Store:
         self, *, task_id: str, status: TaskStatus, result: RunResult | None = None, error: str | None = None
     ) -> None:
         """Stores the outcome of an attempt; the task then lives for the retention window."""
-        mapping: dict[str, bytes | str] = {"status": status.value}
+        items: list[str | bytes] = ["status", status.value]
         if result is not None:
-            mapping["result"] = self._encrypt("task-result", task_id, result.model_dump_json().encode())
+            items += ["result", self._encrypt("task-result", task_id, result.model_dump_json().encode())]
         if error is not None:
-            mapping["error"] = self._encrypt("task-error", task_id, error.encode())
+            items += ["error", self._encrypt("task-error", task_id, error.encode())]
         with self.redis.pipeline() as pipe:
-            pipe.hset(keys.task(task_id), mapping=mapping)
+            pipe.hset(keys.task(task_id), items=items)
             pipe.expire(keys.task(task_id), self._settings.result_retention_s)
             pipe.execute()
 
@@ -358,8 +364,11 @@ class Store:
 
     def due(self, *, until_ms: int, limit: int) -> list[tuple[str, int]]:
         """Up to ``limit`` jobs due at or before ``until_ms``, earliest first."""
-        rows = self.redis.zrangebyscore(keys.DUE, "-inf", until_ms, start=0, num=limit, withscores=True)
-        return [(job_id.decode(), int(score)) for job_id, score in rows]
+        rows = cast(
+            list[tuple[bytes, float]],
+            self.redis.zrangebyscore(keys.DUE, "-inf", until_ms, start=0, num=limit, withscores=True),
+        )
+        return [(_text(job_id), int(score)) for job_id, score in rows]
 
     def fire(self, *, lease_value: str, fires: Iterable[Fire]) -> FireOutcome:
         """Enqueues a batch of due fires in one fenced script: only the lease holder's batch runs.
@@ -376,9 +385,11 @@ class Store:
             next_ms = -1 if item.next_ms is None else item.next_ms
             args += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
             for ms in item.fire_ms:
-                rq_job = self._rq_job(FIRE_FUNC, (item.job_id, ms), fire_id(item.job_id, ms), item.run_timeout_s)
+                rq_job = self._rq_job(
+                    FIRE_FUNC, (item.job_id, ms), fire_id(item.job_id, ms), item.run_timeout_s
+                )
                 script_keys += [keys.fired(item.job_id, ms), rq_job.key]
-                fields = _build_hset_args(rq_job)
+                fields = [x for k, v in rq_job.to_dict().items() if v is not None for x in (k, v)]
                 args += [rq_job.id, len(fields) // 2, *fields]
         codes = self._fire(keys=script_keys, args=args)
         if not codes[0]:
@@ -409,7 +420,7 @@ class Store:
         job._status = JobStatus.QUEUED
         return job
 
-    def run_timeout(self, spec: TaskSpec | JobSpec) -> float:
+    def run_timeout(self, spec: RunSpec) -> float:
         """The run's own time limit in seconds: its ``timeout``, else the default of its kind."""
         if spec.timeout is not None:
             return spec.timeout
@@ -421,10 +432,15 @@ class Store:
     def _encrypt(self, kind: str, record_id: str, plaintext: bytes) -> bytes:
         return self._cipher.encrypt(kind=kind, record_id=record_id, plaintext=plaintext)
 
-    def _decrypt(self, kind: str, record_id: str, blob: bytes | None) -> bytes:
-        if blob is None:
+    def _decrypt(self, kind: str, record_id: str, blob: object) -> bytes:
+        if not isinstance(blob, bytes):
             raise UnreadableRecord(f"{kind} {record_id}: missing")
         return self._cipher.decrypt(kind=kind, record_id=record_id, blob=blob)
+
+
+def _text(value: object) -> str:
+    """A Redis reply as text (the client returns bytes)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _now_ms() -> int:

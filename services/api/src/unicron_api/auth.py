@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
 from unicron_core.errors import Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="An API token from UNICRON_API_TOKENS")
@@ -22,5 +21,5 @@ def require_token(
     given = credentials.credentials.encode()
     tokens: list[bytes] = request.app.state.tokens
     # Compare with every token so the time taken does not say which one nearly matched.
-    if not any([hmac.compare_digest(given, token) for token in tokens]):  # noqa: C419
+    if not any([hmac.compare_digest(given, token) for token in tokens]):
         raise Unauthorized("unknown API token")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 from fastapi.responses import JSONResponse
@@ -24,7 +25,7 @@ def ok(result: Any, msg: str = "ok") -> dict[str, Any]:
 
 
 def error_response(
-    status: int, msg: str, result: Any = None, headers: dict[str, str] | None = None
+    status: int, msg: str, result: Any = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """A failed envelope with an honest status code."""
     return JSONResponse({"success": False, "msg": msg, "result": result}, status_code=status, headers=headers)

@@ -10,8 +10,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from starlette.exceptions import HTTPException
-
-from unicron_api.envelope import error_response
 from unicron_core.errors import (
     ConfigError,
     CryptoError,
@@ -21,6 +19,8 @@ from unicron_core.errors import (
     Unauthorized,
     UnicronError,
 )
+
+from unicron_api.envelope import error_response
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ async def _http(request: Request, exc: HTTPException) -> JSONResponse:
 
 async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
     log.warning("Redis unreachable during %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return error_response(503, "storage unavailable: Redis cannot be reached, try again shortly",
-                          headers={"Retry-After": "1"})
+    return error_response(
+        503, "storage unavailable: Redis cannot be reached, try again shortly", headers={"Retry-After": "1"}
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -16,7 +16,6 @@ from types import FrameType
 
 from redis.client import PubSub
 from redis.exceptions import RedisError
-
 from unicron_core import cron
 from unicron_core.lease import Lease
 from unicron_core.settings import Settings
@@ -41,7 +40,7 @@ class Plan:
     run_timeout_s: float
 
 
-class Stop(Exception):  # noqa: N818 - a control-flow signal, not an error
+class Stop(Exception):
     """Raised by the signal handler to leave a blocking wait at once."""
 
 
@@ -151,7 +150,9 @@ class Scheduler:
         """Decides which of the times from ``due_ms`` to now to fire, by the job's catch-up policy."""
         plan = self._plans.get(job_id)
         if plan is None:  # deleted: the script drops the due entry
-            return Fire(job_id=job_id, expected_ms=due_ms, fire_ms=[], next_ms=None, run_timeout_s=0, grace_ms=0)
+            return Fire(
+                job_id=job_id, expected_ms=due_ms, fire_ms=[], next_ms=None, run_timeout_s=0, grace_ms=0
+            )
         in_grace: list[int] = []
         missed: deque[int] = deque(maxlen=CATCHUP_ALL_MAX)
         missed_count = 0
