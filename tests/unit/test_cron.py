@@ -9,6 +9,7 @@ import dataclasses
 import itertools
 import random
 import time
+import tracemalloc
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -389,3 +390,16 @@ def test_next_after_is_fast(expr: str) -> None:
         schedule.next_after(start)
     mean_us = (time.perf_counter() - began) / 2000 * 1e6
     assert mean_us < 200, f"{expr}: {mean_us:.1f} µs per call"
+
+
+def test_schedules_are_cheap_to_keep() -> None:
+    # Jobs share few distinct expressions; each job still brings its own expression string.
+    exprs = [f"{m} {h} * * 1-5" for m in range(60) for h in range(0, 24, 6)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [parse("".join(exprs[i % len(exprs)]), "Europe/Berlin") for i in range(20_000)]
+        per_schedule = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+    assert per_schedule < 400, per_schedule

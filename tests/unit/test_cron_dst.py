@@ -247,6 +247,7 @@ def start_instants(draw: st.DrawFn, zone: Zone) -> int:
 # --- Property test ------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(max(120, EXAMPLES // 20))  # about 15 ms an example
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), expr=expressions(), zone_name=st.sampled_from(ZONES))
 def test_next_after_matches_reference(data: st.DataObject, expr: Expr, zone_name: str) -> None:

@@ -1,0 +1,41 @@
+"""SIGTERM stops each service cleanly: the scheduler hands its lease over, a worker finishes its job."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import redis
+from conftest import Cluster
+from helpers import wait_for
+
+from unicron_core.lease import Lease
+
+
+def test_scheduler_sigterm_hands_the_lease_over_at_once(cluster: Cluster, redis_client: redis.Redis) -> None:
+    probe = Lease(redis=redis_client, ttl_ms=0)
+    first = cluster.service("scheduler")
+    epoch = wait_for(probe.holder_epoch, 15, message="a leader")
+    clients = len(redis_client.client_list())
+    cluster.service("scheduler")
+    wait_for(lambda: len(redis_client.client_list()) > clients, 15, message="the standby to connect")
+    started = time.monotonic()
+    first.send_signal(signal.SIGTERM)
+    wait_for(lambda: (probe.holder_epoch() or 0) > epoch, 5, interval_s=0.01, message="the standby to lead")
+    takeover_s = time.monotonic() - started
+    assert first.wait(timeout=5) == 0
+    assert "released the lease" in cluster.procs.stderr(first)
+    print(f"takeover after SIGTERM: {takeover_s * 1000:.0f} ms")
+    assert takeover_s < 0.5
+
+
+def test_worker_sigterm_finishes_the_running_job(cluster: Cluster) -> None:
+    cluster.start_api()
+    worker = cluster.service("worker")
+    task_id = cluster.post("/api/async/", {"name": "slow", "command": "sleep 1; echo finished"})
+    cluster.wait_task(task_id, done=("STARTED",))
+    worker.send_signal(signal.SIGTERM)
+    task = cluster.wait_task(task_id)
+    assert task["status"] == "SUCCESS"
+    assert task["result"]["output"]["stdout"] == "finished\n"
+    assert worker.wait(timeout=10) == 0
