@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from helpers import Procs
 
 from unicron.redis_server import RedisServer, RedisServerError, free_port
+
+from helpers import Procs
 
 REDIS_START_ATTEMPTS = 3  # a free port can be taken by someone else before Redis binds it
 

@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except UnicronError as exc:
-        print(f"unicron: {exc}", file=sys.stderr)
+        print("unicron:", " ".join(str(exc).split()), file=sys.stderr)  # one line, whatever the message
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130  # the shell's convention for "stopped by SIGINT"

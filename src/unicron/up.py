@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from unicron_core.errors import ConfigError
-
 from unicron.cli import EXIT_USAGE, TRUE_WORDS, new_key
-from unicron.redis_server import RedisServer, die_with_parent
+from unicron.redis_server import RedisServer, die_with_this_process
+from unicron_core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class Child:
             env=dict(self.env),
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - up is single-threaded
+            preexec_fn=die_with_this_process(),  # noqa: PLW1509 - two system calls, safe even with threads
         )
         self.started_at = time.monotonic()
         log.debug("started %s (pid %s)", self.name, self.proc.pid)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+
 from unicron_api.app import create_app
 from unicron_core.settings import Settings
 from unicron_core.store import Store

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
+
 from unicron_api.app import create_app
 from unicron_core.settings import Settings
 

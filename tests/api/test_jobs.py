@@ -6,6 +6,7 @@ import re
 import time
 
 from fastapi.testclient import TestClient
+
 from unicron_core.models import RunResult
 from unicron_core.store import Store
 

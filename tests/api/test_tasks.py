@@ -6,6 +6,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 from rq import Queue
+
 from unicron_core.store import Store
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import Procs, wait_for
 
 from unicron.redis_server import free_port
+
+from helpers import Procs, wait_for
 
 TOKEN = "integration-token-0123456789"
 KEY = "integration-cluster-key-0123456789"

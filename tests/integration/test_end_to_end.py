@@ -7,11 +7,12 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from unicron.redis_server import free_port
+
 from conftest import TZ, Cluster
 from helpers import wait_for
 from sinks import HttpSink, smtp_sink
-
-from unicron.redis_server import free_port
 
 
 def test_async_task_echo_tz(cluster: Cluster) -> None:

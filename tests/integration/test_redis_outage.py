@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from unicron.redis_server import RedisServer, free_port
+
 from conftest import Cluster, cluster_env
 from helpers import Procs, wait_for
-
-from unicron.redis_server import RedisServer, free_port
 
 
 def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:

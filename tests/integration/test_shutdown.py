@@ -6,10 +6,11 @@ import signal
 import time
 
 import redis
-from conftest import Cluster
-from helpers import wait_for
 
 from unicron_core.lease import Lease
+
+from conftest import Cluster
+from helpers import wait_for
 
 
 def test_scheduler_sigterm_hands_the_lease_over_at_once(cluster: Cluster, redis_client: redis.Redis) -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import Procs, wait_for
 
 from unicron.redis_server import free_port
+
+from helpers import Procs, wait_for
 
 READY_LIMIT_S = 10.0
 READY_TARGET_S = 5.0  # the figure to reach; reported, not asserted, as machines differ

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from helpers import wait_for
 from rq import Queue
+
 from unicron_core import keys
 from unicron_core.lease import Lease
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Fire, Store
 from unicron_scheduler.scheduler import Scheduler
+
+from helpers import wait_for
 
 MINUTE_MS = 60_000
 T0 = 1_800_000_000_000  # a whole minute, in 2027

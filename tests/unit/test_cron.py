@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from croniter import croniter
+
 from unicron_core.cron import Schedule, get_zone, parse
 from unicron_core.errors import InvalidSchedule, InvalidTimezone
 

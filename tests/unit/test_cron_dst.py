@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from unicron_core.cron import HORIZON_DAYS, Schedule, parse
 from unicron_core.errors import InvalidSchedule
 

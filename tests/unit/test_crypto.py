@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from unicron_core.crypto import HEADER_BYTES, Cipher, key_id
 from unicron_core.errors import UnreadableRecord
 

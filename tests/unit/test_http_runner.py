@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from unicron_core.models import HttpOutput, RunSpec
 from unicron_worker.http_runner import HttpRunner, is_json, user_agent
 from unicron_worker.outcome import Outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+
 from unicron_core.models import MASK, JobRecord, JobSpec, TaskSpec
 
 

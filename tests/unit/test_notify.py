@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
 from unicron_core.models import CommandOutput, HttpOutput, RunResult
 from unicron_core.settings import Settings
 from unicron_worker.notify import Notifier, render_body

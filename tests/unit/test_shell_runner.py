@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from unicron_core.models import CommandOutput
 from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import FastAPI
-from unicron_core.settings import Settings
-from unicron_core.store import Store
 
 from unicron_api import handlers, routes
 from unicron_api.limits import BodyLimit
+from unicron_core.settings import Settings
+from unicron_core.store import Store
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from unicron_core.errors import Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="An API token from UNICRON_API_TOKENS")

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from starlette.exceptions import HTTPException
+
+from unicron_api.envelope import error_response
 from unicron_core.errors import (
     ConfigError,
     CryptoError,
@@ -19,8 +21,6 @@ from unicron_core.errors import (
     Unauthorized,
     UnicronError,
 )
-
-from unicron_api.envelope import error_response
 
 log = logging.getLogger(__name__)
 

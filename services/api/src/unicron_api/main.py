@@ -6,9 +6,9 @@ import logging
 
 import uvicorn
 from redis.exceptions import RedisError
-from unicron_core.settings import Settings
 
 from unicron_api.app import create_app
+from unicron_core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+
+from unicron_api.auth import require_token
+from unicron_api.envelope import Envelope, ok
 from unicron_core.errors import Forbidden
 from unicron_core.models import JobSpec, TaskSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
-
-from unicron_api.auth import require_token
-from unicron_api.envelope import Envelope, ok
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$", description="16 characters [A-Za-z0-9]")]
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{1,64}$", description="a UUID")]

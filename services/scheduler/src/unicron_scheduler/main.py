@@ -6,10 +6,10 @@ import logging
 import signal
 
 from redis.exceptions import RedisError
+
 from unicron_core.lease import Lease
 from unicron_core.settings import Settings
 from unicron_core.store import Store
-
 from unicron_scheduler.scheduler import Scheduler
 
 log = logging.getLogger(__name__)

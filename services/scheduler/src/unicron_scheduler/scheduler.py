@@ -16,6 +16,7 @@ from types import FrameType
 
 from redis.client import PubSub
 from redis.exceptions import RedisError
+
 from unicron_core import cron
 from unicron_core.lease import Lease
 from unicron_core.settings import Settings

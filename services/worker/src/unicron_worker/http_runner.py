@@ -28,8 +28,8 @@ from importlib import metadata
 from typing import Any
 
 import httpx
-from unicron_core.models import HttpOutput, RunSpec
 
+from unicron_core.models import HttpOutput, RunSpec
 from unicron_worker.outcome import Outcome, format_seconds
 
 _BODY_METHODS = frozenset({"post", "put", "patch"})

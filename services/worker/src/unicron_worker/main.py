@@ -10,9 +10,9 @@ from types import FrameType
 
 from redis.exceptions import RedisError
 from rq.worker import SimpleWorker
+
 from unicron_core.settings import Settings, get_settings
 from unicron_core.store import Store
-
 from unicron_worker import tasks
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier

@@ -20,10 +20,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+
 from unicron_core.cron import get_zone
 from unicron_core.models import CommandOutput, RunResult
 from unicron_core.settings import Settings
-
 from unicron_worker.http_runner import describe_error, user_agent
 from unicron_worker.outcome import format_seconds
 

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import IO, cast
 
 from unicron_core.models import CommandOutput
-
 from unicron_worker.outcome import Outcome, format_seconds
 
 SHELL = "/bin/sh"

@@ -16,10 +16,10 @@ from types import TracebackType
 from typing import Any
 
 from rq.job import Job
+
 from unicron_core.models import HttpOutput, RunResult, RunSpec, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import FIRE_FUNC, Store, fire_id
-
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier
 from unicron_worker.outcome import Outcome
