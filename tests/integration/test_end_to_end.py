@@ -58,6 +58,17 @@ def test_seconds_job_runs_and_delete_returns_1(cluster: Cluster) -> None:
     assert cluster.api.delete(f"/api/job/{job_id}").json()["result"] == 1
 
 
+def test_job_command_sees_its_own_time_zone(cluster: Cluster) -> None:
+    cluster.start_api()
+    cluster.service("scheduler")
+    cluster.service("worker")
+    job_id = cluster.post(
+        "/api/job/", {"name": "tz", "schedule": "* * * * * *", "command": "echo $TZ", "timezone": "Asia/Kolkata"}
+    )
+    (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
+    assert run["output"]["stdout"] == "Asia/Kolkata\n"
+
+
 @pytest.mark.slow
 def test_every_minute_job_has_a_result_within_91_s(cluster: Cluster) -> None:
     cluster.start_api()

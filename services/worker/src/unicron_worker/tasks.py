@@ -17,7 +17,7 @@ from typing import Any
 
 from rq.job import Job
 
-from unicron_core.models import HttpOutput, RunResult, RunSpec, TaskStatus
+from unicron_core.models import HttpOutput, JobSpec, RunResult, RunSpec, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import FIRE_FUNC, Store, fire_id
 from unicron_worker.http_runner import HttpRunner
@@ -122,7 +122,9 @@ def execute(
     timeout_s = rt.store.run_timeout(spec)
     start = time.time()
     if spec.command is not None:
-        env = _command_env(rt.settings, job_id=job_id, run_id=run_id, scheduled_ms=scheduled_ms)
+        # A job's command sees the job's own zone as TZ, as its schedule does; a task the cluster's.
+        tz = (spec.timezone if isinstance(spec, JobSpec) else None) or rt.settings.tz
+        env = _command_env(tz=tz, job_id=job_id, run_id=run_id, scheduled_ms=scheduled_ms)
         outcome = run_command(
             spec.command,
             timeout_s=timeout_s,
@@ -147,13 +149,11 @@ def _result(outcome: Outcome, *, start: float, run_id: str, scheduled_ms: int | 
     )
 
 
-def _command_env(
-    settings: Settings, *, job_id: str | None, run_id: str, scheduled_ms: int | None
-) -> dict[str, str]:
+def _command_env(*, tz: str, job_id: str | None, run_id: str, scheduled_ms: int | None) -> dict[str, str]:
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
-        TZ=settings.tz,
+        TZ=tz,
         UNICRON_JOB_ID=job_id or "",
         UNICRON_RUN_ID=run_id,
         UNICRON_FIRE_TIME=str(scheduled_ms) if scheduled_ms is not None else "",
