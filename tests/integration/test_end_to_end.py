@@ -63,7 +63,8 @@ def test_job_command_sees_its_own_time_zone(cluster: Cluster) -> None:
     cluster.service("scheduler")
     cluster.service("worker")
     job_id = cluster.post(
-        "/api/job/", {"name": "tz", "schedule": "* * * * * *", "command": "echo $TZ", "timezone": "Asia/Kolkata"}
+        "/api/job/",
+        {"name": "tz", "schedule": "* * * * * *", "command": "echo $TZ", "timezone": "Asia/Kolkata"},
     )
     (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
     assert run["output"]["stdout"] == "Asia/Kolkata\n"
