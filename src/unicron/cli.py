@@ -78,6 +78,17 @@ def _parser() -> argparse.ArgumentParser:
 
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
+
+    cron = sub.add_parser("cron", help="check a schedule without waiting for it")
+    cron_actions = cron.add_subparsers(required=True, metavar="ACTION")
+    cron_next = cron_actions.add_parser("next", help="print the next fire times of a schedule")
+    cron_next.add_argument("expr", help="cron expression, macro or @every duration")
+    cron_next.add_argument(
+        "--tz", default=os.environ.get("TZ") or "UTC", help="IANA zone (default: $TZ or UTC)"
+    )
+    cron_next.add_argument("--after", help="ISO-8601 start, exclusive (default: now; naive means in --tz)")
+    cron_next.add_argument("--count", type=_positive_int, default=5, help="how many (default: 5)")
+    cron_next.set_defaults(command=_cron_next)
     return parser
 
 
@@ -123,6 +134,25 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _keygen(_args: argparse.Namespace) -> int:
     print(new_key())
+    return 0
+
+
+def _cron_next(args: argparse.Namespace) -> int:
+    """One ISO-8601 time with offset per line, in the schedule's zone."""
+    from datetime import datetime  # noqa: PLC0415 - only this subcommand needs them
+    from itertools import islice  # noqa: PLC0415
+
+    from unicron_core import cron  # noqa: PLC0415
+
+    schedule = cron.parse(args.expr, args.tz)
+    zone = cron.get_zone(args.tz)
+    try:
+        after = datetime.fromisoformat(args.after) if args.after else datetime.now(zone)
+    except ValueError:
+        raise UnicronError(f"--after {args.after!r} is not an ISO-8601 time") from None
+    after_ms = int((after if after.tzinfo else after.replace(tzinfo=zone)).timestamp() * 1000)
+    for fire_ms in islice(schedule.iter_after(after_ms), args.count):
+        print(datetime.fromtimestamp(fire_ms / 1000, zone).isoformat())
     return 0
 
 
