@@ -5,8 +5,10 @@ from __future__ import annotations
 import signal
 import time
 
+import httpx
 import redis
 
+from unicron.redis_server import free_port
 from unicron_core.lease import Lease
 
 from conftest import Cluster
@@ -40,3 +42,20 @@ def test_worker_sigterm_finishes_the_running_job(cluster: Cluster) -> None:
     assert task["status"] == "SUCCESS"
     assert task["result"]["output"]["stdout"] == "finished\n"
     assert worker.wait(timeout=10) == 0
+
+
+def test_scheduler_serves_metrics_and_check(cluster: Cluster, redis_client: redis.Redis) -> None:
+    port = free_port()
+    cluster.service("scheduler", env={"UNICRON_METRICS_PORT": str(port)})
+
+    def leading() -> bool:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+        except httpx.TransportError:
+            return False
+        return "unicron_scheduler_is_leader 1.0" in text
+
+    wait_for(leading, 15, message="the scheduler's metrics to say it leads")
+    check = cluster.service("scheduler", "--check")
+    assert check.wait(timeout=20) == 0
+    assert cluster.procs.stdout(check).startswith("ok: leader epoch")

@@ -175,3 +175,14 @@ def test_a_burst_is_fired_in_batches(store: Store, settings: Settings) -> None:
     assert scheduler.fire_due() == 1200
     assert time.perf_counter() - started < 10
     assert len(_queued(store)) == 1200
+
+
+def test_metrics_count_fires_lag_and_misses(store: Store, settings: Settings) -> None:
+    _job(store, misfire_grace=90)
+    scheduler = _scheduler(store, settings, Clock(T0 + 10 * MINUTE_MS))
+    scheduler.fire_due()
+    sample = scheduler.metrics.registry.get_sample_value
+    assert sample("unicron_scheduler_fires_total") == 3
+    assert sample("unicron_scheduler_missed_fires_total") == 8
+    assert sample("unicron_scheduler_fire_lag_seconds_count") == 3
+    assert sample("unicron_scheduler_fire_lag_seconds_bucket", {"le": "60.0"}) == 2  # 10m and 9m

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
 
     lease_ttl_ms: int = Field(3_000, validation_alias="UNICRON_LEASE_TTL_MS", ge=500)
     misfire_grace_s: int = Field(60, validation_alias="UNICRON_MISFIRE_GRACE", ge=0)
+    metrics_port: int = Field(0, validation_alias="UNICRON_METRICS_PORT", ge=0, le=65535)
 
     @field_validator("key")
     @classmethod

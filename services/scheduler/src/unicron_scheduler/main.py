@@ -25,6 +25,8 @@ def run(settings: Settings, *, check: bool = False) -> int:
     except RedisError as exc:
         log.warning("Redis unreachable at start (%s): retrying until it is back", type(exc).__name__)
     scheduler = Scheduler(store=store, settings=settings)
+    if settings.metrics_port:
+        scheduler.metrics.serve(settings.metrics_port)
     signal.signal(signal.SIGTERM, scheduler.request_stop)
     signal.signal(signal.SIGINT, scheduler.request_stop)
     scheduler.run()

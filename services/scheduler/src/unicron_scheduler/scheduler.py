@@ -20,7 +20,8 @@ from redis.exceptions import RedisError
 from unicron_core import cron
 from unicron_core.lease import Lease
 from unicron_core.settings import Settings
-from unicron_core.store import Fire, Store
+from unicron_core.store import Fire, FireOutcome, Store
+from unicron_scheduler.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Scheduler:
         self.settings = settings
         self.lease = Lease(redis=store.redis, ttl_ms=settings.lease_ttl_ms)
         self._clock = clock
+        self.metrics = Metrics()
         self._plans: dict[str, Plan | None] = {}
         self._pubsub: PubSub | None = None
         self._next_renew = 0.0
@@ -100,6 +102,8 @@ class Scheduler:
             if not self.lease.acquire():
                 return False
             log.info("leading the cluster (epoch %d)", self.lease.epoch)
+            self.metrics.leader_changes.inc()
+            self.metrics.is_leader.set(1)
             self._plans.clear()
             if self._pubsub is None:
                 self._pubsub = self.store.wake_subscription()
@@ -108,6 +112,7 @@ class Scheduler:
         if now >= self._next_renew:
             if not self.lease.renew():
                 log.warning("lost the lease; standing by")
+                self.metrics.is_leader.set(0)
                 return False
             self._next_renew = now + self.lease.renew_interval_s
         return True
@@ -126,10 +131,20 @@ class Scheduler:
             if not outcome.fenced:
                 log.warning("fenced off: another scheduler holds the lease; standing by")
                 self.lease.lose()
+                self.metrics.is_leader.set(0)
                 return enqueued
+            self._count(outcome, fires, done_ms=int(self._clock() * 1000))
             enqueued += len(outcome.enqueued)
             if len(rows) < BATCH:
                 return enqueued
+
+    def _count(self, outcome: FireOutcome, fires: list[Fire], *, done_ms: int) -> None:
+        m = self.metrics
+        m.fires.inc(len(outcome.enqueued))
+        for _, scheduled_ms in outcome.enqueued:
+            m.lag.observe((done_ms - scheduled_ms) / 1000)
+        m.suppressed.inc(outcome.suppressed)
+        m.missed.inc(sum(fire.missed for fire in fires))
 
     def _load_plans(self, job_ids: list[str]) -> None:
         missing = [job_id for job_id in job_ids if job_id not in self._plans]
@@ -198,6 +213,7 @@ class Scheduler:
         else:
             log.debug("Redis unreachable (%s); retrying in %.2f s", type(exc).__name__, backoff_s)
         self.lease.lose()
+        self.metrics.is_leader.set(0)
         self._plans.clear()
         self._pubsub = None  # its connection died with Redis; a new leadership subscribes afresh
         self._wait(backoff_s)
