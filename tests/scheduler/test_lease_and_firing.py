@@ -186,3 +186,23 @@ def test_metrics_count_fires_lag_and_misses(store: Store, settings: Settings) ->
     assert sample("unicron_scheduler_missed_fires_total") == 8
     assert sample("unicron_scheduler_fire_lag_seconds_count") == 3
     assert sample("unicron_scheduler_fire_lag_seconds_bucket", {"le": "60.0"}) == 2  # 10m and 9m
+
+
+def test_fire_log_records_every_enqueue_with_its_epoch(store: Store, settings: Settings) -> None:
+    job_id = _job(store)
+    scheduler = _scheduler(store, settings, Clock(T0 + 2 * MINUTE_MS))
+    scheduler.fire_due()
+    log = store.fire_log()
+    assert [(job, ms, epoch) for _, job, ms, epoch in log] == [
+        (job_id, T0 + MINUTE_MS, scheduler.lease.epoch),
+        (job_id, T0 + 2 * MINUTE_MS, scheduler.lease.epoch),
+    ]
+    assert all(abs(enqueued_ms - time.time() * 1000) < 5000 for enqueued_ms, *_ in log)
+
+
+def test_a_standby_learns_when_the_lease_lapses(store: Store) -> None:
+    holder = Lease(redis=store.redis, ttl_ms=2000)
+    standby = Lease(redis=store.redis, ttl_ms=2000)
+    assert holder.acquire()
+    assert not standby.acquire()
+    assert 1500 < standby.holder_left_ms <= 2000

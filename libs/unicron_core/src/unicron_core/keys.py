@@ -13,7 +13,8 @@ unicron:rundata:{job_id}        hash   result retention run id -> the run (ciphe
 unicron:task:{id}               hash   result retention spec, result, error (ciphertext), status,
                                                         attempts
 unicron:fired:{job_id}:{ms}     string grace + 2 min    fire marker: that fire was enqueued
-unicron:scheduler:lease         string lease TTL (3 s)  ``<epoch>:<token>`` of the leader
+unicron:firelog                 stream capped length    every enqueue: job, ms, epoch (audit)
+unicron:scheduler:lease         string lease TTL (2 s)  ``<epoch>:<token>`` of the leader
 unicron:scheduler:epoch         string none             fencing counter, +1 per acquisition
 unicron:wake                    pubsub -                ids of jobs created or deleted
 =============================== ====== ================ ==========================================
@@ -29,6 +30,7 @@ DUE = PREFIX + "due"
 LEASE = PREFIX + "scheduler:lease"
 EPOCH = PREFIX + "scheduler:epoch"
 WAKE_CHANNEL = PREFIX + "wake"
+FIRE_LOG = PREFIX + "firelog"
 
 
 def job(job_id: str) -> str:

@@ -15,8 +15,8 @@ from redis import Redis
 
 from unicron_core import keys, lua
 
-# Renew at a third of the TTL: two renewals can fail before the lease lapses.
-RENEW_FRACTION = 3
+# Renew at a quarter of the TTL: three renewals can fail before the lease lapses.
+RENEW_FRACTION = 4
 
 
 class Lease:
@@ -28,6 +28,8 @@ class Lease:
         self.token = secrets.token_hex(16)
         self.epoch: int | None = None
         self._valid_until = 0.0
+        # After a failed acquire: how long the holder's lease had left, so a standby can wake then.
+        self.holder_left_ms = 0
         self._acquire = redis.register_script(lua.LEASE_ACQUIRE)
         self._renew = redis.register_script(lua.LEASE_RENEW)
         self._release = redis.register_script(lua.LEASE_RELEASE)
@@ -51,7 +53,8 @@ class Lease:
         """Takes the lease if nobody holds it; a new epoch is issued on success."""
         sent = time.monotonic()
         epoch = int(self._acquire(keys=[keys.LEASE, keys.EPOCH], args=[self.token, self.ttl_ms]))
-        if not epoch:
+        if epoch <= 0:
+            self.holder_left_ms = -epoch
             return False
         self.epoch = epoch
         self._valid_until = sent + self.ttl_ms / 1000

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 # Acquire the lease if nobody holds it; the epoch counter goes up on every acquisition.
-# KEYS: lease, epoch. ARGV: token, ttl_ms. Returns the new epoch, or 0 when the lease is held.
+# KEYS: lease, epoch. ARGV: token, ttl_ms. Returns the new epoch, or minus the milliseconds the
+# holder's lease has left (so a standby can wake exactly when it lapses).
 LEASE_ACQUIRE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local left = redis.call('PTTL', KEYS[1])
+if left ~= -2 then return -math.max(left, 1) end
 local epoch = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], epoch .. ':' .. ARGV[1], 'PX', ARGV[2])
 return epoch
@@ -27,15 +29,19 @@ return 0
 
 # Fenced, idempotent firing of a batch of due jobs.
 # KEYS[1] lease, KEYS[2] due index, KEYS[3] rq:queues, KEYS[4] the RQ queue list; then per job its
-# hash key, then per fire of that job its marker key and its RQ job key.
+# hash key, then per fire of that job its marker key and its RQ job key; last, the fire log.
 # ARGV[1] lease value <epoch>:<token>, ARGV[2] marker TTL ms, ARGV[3] the RQ queue key, ARGV[4] job
 # count; then per job: job id, expected due score, next fire ms (-1: none), missed count, fire count;
-# then per fire: RQ job id, field count, field, value, ...
+# then per fire: RQ job id, field count, field, value, ...; last ARGV: the fire log's length (0: off).
+# Each enqueue is appended to the fire log stream (job, scheduled ms, epoch): an audit trail in
+# enqueue order, with Redis's own clock in the entry id.
 # Returns {1, codes...} with one code per fire (1 enqueued, 2 suppressed by the marker or RQ's unique
 # id, 0 job gone or already moved on), or {0} when the caller no longer holds the lease.
 FIRE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 local out = {1}
+local epoch = ARGV[1]:match('^(%d+):')
+local log_max = tonumber(ARGV[#ARGV])
 local k, a = 5, 5
 local pushed = false
 for _ = 1, tonumber(ARGV[4]) do
@@ -58,6 +64,10 @@ for _ = 1, tonumber(ARGV[4]) do
             if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[2]) and redis.call('EXISTS', rq_key) == 0 then
                 redis.call('HSET', rq_key, unpack(ARGV, a + 2, a + 1 + 2 * nfields))
                 redis.call('RPUSH', KEYS[4], rq_id)
+                if log_max > 0 then
+                    redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', log_max, '*',
+                        'job', job_id, 'ms', rq_id:match('-(%d+)$'), 'epoch', epoch)
+                end
                 pushed = true
                 code = 1
             end

@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     max_timeout_s: float = Field(86_400.0, validation_alias="UNICRON_MAX_TIMEOUT", gt=0)
     notify_timeout_s: float = Field(10.0, validation_alias="UNICRON_NOTIFY_TIMEOUT", gt=0)
 
-    lease_ttl_ms: int = Field(3_000, validation_alias="UNICRON_LEASE_TTL_MS", ge=500)
+    lease_ttl_ms: int = Field(2_000, validation_alias="UNICRON_LEASE_TTL_MS", ge=500)
+    fire_log_max: int = Field(10_000, validation_alias="UNICRON_FIRE_LOG", ge=0)
     misfire_grace_s: int = Field(60, validation_alias="UNICRON_MISFIRE_GRACE", ge=0)
     metrics_port: int = Field(0, validation_alias="UNICRON_METRICS_PORT", ge=0, le=65535)
 

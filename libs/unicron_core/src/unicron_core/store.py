@@ -391,6 +391,8 @@ class Store:
                 script_keys += [keys.fired(item.job_id, ms), rq_job.key]
                 fields = [x for k, v in rq_job.to_dict().items() if v is not None for x in (k, v)]
                 args += [rq_job.id, len(fields) // 2, *fields]
+        script_keys.append(keys.FIRE_LOG)
+        args.append(self._settings.fire_log_max)
         codes = self._fire(keys=script_keys, args=args)
         if not codes[0]:
             return FireOutcome(fenced=False)
@@ -402,6 +404,15 @@ class Store:
             elif code == 2:
                 outcome.suppressed += 1
         return outcome
+
+    def fire_log(self, *, after: str = "-", count: int = 10_000) -> list[tuple[int, str, int, int]]:
+        """Enqueues after stream id ``after``, oldest first: (enqueue ms by Redis's clock, job id,
+        scheduled ms, epoch)."""
+        rows = self.redis.xrange(keys.FIRE_LOG, min=after, count=count)
+        return [
+            (int(_text(entry_id).split("-")[0]), _text(f[b"job"]), int(f[b"ms"]), int(f[b"epoch"]))
+            for entry_id, f in rows
+        ]
 
     def _rq_job(self, func: str, args: tuple[Any, ...], rq_id: str, run_timeout_s: float) -> Job:
         """An RQ job ready to be written as queued: ids only, our own time limit plus a margin."""

@@ -26,7 +26,7 @@ from unicron_scheduler.metrics import Metrics
 log = logging.getLogger(__name__)
 
 BATCH = 500
-STANDBY_POLL_S = 0.2
+STANDBY_POLL_S = 0.1
 MAX_SLEEP_S = 1.0
 CATCHUP_ALL_MAX = 100
 BACKOFF_MAX_S = 2.0
@@ -86,7 +86,8 @@ class Scheduler:
     def step(self) -> None:
         """One turn: become or stay leader, fire what is due, then wait."""
         if not self._lead():
-            self._wait(STANDBY_POLL_S)
+            # Wake when the holder's lease would lapse, checking at least every STANDBY_POLL_S.
+            self._wait(min(self.lease.holder_left_ms / 1000, STANDBY_POLL_S))
             return
         self.fire_due()
         if self.lease.epoch is None:
