@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -111,6 +111,7 @@ class RedisServer:
         unix_socket: bool = False,
         appendonly: bool = True,
         password: str | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
         if port is None and not unix_socket:
             raise ValueError("give a port, unix_socket=True, or both")
@@ -121,6 +122,7 @@ class RedisServer:
         self.unix_socket = unix_socket
         self.appendonly = appendonly
         self._password = password
+        self.extra_args = list(extra_args)  # more config, e.g. ["--appendfsync", "always"]
         self._socket_dir: Path | None = None  # a short temporary dir when data_dir is too long
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -215,7 +217,7 @@ class RedisServer:
             "--daemonize", "no",
             "--protected-mode", "yes",
         ]  # fmt: skip
-        return args
+        return args + self.extra_args
 
     def _send_stdin_config(self, stdin: IO[bytes] | None) -> None:
         if stdin is None:

@@ -17,7 +17,9 @@ from typing import Any, cast
 from redis import Redis
 from redis.backoff import ExponentialBackoff
 from redis.client import Pipeline, PubSub
+from redis.connection import parse_url
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 from rq import Queue
 from rq.callbacks import Callback
 from rq.job import Job, JobStatus
@@ -45,14 +47,33 @@ MARKER_MARGIN_MS = 120_000
 
 
 def open_redis(settings: Settings) -> Redis:
-    """A Redis client that fails fast (the API answers 503) and retries a blip briefly."""
-    return Redis.from_url(
-        settings.redis_dsn,
-        socket_connect_timeout=2,
-        socket_timeout=10,
-        health_check_interval=15,
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+    """A Redis client that fails fast (the API answers 503) and retries a blip briefly.
+
+    With ``REDIS_SENTINELS`` set it is a client of the master Sentinel names: each new connection
+    asks Sentinel where the master is, so after a failover the callers' own retries reach the new one.
+    """
+    options: dict[str, Any] = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+        "health_check_interval": 15,
+        "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+    }
+    if not settings.sentinel_addresses:
+        return Redis.from_url(settings.redis_dsn, **options)
+    # The URL still gives the master's credentials and db; its host is replaced by Sentinel's answer.
+    url = parse_url(settings.redis_dsn)
+    options.update({name: url[name] for name in ("username", "password", "db") if name in url})
+    password = settings.redis_sentinel_password
+    sentinel = Sentinel(
+        settings.sentinel_addresses,
+        sentinel_kwargs={
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            "password": None if password is None else password.get_secret_value(),
+        },
     )
+    master: Redis = sentinel.master_for(settings.redis_sentinel_master, **options)
+    return master
 
 
 def new_job_id() -> str:
@@ -408,7 +429,9 @@ class Store:
     def fire_log(self, *, after: str = "-", count: int = 10_000) -> list[tuple[int, str, int, int]]:
         """Enqueues after stream id ``after``, oldest first: (enqueue ms by Redis's clock, job id,
         scheduled ms, epoch)."""
-        rows = self.redis.xrange(keys.FIRE_LOG, min=after, count=count)
+        rows = cast(
+            list[tuple[bytes, dict[bytes, bytes]]], self.redis.xrange(keys.FIRE_LOG, min=after, count=count)
+        )
         return [
             (int(_text(entry_id).split("-")[0]), _text(f[b"job"]), int(f[b"ms"]), int(f[b"epoch"]))
             for entry_id, f in rows
