@@ -33,13 +33,29 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
     http = HttpRunner(limit_bytes=settings.output_limit_bytes)
     notifier = Notifier(settings)
     tasks.configure(tasks.Runtime(settings=settings, store=store, http=http, notifier=notifier))
-    worker = SimpleWorker([store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S)
     try:
-        worker.work(burst=burst, logging_level="DEBUG" if settings.debug else "WARNING")
+        _work(store, burst=burst, debug=settings.debug)
     finally:
         http.close()
         notifier.close()
     return 0
+
+
+def _work(store: Store, *, burst: bool, debug: bool) -> None:
+    """Runs RQ's work loop until a stop is requested. RQ's loop quits on a Redis error outside its
+    dequeue (a restart of Redis mid-job, say); this one waits for Redis and starts a new loop."""
+    while True:
+        worker = SimpleWorker([store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S)
+        try:
+            worker.work(burst=burst, logging_level="DEBUG" if debug else "WARNING")
+        except RedisError as exc:
+            log.warning("worker loop stopped by a Redis error (%s)", type(exc).__name__)
+        if burst or worker._stop_requested:
+            return
+        _wait_for_redis(store)
+        if worker._stop_requested:  # a SIGTERM that came while Redis was away
+            return
+        log.warning("starting a new worker loop")
 
 
 def _wait_for_redis(store: Store) -> None:

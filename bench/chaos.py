@@ -1,0 +1,374 @@
+"""``make chaos``: the scheduler under failure, proven by an audit of every fire.
+
+A real Redis (AOF, ``appendfsync always``), three ``unicron scheduler`` processes, two workers, a
+loopback HTTP sink that records every ``Idempotency-Key``, and 100 jobs firing every 2 seconds,
+while the harness SIGKILLs the leader every 10-30 s, SIGSTOPs it for 10 s five times, and SIGKILLs
+and restarts Redis three times (one outage longer than the short-grace jobs' misfire grace).
+
+Pass: every due ``(job, time)`` was enqueued exactly once (the fire log, written by the same
+atomic script that enqueues, says so) or, when it fell in a Redis outage longer than its job's grace,
+was counted as missed and handled by ``catchup: latest``; every enqueued fire reached the sink; no
+enqueue came from a stale epoch; the worst lateness outside Redis outages is <= 3 s. Prints a table;
+exits 1 on any breach. Bounded: it stops itself (default 5 minutes of chaos, under 10 in all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import httpx
+from redis.exceptions import RedisError
+
+from unicron.redis_server import RedisServer, free_port
+from unicron_core.models import JobSpec
+from unicron_core.settings import Settings
+from unicron_core.store import Store
+
+KEY = "chaos-cluster-key-0123456789abcdef"
+PERIOD_MS = 2000
+SHORT_GRACE_S = 5
+LATENESS_LIMIT_MS = 3000
+RECOVERY_MS = 3000  # after Redis is back, reconnecting is part of the outage
+TAIL_S = 8  # calm seconds after the chaos, so the last fires settle
+DRAIN_S = 60
+
+
+class Sink:
+    """Records ``Idempotency-Key -> first arrival`` for every call it gets."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
+        self.calls = 0
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                sink.calls += 1
+                sink.seen.setdefault(self.headers.get("Idempotency-Key", ""), time.time())
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+@dataclass
+class Fleet:
+    """The processes under test, each in its own session, always killed at the end."""
+
+    env: dict[str, str]
+    logs: Path
+    schedulers: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)  # metrics port -> proc
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stopped: set[int] = field(default_factory=set)
+
+    def _start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "unicron", *args],
+            env={**self.env, **(env or {})},
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+
+    def scheduler(self, port: int) -> None:
+        self.schedulers[port] = self._start(
+            f"scheduler-{port}", "scheduler", env={"UNICRON_METRICS_PORT": str(port)}
+        )
+
+    def worker(self, n: int) -> None:
+        self.workers.append(self._start(f"worker-{n}", "worker"))
+
+    def leader(self, timeout_s: float = 5) -> int | None:
+        """The metrics port of the scheduler that says it leads."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for port, proc in self.schedulers.items():
+                if proc.poll() is None and port not in self.stopped and _is_leader(port):
+                    return port
+            time.sleep(0.05)
+        return None
+
+    def revive(self) -> None:
+        """Restarts every scheduler that died (a SIGKILLed leader comes back as a standby)."""
+        for port, proc in list(self.schedulers.items()):
+            if proc.poll() is not None:
+                self.scheduler(port)
+
+    def kill_all(self) -> None:
+        for proc in [*self.schedulers.values(), *self.workers]:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGCONT)
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _is_leader(port: int) -> bool:
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=0.3).text
+    except httpx.HTTPError:
+        return False
+    return "unicron_scheduler_is_leader 1.0" in text
+
+
+@dataclass
+class Chaos:
+    """The harness's own record of what it did and when (epoch ms)."""
+
+    outages: list[tuple[int, int]] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def run_chaos(fleet: Fleet, redis: RedisServer, chaos: Chaos, seconds: float, rng: random.Random) -> None:
+    """The failure schedule: Redis kills at fixed points, five SIGSTOPs, leader kills in between."""
+    start = time.monotonic()
+    redis_kills = {seconds * f: down for f, down in ((0.25, 1.0), (0.55, SHORT_GRACE_S + 4.0), (0.85, 1.0))}
+    pauses = [seconds * f for f in (0.1, 0.35, 0.45, 0.7, 0.95)]
+    next_kill = rng.uniform(10, 30)
+    while (elapsed := time.monotonic() - start) < seconds:
+        fleet.revive()
+        if redis_kills and elapsed >= min(redis_kills):
+            at = min(redis_kills)
+            _kill_redis(redis, chaos, redis_kills.pop(at))
+        elif pauses and elapsed >= pauses[0]:
+            pauses.pop(0)
+            _pause_leader(fleet, chaos)
+        elif elapsed >= next_kill:
+            _kill_leader(fleet, chaos)
+            next_kill = elapsed + rng.uniform(10, 30)
+        time.sleep(0.1)
+
+
+def _kill_redis(redis: RedisServer, chaos: Chaos, down_s: float) -> None:
+    down = _now_ms()
+    assert redis.pid is not None
+    os.kill(redis.pid, signal.SIGKILL)
+    redis.stop()
+    time.sleep(down_s)  # the outage itself is what is being tested
+    redis.start(timeout_s=30)
+    chaos.outages.append((down, _now_ms()))
+    chaos.events["redis SIGKILL + restart"] += 1
+
+
+def _pause_leader(fleet: Fleet, chaos: Chaos) -> None:
+    port = fleet.leader()
+    if port is None:
+        return
+    proc = fleet.schedulers[port]
+    os.killpg(proc.pid, signal.SIGSTOP)
+    fleet.stopped.add(port)
+    time.sleep(10)  # a paused leader, past its lease: the point of the exercise
+    os.killpg(proc.pid, signal.SIGCONT)
+    fleet.stopped.discard(port)
+    chaos.events["leader SIGSTOP 10 s"] += 1
+
+
+def _kill_leader(fleet: Fleet, chaos: Chaos) -> None:
+    port = fleet.leader()
+    if port is None:
+        return
+    os.killpg(fleet.schedulers[port].pid, signal.SIGKILL)
+    fleet.schedulers[port].wait()
+    chaos.events["leader SIGKILL"] += 1
+
+
+@dataclass
+class Verdict:
+    rows: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def check(self, name: str, value: object, ok: bool) -> None:
+        self.rows.append((name, str(value), ok))
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, _, ok in self.rows)
+
+    def print(self) -> None:
+        width = max(len(name) for name, _, _ in self.rows)
+        for name, value, ok in self.rows:
+            print(f"  {name:<{width}}  {value:>14}  {'ok' if ok else 'BREACH'}")
+
+
+def analyse(
+    store: Store, sink: Sink, chaos: Chaos, jobs: dict[str, int], *, first_ms: int, last_ms: int
+) -> Verdict:
+    """Checks the fire log against what was due, what the sink saw, and what the jobs counted."""
+    log = store.fire_log(count=10_000_000)
+    counts = Counter((job, ms) for _, job, ms, _ in log)
+    enqueued_at = {(job, ms): at for at, job, ms, _ in log}
+    due = {(job, ms) for job in jobs for ms in range(first_ms, last_ms + 1, PERIOD_MS)}
+    in_outage = [(down, up + RECOVERY_MS) for down, up in chaos.outages]
+
+    def outage(ms: int) -> bool:
+        return any(lo <= ms <= hi for lo, hi in in_outage)
+
+    missing = {fire for fire in due if fire not in counts}
+    late = {fire: at - fire[1] for fire, at in enqueued_at.items() if fire in due}
+    v = Verdict()
+    v.check("fires due", len(due), True)
+    v.check("fires enqueued (fire log)", len(counts), True)
+    v.check(
+        "enqueued more than once",
+        sum(1 for c in counts.values() if c > 1),
+        all(c == 1 for c in counts.values()),
+    )
+    v.check(
+        "due, not enqueued, outside outages",
+        sum(1 for f in missing if not outage(f[1])),
+        all(outage(f[1]) for f in missing),
+    )
+    mismatched = _missed_mismatches(store, jobs, missing, late)
+    v.check("jobs whose missed_count != lost + coalesced", mismatched, mismatched == 0)
+    unexecuted = [f for f in counts if f"{f[0]}-{f[1]}" not in sink.seen]
+    v.check("enqueued, never executed", len(unexecuted), not unexecuted)
+    epochs = [epoch for *_, epoch in log]
+    stale = sum(1 for a, b in pairwise(epochs) if b < a)
+    v.check("enqueues from a stale epoch", stale, stale == 0)
+    calm = [ms for (_, due_ms), ms in late.items() if not outage(due_ms)]
+    worst = max(calm, default=0)
+    v.check("worst lateness outside outages (ms)", worst, worst <= LATENESS_LIMIT_MS)
+    v.check("lateness p99 outside outages (ms)", sorted(calm)[int(len(calm) * 0.99)] if calm else 0, True)
+    v.check("leader epochs seen", len(set(epochs)), True)
+    for name, count in sorted(chaos.events.items()):
+        v.check(name, count, True)
+    return v
+
+
+def _missed_mismatches(
+    store: Store, jobs: dict[str, int], missing: set[tuple[str, int]], late: dict[Any, int]
+) -> int:
+    """Jobs whose missed_count differs from the fires it lost plus the late ones it coalesced."""
+    bad = 0
+    for job_id, grace_s in jobs.items():
+        lost = sum(1 for job, _ in missing if job == job_id)
+        coalesced = sum(1 for (job, _), ms in late.items() if job == job_id and ms > grace_s * 1000)
+        if store.get_job(job_id=job_id).missed_count != lost + coalesced:
+            bad += 1
+    return bad
+
+
+@contextmanager
+def _tempdir() -> Iterator[Path]:
+    """Redis data and process logs; kept (and named) when the run fails."""
+    path = Path(tempfile.mkdtemp(prefix="unicron-chaos-"))
+    ok = False
+    try:
+        yield path
+        ok = True
+    finally:
+        if ok:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=300, help="length of the chaos (default 300)")
+    parser.add_argument("--jobs", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    print(
+        f"chaos: {args.jobs} jobs every {PERIOD_MS // 1000} s, {args.seconds:.0f} s of failures, seed {seed}"
+    )
+    with _tempdir() as tmp:
+        code = _run(args, random.Random(seed), tmp)
+        if code:
+            print(f"logs kept in {tmp}")
+            sys.exit(code)
+    return 0
+
+
+def _run(args: argparse.Namespace, rng: random.Random, tmp: Path) -> int:
+    redis = RedisServer(data_dir=tmp / "redis", port=free_port(), extra_args=["--appendfsync", "always"])
+    redis.start()
+    sink = Sink()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNICRON_", "REDIS_"))}
+    env.update(REDIS_URL=redis.url, UNICRON_KEY=KEY, UNICRON_FIRE_LOG="1000000", TZ="UTC")
+    fleet = Fleet(env=env, logs=tmp)
+    try:
+        settings = Settings(key=KEY, redis_url=redis.url, tz="UTC")
+        store = Store.from_settings(settings)
+        store.verify_key()
+        jobs = _create_jobs(store, sink.url, args.jobs)
+        created_ms = _now_ms()
+        for port in (free_port(), free_port(), free_port()):
+            fleet.scheduler(port)
+        fleet.worker(1)
+        fleet.worker(2)
+        chaos = Chaos()
+        run_chaos(fleet, redis, chaos, args.seconds, rng)
+        time.sleep(TAIL_S)  # calm: the last fires of the window settle
+        last_ms = (_now_ms() - 3000) // PERIOD_MS * PERIOD_MS
+        for proc in fleet.schedulers.values():
+            proc.send_signal(signal.SIGTERM)
+        first_ms = (created_ms // PERIOD_MS + 2) * PERIOD_MS
+        _drain(store)
+        verdict = analyse(store, sink, chaos, jobs, first_ms=first_ms, last_ms=last_ms)
+    finally:
+        fleet.kill_all()
+        sink.close()
+        redis.stop()
+    print(f"window {first_ms}..{last_ms} ms, outages {[(b - a) for a, b in chaos.outages]} ms")
+    verdict.print()
+    print("chaos: PASS" if verdict.passed else "chaos: FAIL")
+    return 0 if verdict.passed else 1
+
+
+def _create_jobs(store: Store, url: str, n: int) -> dict[str, int]:
+    """n jobs every 2 s; a fifth of them with a short misfire grace, so a long outage makes them miss."""
+    jobs = {}
+    for i in range(n):
+        grace = SHORT_GRACE_S if i % 5 == 0 else 60
+        spec = JobSpec(
+            name=f"chaos-{i}",
+            schedule="*/2 * * * * *",
+            http_url=f"{url}/{i}",
+            timeout=5,
+            timezone="UTC",
+            misfire_grace=grace,
+        )
+        jobs[store.create_job(spec=spec)] = grace
+    return jobs
+
+
+def _drain(store: Store) -> None:
+    """Waits until the workers have emptied the queue."""
+    deadline = time.monotonic() + DRAIN_S
+    while time.monotonic() < deadline:
+        with suppress(RedisError):
+            if store.queue.count == 0:
+                return
+        time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
