@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     redis_port: int = Field(6379, validation_alias="REDIS_PORT", ge=1, le=65535)
     redis_db: int = Field(0, validation_alias="REDIS_DB", ge=0)
     redis_password: SecretStr | None = Field(None, validation_alias="REDIS_PASSWORD")
+    # Sentinel ("host:port,host:port"): the master's address comes from Sentinel, not from REDIS_URL.
+    redis_sentinels: str = Field("", validation_alias="REDIS_SENTINELS")
+    redis_sentinel_master: str = Field("mymaster", validation_alias="REDIS_SENTINEL_MASTER", min_length=1)
+    redis_sentinel_password: SecretStr | None = Field(None, validation_alias="REDIS_SENTINEL_PASSWORD")
 
     email_from: str = Field("unicron@localhost", validation_alias="EMAIL_FROM")
     smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
@@ -83,6 +87,17 @@ class Settings(BaseSettings):
             auth = ":" + quote(self.redis_password.get_secret_value(), safe="") + "@"
         return f"redis://{auth}{self.redis_host}:{self.redis_port}/{self.redis_db}"
 
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels_parse(cls, value: str) -> str:
+        parse_host_ports(value)
+        return value
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """The Sentinels of ``REDIS_SENTINELS``; empty when Redis is reached directly."""
+        return parse_host_ports(self.redis_sentinels)
+
     @property
     def old_key_list(self) -> list[str]:
         """The retired cluster keys still accepted for reading."""
@@ -92,6 +107,24 @@ class Settings(BaseSettings):
     def api_token_list(self) -> list[str]:
         """The bearer tokens the API accepts."""
         return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+
+
+def parse_host_ports(text: str) -> list[tuple[str, int]]:
+    """``"a:26379, [::1]:26379"`` as ``[("a", 26379), ("::1", 26379)]``.
+
+    Raises:
+        ValueError: an entry without a host or a port from 1 to 65535.
+    """
+    addresses = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        host, _, port = entry.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be a comma-separated list of host:port (port 1 to 65535)")
+        addresses.append((host, int(port)))
+    return addresses
 
 
 def get_settings() -> Settings:

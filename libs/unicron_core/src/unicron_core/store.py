@@ -61,10 +61,10 @@ def open_redis(settings: Settings) -> Redis:
     if not settings.sentinel_addresses:
         return Redis.from_url(settings.redis_dsn, **options)
     # The URL still gives the master's credentials and db; its host is replaced by Sentinel's answer.
-    url = parse_url(settings.redis_dsn)
+    url = parse_url(settings.redis_dsn)  # type: ignore[no-untyped-call]  # redis-py leaves these untyped
     options.update({name: url[name] for name in ("username", "password", "db") if name in url})
     password = settings.redis_sentinel_password
-    sentinel = Sentinel(
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
         settings.sentinel_addresses,
         sentinel_kwargs={
             "socket_connect_timeout": 1,
@@ -72,7 +72,7 @@ def open_redis(settings: Settings) -> Redis:
             "password": None if password is None else password.get_secret_value(),
         },
     )
-    master: Redis = sentinel.master_for(settings.redis_sentinel_master, **options)
+    master: Redis = sentinel.master_for(settings.redis_sentinel_master, **options)  # type: ignore[no-untyped-call]
     return master
 
 
