@@ -45,7 +45,9 @@ def _work(store: Store, *, burst: bool, debug: bool) -> None:
     """Runs RQ's work loop until a stop is requested. RQ's loop quits on a Redis error outside its
     dequeue (a restart of Redis mid-job, say); this one waits for Redis and starts a new loop."""
     while True:
-        worker = SimpleWorker([store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S)
+        worker = SimpleWorker(
+            [store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S
+        )
         try:
             worker.work(burst=burst, logging_level="DEBUG" if debug else "WARNING")
         except RedisError as exc:
