@@ -59,3 +59,12 @@ def test_scheduler_serves_metrics_and_check(cluster: Cluster, redis_client: redi
     check = cluster.service("scheduler", "--check")
     assert check.wait(timeout=20) == 0
     assert cluster.procs.stdout(check).startswith("ok: leader epoch")
+
+
+def test_idle_worker_stops_at_once_on_sigterm(cluster: Cluster, redis_client: redis.Redis) -> None:
+    worker = cluster.service("worker")
+    wait_for(lambda: redis_client.scard("rq:workers") > 0, 20, message="the worker to register")
+    started = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=5) == 0
+    assert time.monotonic() - started < 2

@@ -52,12 +52,17 @@ def _work(store: Store, *, burst: bool, debug: bool) -> None:
             worker.work(burst=burst, logging_level="DEBUG" if debug else "WARNING")
         except RedisError as exc:
             log.warning("worker loop stopped by a Redis error (%s)", type(exc).__name__)
-        if burst or worker._stop_requested:
+        if burst or _stopping(worker):
             return
         _wait_for_redis(store)
-        if worker._stop_requested:  # a SIGTERM that came while Redis was away
+        if _stopping(worker):  # a SIGTERM that came while Redis was away
             return
         log.warning("starting a new worker loop")
+
+
+def _stopping(worker: SimpleWorker) -> bool:
+    """True once SIGTERM/SIGINT reached RQ's handler (it records the date, idle or busy)."""
+    return worker._shutdown_requested_date is not None
 
 
 def _wait_for_redis(store: Store) -> None:
