@@ -7,7 +7,8 @@ UnicronError
 │   └── UnreadableRecord a stored record fails authentication or names an unknown key
 ├── InvalidSpec          a job or task definition is invalid
 │   ├── InvalidSchedule  a cron expression cannot be parsed or never fires
-│   └── InvalidTimezone  a time zone name is not a known IANA zone
+│   ├── InvalidTimezone  a time zone name is not a known IANA zone
+│   └── EgressRefused    a URL's scheme or host is not one jobs may call
 ├── NotFound             no job or task with that id
 ├── Unauthorized         no API token, or an unknown one
 └── Forbidden            the request is valid but not allowed by the cluster's settings
@@ -46,6 +47,10 @@ class InvalidSchedule(InvalidSpec):
 
 class InvalidTimezone(InvalidSpec):
     """A time zone name is not a known IANA zone."""
+
+
+class EgressRefused(InvalidSpec):
+    """A URL's scheme or host (one of its addresses) is not one jobs and webhooks may call."""
 
 
 class NotFound(UnicronError):

@@ -1,0 +1,156 @@
+"""The egress guard against hostile URLs: numeric tricks, IPv6 wrappings, names that resolve inward."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from unicron_core.egress import EgressGuard, IPAddress, embedded, resolve
+from unicron_core.errors import EgressRefused
+
+NAMES = {
+    "loopback.test": ["127.0.0.1"],
+    "mixed.test": ["93.184.216.34", "127.0.0.1"],
+    "metadata.test": ["169.254.169.254"],
+    "v6loop.test": ["::1"],
+    "mapped.test": ["::ffff:127.0.0.1"],
+    "public.test": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
+    "inside.test": ["10.1.2.3"],
+}
+
+
+def fake_resolver(host: str, port: int) -> list[IPAddress]:
+    if host not in NAMES:
+        raise OSError(-2, "Name or service not known")
+    return [ipaddress.ip_address(a) for a in NAMES[host]]
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    """Test names from the table; everything else (numeric forms, localhost) through the real libc."""
+    return fake_resolver(host, port) if host.endswith(".test") else resolve(host, port)
+
+
+def guard(allow: tuple[str, ...] = (), deny: tuple[str, ...] = ()) -> EgressGuard:
+    return EgressGuard(allow=allow, deny=deny, resolver=_resolve)
+
+
+HOSTILE = [
+    "http://127.0.0.1/",
+    "http://127.1/",
+    "http://127.0.0.1:6380/",
+    "http://2130706433/",
+    "http://0177.0.0.1/",
+    "http://0x7f.1/",
+    "http://0x7f000001/",
+    "http://017700000001/",
+    "http://localhost/",
+    "http://LOCALHOST./",
+    "http://[::1]/",
+    "http://[0:0:0:0:0:0:0:1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://[::127.0.0.1]/",
+    "http://[64:ff9b::127.0.0.1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2002:a9fe:a9fe::1]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fd00:ec2::254]/",
+    "http://169.254.0.1/",
+    "http://[fe80::1]/",
+    "http://0.0.0.0/",
+    "http://0/",
+    "http://[::]/",
+    "http://224.0.0.1/",
+    "http://[ff02::1]/",
+    "http://240.0.0.1/",
+    "http://255.255.255.255/",
+    "http://198.18.0.1/",
+    "http://evil@127.0.0.1/",
+    "http://user:pass@127.0.0.1:80/",
+    "http://loopback.test/",
+    "http://mixed.test/",
+    "http://metadata.test/",
+    "http://v6loop.test/",
+    "http://mapped.test/",
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_INFO",
+    "ftp://example.test/",
+    "dict://127.0.0.1:6379/",
+    "//127.0.0.1/",
+    "http:///nohost",
+    "http://unknown-name.test/",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_hostile_url_is_refused(url: str) -> None:
+    with pytest.raises(EgressRefused):
+        guard().check(url)
+
+
+def test_there_are_at_least_40_hostile_urls() -> None:
+    assert len(HOSTILE) >= 40
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://public.test/x",
+        "https://public.test:8443/",
+        "http://10.0.0.5/",
+        "http://inside.test/",
+        "http://192.168.1.1/",
+        "http://[fc00::1]/",
+    ],
+)
+def test_public_and_private_addresses_are_allowed(url: str) -> None:
+    target = guard().check(url)
+    assert target.addresses
+
+
+def test_check_pins_every_address() -> None:
+    target = guard().check("https://public.test/path?q=1")
+    assert target.host == "public.test" and target.port == 443 and target.scheme == "https"
+    assert [str(a) for a in target.addresses] == NAMES["public.test"]
+
+
+def test_messages_name_the_rule() -> None:
+    with pytest.raises(EgressRefused, match="metadata"):
+        guard().check("http://169.254.169.254/")
+    with pytest.raises(EgressRefused, match=r"carries 127\.0\.0\.1"):
+        guard().check("http://[64:ff9b::127.0.0.1]/")
+    with pytest.raises(EgressRefused, match="UNICRON_EGRESS_ALLOW"):
+        guard().check("http://127.0.0.1/")
+
+
+def test_allow_list_by_network_and_by_name() -> None:
+    assert guard(allow=("127.0.0.0/8",)).check("http://127.0.0.1:8080/")
+    assert guard(allow=("loopback.test",)).check("http://loopback.test/")
+    with pytest.raises(EgressRefused):
+        guard(allow=("loopback.test",)).check("http://127.0.0.1/")
+
+
+def test_deny_list_refuses_private_ranges() -> None:
+    with pytest.raises(EgressRefused, match="UNICRON_EGRESS_DENY"):
+        guard(deny=("10.0.0.0/8",)).check("http://inside.test/")
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="UNICRON_EGRESS_DENY"):
+        EgressGuard(deny=["not-a-network"])
+
+
+@pytest.mark.parametrize(
+    ("address", "inner"),
+    [
+        ("::ffff:10.0.0.1", "10.0.0.1"),
+        ("64:ff9b::7f00:1", "127.0.0.1"),
+        ("2002:7f00:1::", "127.0.0.1"),
+        ("::7f00:1", "127.0.0.1"),
+    ],
+)
+def test_embedded_ipv4(address: str, inner: str) -> None:
+    assert ipaddress.ip_address(inner) in set(embedded(ipaddress.ip_address(address)))
