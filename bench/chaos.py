@@ -312,7 +312,13 @@ def _run(args: argparse.Namespace, rng: random.Random, tmp: Path) -> int:
     redis.start()
     sink = Sink()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UNICRON_", "REDIS_"))}
-    env.update(REDIS_URL=redis.url, UNICRON_KEY=KEY, UNICRON_FIRE_LOG="1000000", TZ="UTC")
+    env.update(
+        REDIS_URL=redis.url,
+        UNICRON_KEY=KEY,
+        UNICRON_FIRE_LOG="1000000",
+        TZ="UTC",
+        UNICRON_EGRESS_ALLOW="127.0.0.0/8",
+    )
     fleet = Fleet(env=env, logs=tmp)
     try:
         settings = Settings(key=KEY, redis_url=redis.url, tz="UTC")

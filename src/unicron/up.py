@@ -34,6 +34,7 @@ KEY_FILE = "cluster-key"
 TOKEN_FILE = "api-token"  # noqa: S105 - a file name, not a token
 LOCK_FILE = "up.lock"
 REDIS_DIR = "redis"
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"  # what `up` lets jobs call on top of the egress defaults
 # A cold first start (bytecode compilation, a slow laptop) can take far longer than the usual ~2 s.
 READY_TIMEOUT_S = 60.0
 READY_PROBE_TIMEOUT_S = 1.0
@@ -204,6 +205,7 @@ def _child_env(data_dir: Path, redis_url: str) -> dict[str, str]:
         env["UNICRON_API_TOKENS"] = _read_or_create_secret(data_dir / TOKEN_FILE)
     # A laptop is single-user: its owner may run shell commands and call loopback URLs.
     env.setdefault("UNICRON_ALLOW_COMMANDS", "true")
+    env.setdefault("UNICRON_EGRESS_ALLOW", LOOPBACK_NETWORKS)
     return env
 
 
@@ -319,10 +321,13 @@ def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path) -> None:
         f'  Try:    curl -H "Authorization: Bearer {token}" {base}/api/job/',
         f"  Data:   {data_dir} (back up {KEY_FILE}: without it the stored jobs cannot be decrypted)",
     ]
-    if env.get("UNICRON_ALLOW_COMMANDS", "").strip().lower() in TRUE_WORDS:
+    commands = env.get("UNICRON_ALLOW_COMMANDS", "").strip().lower() in TRUE_WORDS
+    loopback = env.get("UNICRON_EGRESS_ALLOW") == LOOPBACK_NETWORKS
+    if commands and loopback:
         lines.append("Shell commands and loopback URLs are allowed: `up` assumes a single-user machine.")
     else:
-        lines.append("Shell commands and loopback URLs are refused (UNICRON_ALLOW_COMMANDS is set so).")
+        allowed = "allowed" if commands else "refused (UNICRON_ALLOW_COMMANDS)"
+        lines.append(f"Shell commands are {allowed}; loopback URLs follow UNICRON_EGRESS_ALLOW.")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 

@@ -98,6 +98,7 @@ def cluster_env(redis_url: str, **extra: str) -> dict[str, str]:
         "UNICRON_KEY": KEY,
         "UNICRON_API_TOKENS": TOKEN,
         "UNICRON_ALLOW_COMMANDS": "true",
+        "UNICRON_EGRESS_ALLOW": "127.0.0.0/8",  # the HTTP sinks are loopback servers
         "TZ": TZ,
         **extra,
     }

@@ -40,6 +40,7 @@ def make_settings(**overrides: Any) -> Settings:
         "smtp_host": "127.0.0.1",
         "smtp_port": free_port(),
         "notify_timeout_s": 5.0,
+        "egress_allow": "127.0.0.0/8",  # the webhook targets here are loopback servers
     }
     return Settings(**(values | overrides))
 

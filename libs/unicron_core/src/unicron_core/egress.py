@@ -15,7 +15,8 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+import httpx
 
 from unicron_core.errors import EgressRefused
 
@@ -101,16 +102,17 @@ class EgressGuard:
         Raises:
             EgressRefused: with the rule that refused it.
         """
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
+        # httpx's own parser: the host checked is the host the worker's client would call.
+        try:
+            parsed = httpx.URL(url)
+            host, scheme = parsed.host, parsed.scheme
+        except (httpx.InvalidURL, ValueError):
+            raise EgressRefused("the URL cannot be parsed") from None
         if scheme not in ("http", "https"):
             raise EgressRefused(f"only http and https URLs may be called, not {scheme or 'a relative URL'}")
-        try:
-            host, port = parts.hostname, parts.port or (443 if scheme == "https" else 80)
-        except ValueError:
-            raise EgressRefused("the URL's port is not a number from 0 to 65535") from None
         if not host:
             raise EgressRefused("the URL has no host")
+        port = parsed.port or (443 if scheme == "https" else 80)
         addresses = self._addresses(host, port)
         if host.lower().rstrip(".") not in self._allow_hosts:
             for address in addresses:

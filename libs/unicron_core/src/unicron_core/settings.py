@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from unicron_core.egress import EgressGuard
 from unicron_core.errors import ConfigError
 
 MIN_KEY_CHARS = 16
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
 
     api_tokens: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_API_TOKENS")
     allow_commands: bool = Field(False, validation_alias="UNICRON_ALLOW_COMMANDS")
+    # Comma-separated CIDRs and host names that jobs may call although the egress guard would refuse
+    # them (loopback, link-local, ...), and CIDRs refused although allowed by default (private ranges).
+    egress_allow: str = Field("", validation_alias="UNICRON_EGRESS_ALLOW")
+    egress_deny: str = Field("", validation_alias="UNICRON_EGRESS_DENY")
     queue: str = Field("unicron", validation_alias="UNICRON_QUEUE", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     result_retention_s: int = Field(86_400, validation_alias="UNICRON_RESULT_RETENTION", ge=60)
@@ -97,6 +102,15 @@ class Settings(BaseSettings):
     def sentinel_addresses(self) -> list[tuple[str, int]]:
         """The Sentinels of ``REDIS_SENTINELS``; empty when Redis is reached directly."""
         return parse_host_ports(self.redis_sentinels)
+
+    @model_validator(mode="after")
+    def _valid_egress_lists(self) -> Settings:
+        self.egress_guard()  # a bad CIDR stops the process at start, naming the setting
+        return self
+
+    def egress_guard(self) -> EgressGuard:
+        """The egress guard of ``UNICRON_EGRESS_ALLOW`` and ``UNICRON_EGRESS_DENY``."""
+        return EgressGuard(allow=self.egress_allow.split(","), deny=self.egress_deny.split(","))
 
     @property
     def old_key_list(self) -> list[str]:

@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from unicron_core.egress import EgressGuard, Target
+from unicron_core.errors import EgressRefused
 from unicron_core.models import HttpOutput, RunSpec
 from unicron_worker.outcome import Outcome, format_seconds
 
@@ -59,13 +61,15 @@ class _BudgetSpentError(Exception):
 class HttpRunner:
     """Runs HTTP jobs over one shared client, so calls to the same host reuse connections."""
 
-    def __init__(self, *, limit_bytes: int) -> None:
+    def __init__(self, *, limit_bytes: int, guard: EgressGuard) -> None:
         """Builds the client.
 
         Args:
             limit_bytes: how much of an answer's body is kept; the rest is not read.
+            guard: the egress guard every call is checked by, and pinned to.
         """
         self._limit_bytes = limit_bytes
+        self._guard = guard
         # Redirects are not followed: a cron call should hit exactly the URL it names, and a
         # redirect would carry the user's headers (tokens) to another host.
         self._client = httpx.Client(follow_redirects=False, verify=True, headers={"User-Agent": user_agent()})
@@ -115,6 +119,7 @@ class HttpRunner:
             raise httpx.InvalidURL("invalid URL") from exc
         if not host:
             raise httpx.InvalidURL("invalid URL")
+        target = self._guard.check(str(url))
         headers = httpx.Headers(spec.http_headers)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key  # replaces the user's, whatever its case
@@ -130,7 +135,7 @@ class HttpRunner:
         elif data:
             request["data"] = _flatten(data)
         # No data, no body: not even "{}" for a JSON Content-Type.
-        request["url"] = url
+        request.update(pinned(url, target, headers))
         return request
 
     def _read_text(self, response: httpx.Response, deadline: float) -> tuple[str, bool]:
@@ -148,6 +153,17 @@ class HttpRunner:
         return _decode(bytes(body), response.encoding or "utf-8", final=not truncated), truncated
 
 
+def pinned(url: httpx.URL, target: Target, headers: httpx.Headers) -> dict[str, Any]:
+    """The request aimed at the address the egress guard checked, never at a second DNS answer,
+    with the original name in the Host header and as the TLS server name (so certificates are
+    still checked against it)."""
+    headers["Host"] = url.netloc.decode("ascii")
+    request: dict[str, Any] = {"url": url.copy_with(host=str(target.addresses[0])), "headers": headers}
+    if target.scheme == "https":
+        request["extensions"] = {"sni_hostname": target.host}
+    return request
+
+
 def is_json(content_type: str | None) -> bool:
     """Whether a Content-Type value names JSON (``application/json; charset=utf-8``, ``+json``)."""
     if not content_type:
@@ -160,6 +176,8 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
     """A short reason for a failed call that never quotes headers, body or URL."""
     if isinstance(exc, httpx.TimeoutException | _BudgetSpentError):
         return f"timed out after {format_seconds(timeout_s)} s"
+    if isinstance(exc, EgressRefused):  # names the host and the rule, never headers or the path
+        return f"refused by the egress guard: {exc}"
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {_os_reason(exc)}"
     if isinstance(exc, httpx.NetworkError):

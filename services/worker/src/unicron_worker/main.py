@@ -30,7 +30,7 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
     store = Store.from_settings(settings)
     _wait_for_redis(store)
     store.verify_key()
-    http = HttpRunner(limit_bytes=settings.output_limit_bytes)
+    http = HttpRunner(limit_bytes=settings.output_limit_bytes, guard=settings.egress_guard())
     notifier = Notifier(settings)
     tasks.configure(tasks.Runtime(settings=settings, store=store, http=http, notifier=notifier))
     try:

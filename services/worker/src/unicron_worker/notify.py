@@ -24,7 +24,7 @@ import httpx
 from unicron_core.cron import get_zone
 from unicron_core.models import CommandOutput, RunResult
 from unicron_core.settings import Settings
-from unicron_worker.http_runner import describe_error, user_agent
+from unicron_worker.http_runner import describe_error, pinned, user_agent
 from unicron_worker.outcome import format_seconds
 
 SENT = "sent"
@@ -44,6 +44,7 @@ class Notifier:
         self._settings = settings
         self._timeout_s = settings.notify_timeout_s
         self._zone = get_zone(settings.tz)
+        self._guard = settings.egress_guard()
         self._client = httpx.Client(
             timeout=settings.notify_timeout_s, follow_redirects=False, headers={"User-Agent": user_agent()}
         )
@@ -71,9 +72,11 @@ class Notifier:
             ``"sent"`` for a 2xx answer, else ``"failed: HTTP <status>"`` or ``"failed: <reason>"``.
         """
         try:
+            target = self._guard.check(url)
             request_headers = httpx.Headers(headers)
             request_headers["Content-Type"] = "application/json"  # the body is JSON, whatever was set
-            with self._client.stream("POST", url, headers=request_headers, json=payload) as response:
+            request = pinned(httpx.URL(url), target, request_headers)
+            with self._client.stream("POST", json=payload, **request) as response:
                 _drain(response)
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
             return f"failed: {describe_error(exc, self._timeout_s)}"
