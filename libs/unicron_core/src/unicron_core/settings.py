@@ -48,6 +48,14 @@ class Settings(BaseSettings):
 
     api_tokens: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_API_TOKENS")
     allow_commands: bool = Field(False, validation_alias="UNICRON_ALLOW_COMMANDS")
+    # The command sandbox: the user a root worker runs commands as, their limits, and the worker
+    # environment variables they may see (besides TZ and the UNICRON_* run variables).
+    command_user: str = Field("nobody", validation_alias="UNICRON_COMMAND_USER")
+    command_cpu_s: int = Field(600, validation_alias="UNICRON_COMMAND_CPU_S", ge=1)
+    command_memory_mb: int = Field(2048, validation_alias="UNICRON_COMMAND_MEMORY_MB", ge=16)
+    command_processes: int = Field(256, validation_alias="UNICRON_COMMAND_PROCESSES", ge=1)
+    command_file_mb: int = Field(1024, validation_alias="UNICRON_COMMAND_FILE_MB", ge=1)
+    command_env: str = Field("PATH,LANG,LC_ALL,LC_CTYPE", validation_alias="UNICRON_COMMAND_ENV")
     # Comma-separated CIDRs and host names that jobs may call although the egress guard would refuse
     # them (loopback, link-local, ...), and CIDRs refused although allowed by default (private ranges).
     egress_allow: str = Field("", validation_alias="UNICRON_EGRESS_ALLOW")

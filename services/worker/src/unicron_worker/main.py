@@ -16,6 +16,7 @@ from unicron_core.store import Store
 from unicron_worker import tasks
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier
+from unicron_worker.shell_runner import Sandbox
 
 log = logging.getLogger(__name__)
 # How often a worker looks for jobs abandoned by dead workers (RQ's default is 10 minutes).
@@ -32,7 +33,16 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
     store.verify_key()
     http = HttpRunner(limit_bytes=settings.output_limit_bytes, guard=settings.egress_guard())
     notifier = Notifier(settings)
-    tasks.configure(tasks.Runtime(settings=settings, store=store, http=http, notifier=notifier))
+    sandbox = Sandbox(
+        user=settings.command_user or None,
+        cpu_s=settings.command_cpu_s,
+        memory_bytes=settings.command_memory_mb << 20,
+        processes=settings.command_processes,
+        file_bytes=settings.command_file_mb << 20,
+    )
+    tasks.configure(
+        tasks.Runtime(settings=settings, store=store, http=http, notifier=notifier, sandbox=sandbox)
+    )
     try:
         _work(store, burst=burst, debug=settings.debug)
     finally:

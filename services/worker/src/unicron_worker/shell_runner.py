@@ -13,12 +13,17 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import pwd
+import resource
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, cast
 
 from unicron_core.models import CommandOutput
@@ -75,8 +80,50 @@ class _Capture:
         return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=not cut), cut
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    """Who a command runs as and what it may use. ``user`` is switched to only when the worker is
+    root; the limits always apply (``setrlimit`` in the child, after the user switch)."""
+
+    user: str | None = "nobody"
+    cpu_s: int = 600
+    memory_bytes: int = 2 << 30
+    processes: int = 256
+    file_bytes: int = 1 << 30
+
+    def limits(self) -> list[tuple[int, tuple[int, int]]]:
+        """``(resource, (soft, hard))``: the command cannot raise them again. CPU time gets one
+        second between its SIGXCPU (reported) and the kernel's SIGKILL."""
+        return [
+            (resource.RLIMIT_CPU, (self.cpu_s, self.cpu_s + 1)),
+            (resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes)),
+            (resource.RLIMIT_NPROC, (self.processes, self.processes)),
+            (resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes)),
+        ]
+
+    def identity(self) -> tuple[int, int] | None:
+        """``(uid, gid)`` to switch to, or None when the worker is not root (or no user is set)."""
+        if os.geteuid() != 0 or not self.user:
+            return None
+        entry = pwd.getpwnam(self.user)
+        return entry.pw_uid, entry.pw_gid
+
+
+# Why a command died of a signal it would only get from its limits.
+_LIMIT_SIGNALS = {
+    -signal.SIGXCPU: "it ran out of CPU time (UNICRON_COMMAND_CPU_S)",
+    -signal.SIGXFSZ: "it wrote a file over the size limit (UNICRON_COMMAND_FILE_MB)",
+}
+
+
 def run_command(
-    command: str, *, timeout_s: float, env: Mapping[str, str], limit_bytes: int, job_id: str | None
+    command: str,
+    *,
+    timeout_s: float,
+    env: Mapping[str, str],
+    limit_bytes: int,
+    job_id: str | None,
+    sandbox: Sandbox | None = None,
 ) -> Outcome:
     """Runs ``command`` with ``/bin/sh -c`` and reports its exit code and capped output.
 
@@ -92,12 +139,20 @@ def run_command(
         success only for exit code 0 within the timeout; ``error`` says why when the command
         timed out or could not start.
     """
-    try:
-        proc = _spawn(command, env)
-    except (OSError, ValueError) as exc:  # no /bin/sh, E2BIG, a NUL in the command or env
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        output = CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
-        return Outcome(output=output, success=False, error=f"could not start the command: {reason}")
+    with _workdir(sandbox) as cwd:
+        try:
+            proc = _spawn(command, {**env, "HOME": cwd} if cwd else env, sandbox, cwd)
+        except (OSError, ValueError, KeyError) as exc:  # no /bin/sh or user, E2BIG, a NUL in the command
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            output = CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
+            return Outcome(output=output, success=False, error=f"could not start the command: {reason}")
+        return _collect(proc, timeout_s=timeout_s, limit_bytes=limit_bytes, job_id=job_id)
+
+
+def _collect(
+    proc: subprocess.Popen[bytes], *, timeout_s: float, limit_bytes: int, job_id: str | None
+) -> Outcome:
+    """Reads the command's output until it exits or times out, then kills what is left of it."""
     # Popen with PIPE always sets both streams.
     out = _Capture(cast(IO[bytes], proc.stdout), limit_bytes)
     err = _Capture(cast(IO[bytes], proc.stderr), limit_bytes)
@@ -119,18 +174,48 @@ def run_command(
     )
     if timed_out:
         return Outcome(output=output, success=False, error=f"timed out after {format_seconds(timeout_s)} s")
-    return Outcome(output=output, success=exit_code == 0)
+    return Outcome(output=output, success=exit_code == 0, error=_LIMIT_SIGNALS.get(exit_code))
 
 
-def _spawn(command: str, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+@contextlib.contextmanager
+def _workdir(sandbox: Sandbox | None) -> Iterator[str | None]:
+    """A fresh working directory (and HOME) per sandboxed run, owned by its user, removed after."""
+    if sandbox is None:
+        yield None
+        return
+    path = tempfile.mkdtemp(prefix="unicron-run-")
+    try:
+        identity = sandbox.identity()
+        if identity is not None:
+            os.chown(path, *identity)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _spawn(
+    command: str, env: Mapping[str, str], sandbox: Sandbox | None, cwd: str | None
+) -> subprocess.Popen[bytes]:
+    identity = sandbox.identity() if sandbox else None
+    limits = sandbox.limits() if sandbox else []
+
+    def apply_limits() -> None:  # in the child, after the user switch: only setrlimit calls
+        for kind, soft_hard in limits:
+            resource.setrlimit(kind, soft_hard)
+
     return subprocess.Popen(
         [SHELL, "-c", command],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=dict(env),
+        cwd=cwd,
         start_new_session=True,  # the shell leads a new group: one killpg reaches all of it
         bufsize=0,  # raw pipes: read() returns what is there instead of filling a buffer
+        user=identity[0] if identity else None,
+        group=identity[1] if identity else None,
+        extra_groups=[] if identity else None,
+        preexec_fn=apply_limits if limits else None,  # noqa: PLW1509 - setrlimit only: fork-safe
     )
 
 

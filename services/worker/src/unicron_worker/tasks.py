@@ -23,12 +23,9 @@ from unicron_core.store import FIRE_FUNC, Store, fire_id
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier
 from unicron_worker.outcome import Outcome
-from unicron_worker.shell_runner import run_command
+from unicron_worker.shell_runner import Sandbox, run_command
 
 log = logging.getLogger(__name__)
-
-# What a shell command inherits from the worker: enough to run, never the worker's secrets.
-INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME", "SHELL")
 
 
 @dataclass
@@ -39,6 +36,7 @@ class Runtime:
     store: Store
     http: HttpRunner
     notifier: Notifier
+    sandbox: Sandbox
 
 
 _runtime: Runtime | None = None
@@ -124,13 +122,14 @@ def execute(
     if spec.command is not None:
         # A job's command sees the job's own zone as TZ, as its schedule does; a task the cluster's.
         tz = (spec.timezone if isinstance(spec, JobSpec) else None) or rt.settings.tz
-        env = _command_env(tz=tz, job_id=job_id, run_id=run_id, scheduled_ms=scheduled_ms)
+        env = _command_env(rt.settings, tz=tz, job_id=job_id, run_id=run_id, scheduled_ms=scheduled_ms)
         outcome = run_command(
             spec.command,
             timeout_s=timeout_s,
             env=env,
             limit_bytes=rt.settings.output_limit_bytes,
             job_id=job_id,
+            sandbox=rt.sandbox,
         )
     else:
         outcome = rt.http.call(spec, timeout_s=timeout_s, idempotency_key=idempotency_key, job_id=job_id)
@@ -149,8 +148,13 @@ def _result(outcome: Outcome, *, start: float, run_id: str, scheduled_ms: int | 
     )
 
 
-def _command_env(*, tz: str, job_id: str | None, run_id: str, scheduled_ms: int | None) -> dict[str, str]:
-    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+def _command_env(
+    settings: Settings, *, tz: str, job_id: str | None, run_id: str, scheduled_ms: int | None
+) -> dict[str, str]:
+    """A clean environment: the allowlisted worker variables, TZ and the run's own; never the
+    worker's secrets (UNICRON_KEY, REDIS_URL, SMTP_PASSWORD are not on the list)."""
+    allowed = [name.strip() for name in settings.command_env.split(",") if name.strip()]
+    env = {name: os.environ[name] for name in allowed if name in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
         TZ=tz,
