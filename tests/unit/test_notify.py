@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import socket
 import threading
@@ -282,3 +284,20 @@ def test_hook_payload_that_is_not_json(hooks: HookServer, notifier: Notifier) ->
     result = notifier.hook(url=hooks.url("/in"), headers={}, payload={"when": object()})
     assert result == "failed: invalid request: the data cannot be encoded"
     assert hooks.hits == []
+
+
+def test_hook_is_signed_when_a_secret_is_set(hooks: HookServer) -> None:
+    signed = Notifier(make_settings(hook_secret="shared-hook-secret"))
+    try:
+        assert signed.hook(url=hooks.url("/in"), headers={}, payload={"job_id": "j"}) == "sent"
+    finally:
+        signed.close()
+    hit = hooks.hits[0]
+    expected = hmac.new(b"shared-hook-secret", hit.body, hashlib.sha256).hexdigest()
+    assert hit.headers["x-unicron-signature"] == f"sha256={expected}"
+    assert "shared-hook-secret" not in hit.body.decode()
+
+
+def test_hook_is_unsigned_without_a_secret(hooks: HookServer, notifier: Notifier) -> None:
+    assert notifier.hook(url=hooks.url("/in"), headers={}, payload={}) == "sent"
+    assert "x-unicron-signature" not in hooks.hits[0].headers

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_tls: bool = Field(False, validation_alias="SMTP_TLS")
     smtp_user: str = Field("", validation_alias="SMTP_USER")
     smtp_password: SecretStr = Field(SecretStr(""), validation_alias="SMTP_PASSWORD")
+    # When set, every webhook carries X-Unicron-Signature: sha256=<HMAC-SHA256 of the body>.
+    hook_secret: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_HOOK_SECRET")
 
     api_tokens: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_API_TOKENS")
     allow_commands: bool = Field(False, validation_alias="UNICRON_ALLOW_COMMANDS")

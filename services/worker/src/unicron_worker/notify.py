@@ -9,6 +9,9 @@ into this thread (RQ's job timeout) still goes through.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import json
 import smtplib
 import socket
 import ssl
@@ -45,6 +48,7 @@ class Notifier:
         self._timeout_s = settings.notify_timeout_s
         self._zone = get_zone(settings.tz)
         self._guard = settings.egress_guard()
+        self._hook_secret = settings.hook_secret.get_secret_value().encode()
         self._client = httpx.Client(
             timeout=settings.notify_timeout_s, follow_redirects=False, headers={"User-Agent": user_agent()}
         )
@@ -75,8 +79,13 @@ class Notifier:
             target = self._guard.check(url)
             request_headers = httpx.Headers(headers)
             request_headers["Content-Type"] = "application/json"  # the body is JSON, whatever was set
+            body = json.dumps(payload, separators=(",", ":")).encode()
+            if self._hook_secret:
+                # Receivers verify the body with the shared secret (GitHub's webhook convention).
+                digest = hmac.new(self._hook_secret, body, hashlib.sha256).hexdigest()
+                request_headers["X-Unicron-Signature"] = f"sha256={digest}"
             request = pinned(httpx.URL(url), target, request_headers)
-            with self._client.stream("POST", json=payload, **request) as response:
+            with self._client.stream("POST", content=body, **request) as response:
                 _drain(response)
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
             return f"failed: {describe_error(exc, self._timeout_s)}"
