@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
 
+    rotate = sub.add_parser(
+        "rotate-key", help="re-encrypt every record under UNICRON_KEY (old keys in UNICRON_OLD_KEYS)"
+    )
+    rotate.set_defaults(command=_rotate_key)
+
     cron = sub.add_parser("cron", help="check a schedule without waiting for it")
     cron_actions = cron.add_subparsers(required=True, metavar="ACTION")
     cron_next = cron_actions.add_parser("next", help="print the next fire times of a schedule")
@@ -135,6 +140,21 @@ def _worker(args: argparse.Namespace) -> int:
 def _keygen(_args: argparse.Namespace) -> int:
     print(new_key())
     return 0
+
+
+def _rotate_key(_args: argparse.Namespace) -> int:
+    """Safe while the cluster runs, and resumable: run it again until it reports nothing left."""
+    settings = _settings()
+    from unicron_core.store import Store  # noqa: PLC0415 - lazy, as every service
+
+    report = Store.from_settings(settings).rotate_keys()
+    print(
+        f"rotated {report.rotated}, already current {report.current}, "
+        f"changed meanwhile {report.changed_meanwhile} (run again), unreadable {len(report.unreadable)}"
+    )
+    for record in report.unreadable:
+        print(f"  unreadable: {record}")
+    return 1 if report.unreadable or report.changed_meanwhile else 0
 
 
 def _cron_next(args: argparse.Namespace) -> int:

@@ -33,6 +33,12 @@ WAKE_CHANNEL = PREFIX + "wake"
 FIRE_LOG = PREFIX + "firelog"
 
 
+# SCAN patterns of the keys that hold ciphertext (key rotation walks them).
+JOB_PATTERN = PREFIX + "job:*"
+RUN_DATA_PATTERN = PREFIX + "rundata:*"
+TASK_PATTERN = PREFIX + "task:*"
+
+
 def job(job_id: str) -> str:
     """The hash of one job: its encrypted spec and its counters."""
     return f"{PREFIX}job:{job_id}"

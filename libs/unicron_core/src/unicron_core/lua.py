@@ -106,3 +106,22 @@ if new == 1 and redis.call('EXISTS', KEYS[3]) == 1 then
 end
 return new
 """
+
+# Compare-and-set of one hash field (key rotation: never overwrite a record written meanwhile).
+# KEYS: hash. ARGV: field, expected value, new value. Returns 1 when replaced.
+REPLACE_FIELD = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+    return 1
+end
+return 0
+"""
+
+# Compare-and-set of a string, keeping its TTL. KEYS: key. ARGV: expected value, new value.
+REPLACE_STRING = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+    return 1
+end
+return 0
+"""

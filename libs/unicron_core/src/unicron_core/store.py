@@ -29,6 +29,7 @@ from unicron_core import cron, keys, lua
 from unicron_core.crypto import Cipher
 from unicron_core.errors import KeyMismatch, NotFound, UnreadableRecord
 from unicron_core.models import JobRecord, JobSpec, RunResult, RunSpec, TaskRecord, TaskSpec, TaskStatus
+from unicron_core.rotation import KeyRotation, RotationReport
 from unicron_core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,10 @@ class Store:
                 "UNICRON_KEY does not match this cluster's key (the canary in Redis does not decrypt); "
                 "use the cluster's key, or list the old one in UNICRON_OLD_KEYS while rotating"
             ) from None
+
+    def rotate_keys(self) -> RotationReport:
+        """Re-encrypts every record under the current key (see ``unicron_core.rotation``)."""
+        return KeyRotation(redis=self.redis, cipher=self._cipher).run()
 
     def ping(self) -> bool:
         """True when Redis answers."""
