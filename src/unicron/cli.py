@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 from unicron_core.errors import UnicronError
 
 if TYPE_CHECKING:
+    from unicron_core.apikeys import ApiKeys
     from unicron_core.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 EXIT_USAGE = 2  # also what argparse uses for bad arguments
 KEY_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
+SCOPES = ("jobs:read", "jobs:write", "tasks:write", "commands", "admin")  # unicron_core.apikeys.Scope
 TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})  # what pydantic reads as true
 
 
@@ -78,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
 
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
+
+    token = sub.add_parser("token", help="manage API keys (scoped, stored hashed)")
+    token_actions = token.add_subparsers(required=True, metavar="ACTION")
+    create = token_actions.add_parser("create", help="make a key; it is printed once")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--scopes", required=True, help="comma-separated: " + ", ".join(SCOPES))
+    create.set_defaults(command=_token_create)
+    token_actions.add_parser("list", help="list keys (names and scopes, never the keys)").set_defaults(
+        command=_token_list
+    )
+    revoke = token_actions.add_parser("revoke", help="delete a key at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(command=_token_revoke)
 
     rotate = sub.add_parser(
         "rotate-key", help="re-encrypt every record under UNICRON_KEY (old keys in UNICRON_OLD_KEYS)"
@@ -139,6 +154,34 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _keygen(_args: argparse.Namespace) -> int:
     print(new_key())
+    return 0
+
+
+def _api_keys() -> ApiKeys:
+    settings = _settings()
+    from unicron_core.apikeys import ApiKeys  # noqa: PLC0415 - lazy, as every service
+    from unicron_core.store import open_redis  # noqa: PLC0415
+
+    return ApiKeys(redis=open_redis(settings))
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from unicron_core.apikeys import parse_scopes  # noqa: PLC0415
+
+    print(_api_keys().create(name=args.name, scopes=parse_scopes(args.scopes)))
+    print("Keep it now: it is stored only as a hash and cannot be shown again.", file=sys.stderr)
+    return 0
+
+
+def _token_list(_args: argparse.Namespace) -> int:
+    for info in _api_keys().list():
+        print(f"{info.name}\t{','.join(info.scopes)}")
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    _api_keys().revoke(args.name)
+    print(f"revoked {args.name}")
     return 0
 
 

@@ -9,7 +9,9 @@ UnicronError
 │   ├── InvalidSchedule  a cron expression cannot be parsed or never fires
 │   ├── InvalidTimezone  a time zone name is not a known IANA zone
 │   └── EgressRefused    a URL's scheme or host is not one jobs may call
-├── NotFound             no job or task with that id
+├── NotFound             no job, task or key with that id
+├── Conflict             the name is taken
+├── RateLimited          too many requests for one key; retry later
 ├── Unauthorized         no API token, or an unknown one
 └── Forbidden            the request is valid but not allowed by the cluster's settings
 """
@@ -54,7 +56,19 @@ class EgressRefused(InvalidSpec):
 
 
 class NotFound(UnicronError):
-    """No job or task with that id."""
+    """No job, task or API key with that id."""
+
+
+class Conflict(UnicronError):
+    """The thing to create exists already (an API key name)."""
+
+
+class RateLimited(UnicronError):
+    """The key made too many requests; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class Forbidden(UnicronError):

@@ -17,6 +17,9 @@ unicron:firelog                 stream capped length    every enqueue: job, ms, 
 unicron:scheduler:lease         string lease TTL (2 s)  ``<epoch>:<token>`` of the leader
 unicron:scheduler:epoch         string none             fencing counter, +1 per acquisition
 unicron:wake                    pubsub -                ids of jobs created or deleted
+unicron:apikeys                 hash   none             key name -> SHA-256 of the key
+unicron:apikey:{sha256}         hash   none             name, scopes, created (never the key)
+unicron:rate:{name}:{window}    string one window       requests of one key in one window
 =============================== ====== ================ ==========================================
 """
 
@@ -31,6 +34,7 @@ LEASE = PREFIX + "scheduler:lease"
 EPOCH = PREFIX + "scheduler:epoch"
 WAKE_CHANNEL = PREFIX + "wake"
 FIRE_LOG = PREFIX + "firelog"
+API_KEY_NAMES = PREFIX + "apikeys"
 
 
 # SCAN patterns of the keys that hold ciphertext (key rotation walks them).
@@ -62,3 +66,13 @@ def task(task_id: str) -> str:
 def fired(job_id: str, scheduled_ms: int) -> str:
     """The marker that says the fire ``(job_id, scheduled_ms)`` was enqueued."""
     return f"{PREFIX}fired:{job_id}:{scheduled_ms}"
+
+
+def api_key(digest: str) -> str:
+    """The hash of one API key, by the SHA-256 of the key."""
+    return f"{PREFIX}apikey:{digest}"
+
+
+def rate(name: str, window: int) -> str:
+    """One key's request count in one rate-limit window."""
+    return f"{PREFIX}rate:{name}:{window}"

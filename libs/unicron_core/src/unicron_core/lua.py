@@ -125,3 +125,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+# One request of a key in a fixed rate-limit window. KEYS: the window's counter. ARGV: window s.
+# Returns the count so far in this window.
+RATE_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""

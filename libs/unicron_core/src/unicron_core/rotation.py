@@ -18,6 +18,7 @@ from redis import Redis
 from unicron_core import keys, lua
 from unicron_core.crypto import KEY_ID_BYTES, Cipher
 from unicron_core.errors import UnreadableRecord
+from unicron_core.replies import text
 
 log = logging.getLogger(__name__)
 SCAN_COUNT = 500
@@ -76,7 +77,7 @@ class KeyRotation:
 
     def _scan(self, pattern: str) -> Iterator[str]:
         for key in self._redis.scan_iter(match=pattern, count=SCAN_COUNT, _type="hash"):
-            yield key.decode() if isinstance(key, bytes) else str(key)
+            yield text(key)
 
     def _rotate_canary(self, report: RotationReport) -> None:
         blob = self._redis.get(keys.CANARY)
@@ -90,7 +91,7 @@ class KeyRotation:
         owner = key.rsplit(":", 1)[1]
         values = self._redis.hgetall(key)
         for raw_name, blob in values.items():
-            name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
+            name = text(raw_name)
             if fields is not None and name not in fields:
                 continue  # a plain counter or status next to the ciphertext
             kind, rid = record_id(owner, name)

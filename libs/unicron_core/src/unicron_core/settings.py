@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     hook_secret: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_HOOK_SECRET")
 
     api_tokens: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_API_TOKENS")
+    # A bootstrap key with every scope (e.g. from a Kubernetes Secret); more come from `unicron token`.
+    admin_token: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_ADMIN_TOKEN")
+    rate_limit_per_minute: int = Field(6000, validation_alias="UNICRON_RATE_LIMIT", ge=0)
     allow_commands: bool = Field(False, validation_alias="UNICRON_ALLOW_COMMANDS")
     # The command sandbox: the user a root worker runs commands as, their limits, and the worker
     # environment variables they may see (besides TZ and the UNICRON_* run variables).
