@@ -47,7 +47,7 @@ SHORT_GRACE_S = 5
 LATENESS_LIMIT_MS = 3000
 RECOVERY_MS = 3000  # after Redis is back, reconnecting is part of the outage
 TAIL_S = 8  # calm seconds after the chaos, so the last fires settle
-DRAIN_S = 60
+DRAIN_S = 150  # a job stranded by a Redis kill is queued again after about a minute
 
 
 class Sink:
@@ -367,11 +367,11 @@ def _create_jobs(store: Store, url: str, n: int) -> dict[str, int]:
 
 
 def _drain(store: Store) -> None:
-    """Waits until the workers have emptied the queue."""
+    """Waits until the workers have emptied the queue, stranded jobs included."""
     deadline = time.monotonic() + DRAIN_S
     while time.monotonic() < deadline:
         with suppress(RedisError):
-            if store.queue.count == 0:
+            if store.queue.count == 0 and not store.queue.intermediate_queue.get_job_ids():
                 return
         time.sleep(0.2)
 

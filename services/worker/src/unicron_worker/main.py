@@ -9,6 +9,8 @@ import time
 from types import FrameType
 
 from redis.exceptions import RedisError
+from rq import Queue
+from rq.utils import now as rq_now
 from rq.worker import SimpleWorker
 
 from unicron_core.settings import Settings, get_settings
@@ -20,7 +22,35 @@ from unicron_worker.shell_runner import Sandbox
 
 log = logging.getLogger(__name__)
 # How often a worker looks for jobs abandoned by dead workers (RQ's default is 10 minutes).
-MAINTENANCE_INTERVAL_S = 30
+MAINTENANCE_INTERVAL_S = 15
+# A job popped by a worker that died (or lost Redis) before it started sits in RQ's intermediate
+# list; after this long it is queued again (RQ itself would fail it: a fire would never run).
+STRANDED_AFTER_S = 20
+
+
+class Worker(SimpleWorker):
+    """RQ's SimpleWorker, but a job stranded between dequeue and start runs again instead of failing."""
+
+    def clean_registries(self) -> None:
+        for queue in self.queues:
+            _requeue_stranded(queue)
+        super().clean_registries()  # type: ignore[no-untyped-call]  # RQ leaves it untyped
+
+
+def _requeue_stranded(queue: Queue) -> None:
+    stranded = queue.intermediate_queue
+    for job_id in stranded.get_job_ids():
+        if job_id in queue.started_job_registry or stranded.set_first_seen(job_id):
+            continue  # running, or seen for the first time: look again at the next maintenance
+        first_seen = stranded.get_first_seen(job_id)
+        if first_seen is not None and (rq_now() - first_seen).total_seconds() > STRANDED_AFTER_S:
+            with queue.connection.pipeline() as pipe:
+                pipe.lrem(stranded.key, 1, job_id)
+                pipe.rpush(queue.key, job_id)
+                pipe.execute()
+            log.warning("job %s was stranded between dequeue and start; queued again", job_id)
+
+
 REDIS_RETRY_S = 1.0
 
 
@@ -55,9 +85,7 @@ def _work(store: Store, *, burst: bool, debug: bool) -> None:
     """Runs RQ's work loop until a stop is requested. RQ's loop quits on a Redis error outside its
     dequeue (a restart of Redis mid-job, say); this one waits for Redis and starts a new loop."""
     while True:
-        worker = SimpleWorker(
-            [store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S
-        )
+        worker = Worker([store.queue], connection=store.redis, maintenance_interval=MAINTENANCE_INTERVAL_S)
         try:
             worker.work(burst=burst, logging_level="DEBUG" if debug else "WARNING")
         except RedisError as exc:
@@ -70,7 +98,7 @@ def _work(store: Store, *, burst: bool, debug: bool) -> None:
         log.warning("starting a new worker loop")
 
 
-def _stopping(worker: SimpleWorker) -> bool:
+def _stopping(worker: Worker) -> bool:
     """True once SIGTERM/SIGINT reached RQ's handler (it records the date, idle or busy)."""
     return worker._shutdown_requested_date is not None
 
