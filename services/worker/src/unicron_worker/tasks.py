@@ -11,10 +11,12 @@ import os
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
+from redis import exceptions as redis_errors
 from rq.job import Job
 
 from unicron_core.models import HttpOutput, JobSpec, RunResult, RunSpec, TaskStatus
@@ -26,6 +28,9 @@ from unicron_worker.outcome import Outcome
 from unicron_worker.shell_runner import Sandbox, run_command
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# How long a run waits for Redis to come back before giving up (well inside RQ's time limit).
+REDIS_PATIENCE_S = 30.0
 
 
 @dataclass
@@ -57,33 +62,52 @@ def _rt() -> Runtime:
 def run_fire(job_id: str, scheduled_ms: int) -> None:
     """Runs one fire of a job and stores its result."""
     rt = _rt()
-    spec = rt.store.job_spec(job_id=job_id)
+    spec = _patiently(lambda: rt.store.job_spec(job_id=job_id))
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
     run = execute(
         rt, spec, job_id=job_id, idempotency_key=fire_id(job_id, scheduled_ms), scheduled_ms=scheduled_ms
     )
-    rt.store.record_run(job_id=job_id, run=run)
+    _patiently(lambda: rt.store.record_run(job_id=job_id, run=run))
     if _notify(rt, spec, run, job_id=job_id):
-        rt.store.record_run(job_id=job_id, run=run)
+        _patiently(lambda: rt.store.record_run(job_id=job_id, run=run))
 
 
 def run_task(task_id: str) -> None:
     """Runs one attempt of an async task; a failed one with retries left is enqueued again."""
     rt = _rt()
-    task = rt.store.start_task(task_id=task_id)
+    task = _patiently(lambda: rt.store.start_task(task_id=task_id))
     if task is None:
         log.info("task %s expired before it ran", task_id)
         return
     run = execute(rt, task.spec, job_id=None, idempotency_key=task_id, scheduled_ms=None)
     retry = not run.success and task.attempts <= task.spec.retries
     status = TaskStatus.SUCCESS if run.success else TaskStatus.RETRY if retry else TaskStatus.FAILURE
-    rt.store.finish_task(task_id=task_id, status=status, result=run, error=run.error)
-    if _notify(rt, task.spec, run, job_id=None):
+
+    def finish() -> None:
         rt.store.finish_task(task_id=task_id, status=status, result=run, error=run.error)
+
+    _patiently(finish)
+    if _notify(rt, task.spec, run, job_id=None):
+        _patiently(finish)
     if retry:
-        rt.store.retry_task(task_id=task_id, attempt=task.attempts, spec=task.spec)
+        _patiently(lambda: rt.store.retry_task(task_id=task_id, attempt=task.attempts, spec=task.spec))
+
+
+def _patiently(call: Callable[[], T]) -> T:
+    """``call()``, waiting out a Redis blip (a restart, a failover) for up to ``REDIS_PATIENCE_S``:
+    a fire whose worker lost Redis just before running it still runs, and its result is kept."""
+    deadline = time.monotonic() + REDIS_PATIENCE_S
+    delay_s = 0.05
+    while True:
+        try:
+            return call()
+        except (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay_s)  # backing off from a Redis that is down; nothing to poll for
+            delay_s = min(delay_s * 2, 1.0)
 
 
 def on_rq_failure(
