@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from unicron import commands
 from unicron_core.errors import UnicronError
 
 if TYPE_CHECKING:
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
 
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
+
+    commands.add_parsers(sub)  # `job ...` and `task ...`: the API, through its generated client
 
     token = sub.add_parser("token", help="manage API keys (scoped, stored hashed)")
     token_actions = token.add_subparsers(required=True, metavar="ACTION")

@@ -152,3 +152,43 @@ def test_redis_down_gives_503(settings: Settings) -> None:
 
 def test_redis_client_fixture_is_isolated(redis_client: redis.Redis) -> None:
     assert redis_client.dbsize() == 0
+
+
+# Found by fuzzing and probing the live API (tests/fuzz); each was a silent change of data or a vague answer.
+
+
+_DATA = b'{"name": "n", "schedule": "@daily", "command": "true", "http_data": {"a": %s}}'
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (_DATA % b"NaN", "NaN"),
+        (_DATA % b"Infinity", "Infinity"),
+        (_DATA % b"-Infinity", "-Infinity"),
+        (_DATA % b"1e400", "too large"),
+        (_DATA % (b"1" + b"0" * 5000), "digits"),
+        (b'{"name": "\xff"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_body_that_is_not_strict_json(client: TestClient, body: bytes, words: str) -> None:
+    # Python's json reads NaN, Infinity and 1e400; stored, they came back as null.
+    response = client.post("/api/job/", content=body, headers={"Content-Type": "application/json"})
+    _refused(response, 400, "malformed JSON body", words)
+    _nothing_written(client)
+
+
+def test_invalid_path_parameter_is_named(client: TestClient) -> None:
+    body = _refused(client.get("/api/job/not-an-id"), 422, "job_id")
+    assert set(body["result"]) == {"job_id"}
+    body = _refused(client.get("/api/async/not-a-uuid"), 422, "task_id")
+    assert set(body["result"]) == {"task_id"}
+
+
+@pytest.mark.parametrize("body", [b'{"name": ', b"[1]", b'{"name": NaN}', b'{"unknown": 1}'])
+def test_token_is_checked_before_the_body(client: TestClient, body: bytes) -> None:
+    # A caller without a token learns nothing about its body, and the API parses nothing for it.
+    for path in ("/api/job/", "/api/async/"):
+        headers = {"Authorization": "", "Content-Type": "application/json"}
+        _refused(client.post(path, content=body, headers=headers), 401, "token")

@@ -29,6 +29,38 @@ HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
 Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
 
+# Examples for the OpenAPI contract (and its readers): one of each kind of record.
+EXAMPLE_JOB_ID = "Hh3tS0Q2mXbGz7Lk"
+EXAMPLE_TASK_ID = "3f1d7c9e-5b8a-4c2e-9f0a-1b2c3d4e5f60"
+EXAMPLE_JOB: dict[str, Any] = {
+    "name": "ping",
+    "schedule": "*/5 * * * *",
+    "http_url": "https://example.com/ping",
+    "http_method": "post",
+    "http_headers": {"X-Token": "secret"},
+    "http_data": {"source": "unicron"},
+    "email": "ops@example.com",
+    "hook_url": "https://example.com/result",
+}
+EXAMPLE_COMMAND_JOB: dict[str, Any] = {
+    "name": "nightly-report",
+    "schedule": "30 2 * * *",
+    "command": "make report",
+    "timezone": "Europe/Berlin",
+    "timeout": 600,
+}
+EXAMPLE_TASK: dict[str, Any] = {"name": "once", "command": "echo $TZ", "retries": 1}
+EXAMPLE_RUN: dict[str, Any] = {
+    "success": True,
+    "start": 1767225600.004,
+    "end": 1767225600.131,
+    "output": {"job_id": EXAMPLE_JOB_ID, "status_code": 200, "text": "ok", "truncated": False},
+    "run_id": "9b2f4c1de0a84f6b8c3e5a7d1f2b4c6e",
+    "scheduled": 1767225600.0,
+    "error": None,
+    "notifications": {"email": "sent", "hook": "sent"},
+}
+
 
 class TaskStatus(StrEnum):
     """Async task states, as the original (Celery) reported them."""
@@ -63,16 +95,39 @@ class RunSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=NAME_MAX)
-    http_url: str | None = Field(None, max_length=URL_MAX)
-    http_method: HttpMethod = "get"
-    http_headers: Headers = Field(default_factory=dict)
-    http_data: dict[str, Any] = Field(default_factory=dict)
-    command: str | None = Field(None, min_length=1, max_length=COMMAND_MAX)
-    email: str | None = Field(None, max_length=1024)
-    hook_url: str | None = Field(None, max_length=URL_MAX)
-    hook_headers: Headers = Field(default_factory=dict)
-    timeout: float | None = Field(None, gt=0, le=MAX_TIMEOUT_S, description="seconds")
+    name: str = Field(min_length=1, max_length=NAME_MAX, description="a label for people; need not be unique")
+    http_url: str | None = Field(
+        None,
+        max_length=URL_MAX,
+        description="absolute http(s) URL to call; exactly one of http_url and command",
+    )
+    http_method: HttpMethod = Field("get", description="the call's method; upper case is accepted too")
+    http_headers: Headers = Field(
+        default_factory=dict, description="headers of the call; write-only: answers show each value as ***"
+    )
+    http_data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="form body for post/put/patch, query string for the others; a JSON body when "
+        "http_headers has Content-Type: application/json",
+    )
+    command: str | None = Field(
+        None,
+        min_length=1,
+        max_length=COMMAND_MAX,
+        description="shell command (the cluster must allow commands); exactly one of http_url and command",
+    )
+    email: str | None = Field(
+        None, max_length=1024, description="comma-separated addresses mailed each result"
+    )
+    hook_url: str | None = Field(
+        None, max_length=URL_MAX, description="absolute http(s) URL each result is POSTed to as JSON"
+    )
+    hook_headers: Headers = Field(
+        default_factory=dict, description="headers of the result POST; write-only, like http_headers"
+    )
+    timeout: float | None = Field(
+        None, gt=0, le=MAX_TIMEOUT_S, description="run time limit in seconds; default: the cluster's"
+    )
 
     @field_validator("http_method", mode="before")
     @classmethod
@@ -127,9 +182,20 @@ class RunSpec(BaseModel):
 class JobSpec(RunSpec):
     """A recurring job: a run spec plus when to fire it."""
 
-    schedule: str = Field(min_length=1, max_length=256)
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_JOB, EXAMPLE_COMMAND_JOB]})
+
+    schedule: str = Field(
+        min_length=1,
+        max_length=256,
+        description="5 fields (min hour dom mon dow), 6 with seconds first, a macro such as @daily, "
+        "or @every <duration> such as @every 1h30m",
+    )
     timezone: str | None = Field(None, max_length=64, description="IANA zone; default: the cluster's TZ")
-    catchup: Catchup = "latest"
+    catchup: Catchup = Field(
+        "latest",
+        description="fires missed beyond misfire_grace: latest runs the newest once, none skips them, "
+        "all runs each (at most 100)",
+    )
     misfire_grace: int | None = Field(None, ge=0, le=86_400, description="seconds; default: the cluster's")
 
     @field_validator("timezone")
@@ -148,40 +214,47 @@ class JobSpec(RunSpec):
 class TaskSpec(RunSpec):
     """A one-off async task."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_TASK]})
+
     retries: int = Field(0, ge=0, le=10, description="extra attempts after a failed run")
 
 
 class HttpOutput(BaseModel):
     """What an HTTP call answered."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Answers always carry every field: the response schema says so (defaults are for old records).
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
-    job_id: str | None
-    status_code: int | None
-    text: str
-    truncated: bool = False
+    job_id: str | None = Field(description="the job's id; null for an async task")
+    status_code: int | None = Field(description="the answer's status; null when none came (see error)")
+    text: str = Field(description="the answer's body, as text")
+    truncated: bool = Field(False, description="text was cut at the cluster's output limit")
 
 
 class CommandOutput(BaseModel):
     """What a shell command printed and how it exited."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
-    job_id: str | None
+    job_id: str | None = Field(description="the job's id; null for an async task")
     stdout: str
     stderr: str
-    exit_code: int | None
-    truncated: bool = False
+    exit_code: int | None = Field(description="null when it could not start; negative: killed by that signal")
+    truncated: bool = Field(False, description="stdout or stderr was cut at the cluster's output limit")
 
 
 class RunResult(BaseModel):
     """One execution of a job fire or of an async task."""
 
-    success: bool
+    model_config = ConfigDict(
+        json_schema_serialization_defaults_required=True, json_schema_extra={"examples": [EXAMPLE_RUN]}
+    )
+
+    success: bool = Field(description="true only for a 2xx answer or exit code 0")
     start: float = Field(description="epoch seconds")
     end: float = Field(description="epoch seconds")
     output: HttpOutput | CommandOutput
-    run_id: str
+    run_id: str = Field(description="unique per run (32 hex digits); commands see it as UNICRON_RUN_ID")
     scheduled: float | None = Field(None, description="the fire time this run is for, epoch seconds")
     error: str | None = Field(None, description="why the run failed without an answer (timeout, refused)")
     notifications: dict[str, str] = Field(default_factory=dict, description="email/hook: sent or the failure")
@@ -233,3 +306,115 @@ class TaskRecord(BaseModel):
             "traceback": self.error,
             "children": [],
         }
+
+
+# -- views: what the API answers, typed for its OpenAPI contract -------------------------------------
+
+
+class JobInfo(BaseModel):
+    """A job's definition as answers show it: the spec without its schedule, header values masked."""
+
+    name: str
+    http_url: str | None
+    http_method: HttpMethod
+    http_headers: dict[str, str] = Field(description=f"header names; every value is {MASK}")
+    http_data: dict[str, Any]
+    command: str | None
+    email: str | None
+    hook_url: str | None
+    hook_headers: dict[str, str] = Field(description=f"header names; every value is {MASK}")
+    timeout: float | None = Field(description="seconds; null: the cluster's default")
+    timezone: str | None
+    catchup: Catchup
+    misfire_grace: int | None = Field(description="seconds; null: the cluster's default")
+
+
+class JobView(BaseModel):
+    """A job as the API answers it: the original shape (last_run, run_count, schedule, info) and more."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "last_run": 1767225600.131,
+                    "run_count": 12,
+                    "schedule": "*/5 * * * *",
+                    "info": {
+                        **{k: v for k, v in EXAMPLE_JOB.items() if k != "schedule"},
+                        "http_headers": {"X-Token": MASK},
+                        "command": None,
+                        "hook_headers": {},
+                        "timeout": None,
+                        "timezone": "UTC",
+                        "catchup": "latest",
+                        "misfire_grace": None,
+                    },
+                    "next_run": 1767225900.0,
+                    "timezone": "UTC",
+                    "missed_count": 0,
+                    "created": 1767222000.512,
+                }
+            ]
+        }
+    )
+
+    last_run: float | None = Field(
+        description="epoch seconds of the latest run's start; null before the first"
+    )
+    run_count: int = Field(description="runs so far")
+    schedule: str
+    info: JobInfo
+    next_run: float | None = Field(
+        description="epoch seconds of the next fire; null when it never fires again"
+    )
+    timezone: str | None = Field(description="the IANA zone the schedule is read in")
+    missed_count: int = Field(description="fires missed beyond misfire_grace while no scheduler ran")
+    created: float = Field(description="epoch seconds")
+
+    @classmethod
+    def of(cls, record: JobRecord) -> JobView:
+        """The view of a stored job."""
+        return cls.model_validate(record.public())
+
+
+class TaskView(BaseModel):
+    """An async task as the API answers it, in the original's Celery-like shape."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "task_id": EXAMPLE_TASK_ID,
+                    "status": "SUCCESS",
+                    "result": {
+                        **EXAMPLE_RUN,
+                        "output": {
+                            "job_id": None,
+                            "stdout": "UTC\n",
+                            "stderr": "",
+                            "exit_code": 0,
+                            "truncated": False,
+                        },
+                        "scheduled": None,
+                        "notifications": {},
+                    },
+                    "traceback": None,
+                    "children": [],
+                }
+            ]
+        }
+    )
+
+    task_id: str
+    status: TaskStatus = Field(
+        description="PENDING (queued), STARTED, RETRY (failed, another attempt is queued), "
+        "FAILURE (failed for good) or SUCCESS"
+    )
+    result: RunResult | None = Field(description="the latest attempt's run; null until one finished")
+    traceback: str | None = Field(description="why the task failed without a run (worker died, timed out)")
+    children: list[str] = Field(description="always empty; kept from the original's shape")
+
+    @classmethod
+    def of(cls, record: TaskRecord) -> TaskView:
+        """The view of a stored task."""
+        return cls.model_validate(record.public())

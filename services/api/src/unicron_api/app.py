@@ -5,13 +5,55 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Lifespan
 
-from unicron_api import handlers, routes
+from unicron_api import contract, envelope, handlers, routes
 from unicron_api.limits import BodyLimit
+from unicron_core.models import JobSpec, JobView, RunResult, TaskSpec, TaskView
 from unicron_core.settings import Settings
 from unicron_core.store import Store
+
+DESCRIPTION = """\
+Register **jobs** (a cron schedule plus an HTTP call or a shell command) and submit one-off **async
+tasks**, then read their status and results.
+
+Every answer is the envelope `{"success": bool, "msg": str, "result": ...}`, errors included, with an
+honest status code. Every operation but the version and the health probes needs
+`Authorization: Bearer <token>` (a token from `UNICRON_API_TOKENS`). Paths also answer with the
+trailing slash toggled (`/api/job` and `/api/job/`).
+"""
+
+
+class _UnicronAPI(FastAPI):
+    """FastAPI, with the nulls that its spec encoding drops put back into the examples."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI spec (built once)."""
+        spec = super().openapi()
+        contract.restore_nulls(spec, EXAMPLED)
+        return spec
+
+
+# The models whose examples the contract shows.
+EXAMPLED = (
+    JobSpec,
+    TaskSpec,
+    RunResult,
+    JobView,
+    TaskView,
+    envelope.ErrorEnvelope,
+    envelope.TextEnvelope,
+    envelope.JobIdEnvelope,
+    envelope.JobEnvelope,
+    envelope.JobsEnvelope,
+    envelope.DeletedEnvelope,
+    envelope.RunsEnvelope,
+    envelope.TaskIdEnvelope,
+    envelope.TaskEnvelope,
+)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -23,10 +65,27 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         yield
         store.redis.close()
 
-    app = FastAPI(
+    app = _application(lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.tokens = [token.encode() for token in settings.api_token_list]
+    app.state.key_verified = False
+    return app
+
+
+def openapi_spec() -> dict[str, Any]:
+    """The API's OpenAPI spec, built without settings or Redis (for ``make client``)."""
+    return _application().openapi()
+
+
+def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
+    """The routes, the error handlers and the contract's metadata; the state is the caller's."""
+    app = _UnicronAPI(
         title="Unicron",
         version=version("unicron-api"),
-        description="Distributed cron and async tasks: register jobs, submit tasks, read results.",
+        summary="Distributed cron and async tasks.",
+        description=DESCRIPTION,
+        openapi_tags=contract.TAGS,
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
@@ -35,13 +94,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         # without Content-Type is read as JSON, as the original did.
         strict_content_type=False,
     )
-    app.state.settings = settings
-    app.state.store = store
-    app.state.tokens = [token.encode() for token in settings.api_token_list]
-    app.state.key_verified = False
     app.add_middleware(BodyLimit)
-    handlers.install(app)
-    app.include_router(routes.public)
-    app.include_router(routes.router)
-    app.include_router(routes.health)
+    routers = (routes.public, routes.router, routes.health)
+    handlers.install(app, routers)
+    for router in routers:
+        app.include_router(router)
     return app

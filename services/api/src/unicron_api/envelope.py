@@ -1,27 +1,120 @@
-"""The original Unicron's response envelope, for answers and errors alike."""
+"""The original Unicron's response envelope, for answers and errors alike.
+
+``Envelope[T]`` is ``{"success": bool, "msg": str, "result": T}``. Each answer has its own named
+subclass so the OpenAPI contract, and the client generated from it, carry readable, stable names
+(``JobEnvelope``, not ``Envelope_dict_str__JobView__``) and a typed ``result``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from unicron_core.models import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID, JobView, RunResult, TaskView
 
 T = TypeVar("T")
+
+JobId = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{16}$", examples=[EXAMPLE_JOB_ID])]
+TaskId = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+        examples=[EXAMPLE_TASK_ID],
+    ),
+]
 
 
 class Envelope(BaseModel, Generic[T]):
     """``{"success": bool, "msg": str, "result": ...}``."""
 
-    success: bool
-    msg: str
+    success: bool = Field(description="true for an answer, false for an error")
+    msg: str = Field(description="what happened, for people")
     result: T
 
+    @classmethod
+    def ok(cls, result: T, msg: str = "ok") -> Self:
+        """A successful envelope around ``result``."""
+        return cls(success=True, msg=msg, result=result)
 
-def ok(result: Any, msg: str = "ok") -> dict[str, Any]:
-    """A successful envelope."""
-    return {"success": True, "msg": msg, "result": result}
+
+def _examples(result: Any, msg: str = "ok") -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [{"success": True, "msg": msg, "result": result}]})
+
+
+class TextEnvelope(Envelope[str]):
+    """A short text: the version, or a health check's verdict."""
+
+    model_config = _examples("Unicron v2.0.0")
+
+
+class JobIdEnvelope(Envelope[JobId]):
+    """The id of the job just registered: 16 characters [A-Za-z0-9]."""
+
+    model_config = _examples(EXAMPLE_JOB_ID, "job created")
+
+
+class JobEnvelope(Envelope[JobView]):
+    """One job."""
+
+    model_config = _examples(JobView.model_json_schema()["examples"][0])
+
+
+class JobsEnvelope(Envelope[dict[str, JobView]]):
+    """Every job, by id."""
+
+    model_config = _examples({EXAMPLE_JOB_ID: JobView.model_json_schema()["examples"][0]})
+
+
+class DeletedEnvelope(Envelope[Literal[1]]):
+    """A job was deleted: ``result`` is 1, as in the original."""
+
+    model_config = _examples(1, "job deleted")
+
+
+class RunsEnvelope(Envelope[list[RunResult]]):
+    """Run results, newest first."""
+
+    model_config = _examples(RunResult.model_json_schema(mode="serialization")["examples"])
+
+
+class TaskIdEnvelope(Envelope[TaskId]):
+    """The id of the task just submitted: a UUID."""
+
+    model_config = _examples(EXAMPLE_TASK_ID, "task submitted")
+
+
+class TaskEnvelope(Envelope[TaskView]):
+    """One async task: its status and, once run, its result."""
+
+    model_config = _examples(TaskView.model_json_schema(mode="serialization")["examples"][0])
+
+
+class FieldErrors(RootModel[dict[str, str]]):
+    """A message per invalid field, keyed by its dotted path (``body`` for the object as a whole)."""
+
+
+class ErrorEnvelope(BaseModel):
+    """An error: ``success`` is false, ``msg`` says what is wrong, in one line."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"success": False, "msg": "unknown API token", "result": None},
+                {
+                    "success": False,
+                    "msg": "invalid request: schedule: Field required",
+                    "result": {"schedule": "Field required"},
+                },
+            ]
+        }
+    )
+
+    success: bool = Field(description="always false")
+    msg: str = Field(description="what is wrong, in one line")
+    result: FieldErrors | None = Field(description="for a 422, the invalid fields; otherwise null")
 
 
 def error_response(

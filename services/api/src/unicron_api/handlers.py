@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, APIRouter
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from unicron_api.envelope import error_response
 from unicron_core.errors import (
@@ -35,11 +39,12 @@ _STATUS: dict[type[UnicronError], int] = {
 _REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
 
 
-def install(app: FastAPI) -> None:
-    """Registers the handlers on ``app``."""
+def install(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """Registers the handlers on ``app``, whose routes are those of ``routers``."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(UnicronError, _unicron)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
+    app.add_exception_handler(HTTPException, partial(_http, routes))
     for exc in _REDIS_DOWN:
         app.add_exception_handler(exc, _redis_down)
     app.add_exception_handler(Exception, _unexpected)
@@ -53,10 +58,25 @@ async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
     return error_response(status, str(exc), headers=headers)
 
 
-async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+async def _http(routes: Sequence[APIRoute], request: Request, exc: HTTPException) -> JSONResponse:
     messages = {404: f"no route {request.url.path}", 405: f"{request.method} is not allowed here"}
     msg = messages.get(exc.status_code, str(exc.detail))
-    return error_response(exc.status_code, msg, headers=exc.headers)
+    headers = exc.headers
+    allowed = _allowed(routes, request) if exc.status_code == 405 else None
+    if allowed:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return error_response(exc.status_code, msg, headers=headers)
+
+
+def _allowed(routes: Sequence[APIRoute], request: Request) -> list[str]:
+    """The methods of the path the request names: of every route with the path template of the first
+    route that matches, in routing order; none for a path of FastAPI's own (the docs), whose Allow
+    Starlette's is. Starlette names one route's methods only (each method is a route here), and
+    ``/api/job/result`` must not list ``/api/job/{job_id}``'s DELETE."""
+    first = next((route for route in routes if route.matches(request.scope)[0] is not Match.NONE), None)
+    if first is None:
+        return []
+    return sorted({method for route in routes if route.path == first.path for method in route.methods or ()})
 
 
 async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
@@ -83,12 +103,12 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 
 
 def _field_messages(errors: list[Any]) -> dict[str, str]:
-    """One message per field, keyed by its dotted path (``body`` for the object as a whole)."""
+    """One message per field, keyed by its dotted path in the body (``body`` for the object as a
+    whole), or by its name for a path parameter."""
     fields: dict[str, str] = {}
     for err in errors:
-        loc = [str(part) for part in err["loc"]]
-        where = loc[0] if loc else "body"
-        path = ".".join(loc[1:]) if where == "body" and len(loc) > 1 else where
+        where, *rest = [str(part) for part in err["loc"]] or ["body"]
+        path = ".".join(rest) if rest and where == "body" else (rest[-1] if rest else where)
         fields.setdefault(path, _message(err, path))
     return fields
 

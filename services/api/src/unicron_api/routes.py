@@ -1,4 +1,8 @@
-"""The original Unicron's routes, on the new stack. Paths answer with and without a trailing slash."""
+"""The original Unicron's routes, on the new stack. Paths answer with and without a trailing slash.
+
+Each route returns its own envelope type: FastAPI documents it as the answer's schema, and the
+operation ids, summaries and error answers here are the contract the Python client is generated from.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,37 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from unicron_api.auth import require_token
-from unicron_api.envelope import Envelope, ok
+from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
+from unicron_api.envelope import (
+    DeletedEnvelope,
+    JobEnvelope,
+    JobIdEnvelope,
+    JobsEnvelope,
+    RunsEnvelope,
+    TaskEnvelope,
+    TaskIdEnvelope,
+    TextEnvelope,
+)
+from unicron_api.routing import SecuredRoute
 from unicron_core.errors import Forbidden
-from unicron_core.models import JobSpec, TaskSpec
+from unicron_core.models import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID, JobSpec, JobView, TaskSpec, TaskView
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
-JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$", description="16 characters [A-Za-z0-9]")]
-TaskId = Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{1,64}$", description="a UUID")]
+JobId = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9]{1,64}$",
+        description="a job id: 16 characters [A-Za-z0-9]",
+        examples=[EXAMPLE_JOB_ID],
+    ),
+]
+TaskId = Annotated[
+    str, Path(pattern=r"^[0-9a-fA-F-]{1,64}$", description="a task id: a UUID", examples=[EXAMPLE_TASK_ID])
+]
 
 public = APIRouter(prefix="/api")
-router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/api", dependencies=[Depends(require_token)], route_class=SecuredRoute)
 
 
 def _both(router_: APIRouter, method: str, path: str, **kwargs: Any) -> Callable[[Any], Any]:
@@ -60,10 +84,18 @@ def _check_allowed(spec: TaskSpec | JobSpec, settings: Settings) -> None:
         )
 
 
-@_both(public, "GET", "/", operation_id="version", tags=["meta"], response_model=Envelope[str])
-def version(request: Request) -> dict[str, Any]:
-    """The service's name and version."""
-    return ok(f"Unicron v{request.app.version}")
+@_both(
+    public,
+    "GET",
+    "/",
+    operation_id="version",
+    tags=["meta"],
+    summary="Name and version",
+    responses=errors(429),
+)
+def version(request: Request) -> TextEnvelope:
+    """The service's name and version, `Unicron v<version>`. Needs no token."""
+    return TextEnvelope.ok(f"Unicron v{request.app.version}")
 
 
 @_both(
@@ -72,23 +104,37 @@ def version(request: Request) -> dict[str, Any]:
     "/job/",
     operation_id="create_job",
     tags=["jobs"],
+    summary="Register a job",
     status_code=201,
-    response_model=Envelope[str],
+    responses={
+        **errors(*SECURED, *WITH_BODY),
+        201: {"links": links("job_id", "get_job", "job_results", "delete_job")},
+    },
 )
-def create_job(spec: JobSpec, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
-    """Registers a job; answers its new id."""
+def create_job(spec: JobSpec, store: StoreDep, settings: SettingsDep) -> JobIdEnvelope:
+    """Registers a job: a schedule plus exactly one of `http_url` and `command`. Answers its new id.
+
+    The job fires from the next time its schedule matches, in its `timezone` (default: the
+    cluster's `TZ`, stored on the job). Shell commands need `UNICRON_ALLOW_COMMANDS=true` (else 403).
+    """
     _check_allowed(spec, settings)
     if spec.timezone is None:
         spec = spec.model_copy(update={"timezone": settings.tz})
-    return ok(store.create_job(spec=spec), "job created")
+    return JobIdEnvelope.ok(store.create_job(spec=spec), "job created")
 
 
 @_both(
-    router, "GET", "/job/", operation_id="list_jobs", tags=["jobs"], response_model=Envelope[dict[str, Any]]
+    router,
+    "GET",
+    "/job/",
+    operation_id="list_jobs",
+    tags=["jobs"],
+    summary="List jobs",
+    responses=errors(*SECURED),
 )
-def list_jobs(store: StoreDep) -> dict[str, Any]:
-    """Every registered job, by id."""
-    return ok({job_id: job.public() for job_id, job in store.list_jobs().items()})
+def list_jobs(store: StoreDep) -> JobsEnvelope:
+    """Every registered job, by id. Header values are masked (`***`)."""
+    return JobsEnvelope.ok({job_id: JobView.of(job) for job_id, job in store.list_jobs().items()})
 
 
 @_both(
@@ -97,11 +143,12 @@ def list_jobs(store: StoreDep) -> dict[str, Any]:
     "/job/result",
     operation_id="list_results",
     tags=["results"],
-    response_model=Envelope[list[dict[str, Any]]],
+    summary="All job runs",
+    responses=errors(*SECURED),
 )
-def list_results(store: StoreDep) -> dict[str, Any]:
-    """All job runs of the retention window, newest first."""
-    return ok([run.model_dump() for run in store.all_runs()])
+def list_results(store: StoreDep) -> RunsEnvelope:
+    """Every job's runs of the retention window (default 24 h), newest first."""
+    return RunsEnvelope.ok(store.all_runs())
 
 
 @_both(
@@ -110,12 +157,16 @@ def list_results(store: StoreDep) -> dict[str, Any]:
     "/job/result/{job_id}",
     operation_id="job_results",
     tags=["results"],
-    response_model=Envelope[list[dict[str, Any]]],
+    summary="A job's runs",
+    responses=errors(*SECURED, *WITH_ID),
 )
-def job_results(job_id: JobId, store: StoreDep) -> dict[str, Any]:
-    """One job's runs of the retention window, newest first."""
+def job_results(job_id: JobId, store: StoreDep) -> RunsEnvelope:
+    """One job's runs of the retention window, newest first; 404 for an unknown job.
+
+    At most the newest `UNICRON_MAX_RUNS` (default 100) are kept per job.
+    """
     store.get_job(job_id=job_id)  # 404 for an unknown job
-    return ok([run.model_dump() for run in store.job_runs(job_id=job_id)])
+    return RunsEnvelope.ok(store.job_runs(job_id=job_id))
 
 
 @_both(
@@ -124,20 +175,27 @@ def job_results(job_id: JobId, store: StoreDep) -> dict[str, Any]:
     "/job/{job_id}",
     operation_id="get_job",
     tags=["jobs"],
-    response_model=Envelope[dict[str, Any]],
+    summary="Get a job",
+    responses=errors(*SECURED, *WITH_ID),
 )
-def get_job(job_id: JobId, store: StoreDep) -> dict[str, Any]:
-    """One job."""
-    return ok(store.get_job(job_id=job_id).public())
+def get_job(job_id: JobId, store: StoreDep) -> JobEnvelope:
+    """One job: its schedule, definition (`info`, header values masked), counters and next fire."""
+    return JobEnvelope.ok(JobView.of(store.get_job(job_id=job_id)))
 
 
 @_both(
-    router, "DELETE", "/job/{job_id}", operation_id="delete_job", tags=["jobs"], response_model=Envelope[int]
+    router,
+    "DELETE",
+    "/job/{job_id}",
+    operation_id="delete_job",
+    tags=["jobs"],
+    summary="Delete a job",
+    responses=errors(*SECURED, *WITH_ID),
 )
-def delete_job(job_id: JobId, store: StoreDep) -> dict[str, Any]:
+def delete_job(job_id: JobId, store: StoreDep) -> DeletedEnvelope:
     """Deletes a job and its results; answers 1."""
     store.delete_job(job_id=job_id)
-    return ok(1, "job deleted")
+    return DeletedEnvelope.ok(1, "job deleted")
 
 
 @_both(
@@ -146,13 +204,18 @@ def delete_job(job_id: JobId, store: StoreDep) -> dict[str, Any]:
     "/async/",
     operation_id="create_task",
     tags=["tasks"],
+    summary="Submit an async task",
     status_code=201,
-    response_model=Envelope[str],
+    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("task_id", "get_task")}},
 )
-def create_task(spec: TaskSpec, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
-    """Submits a one-off async task; answers its id (a UUID)."""
+def create_task(spec: TaskSpec, store: StoreDep, settings: SettingsDep) -> TaskIdEnvelope:
+    """Submits a one-off task; answers its id (a UUID).
+
+    The task runs once, as soon as a worker is free, with `retries` extra attempts if it fails.
+    It takes exactly one of `http_url` and `command`. Read its status with get_task.
+    """
     _check_allowed(spec, settings)
-    return ok(store.create_task(spec=spec), "task submitted")
+    return TaskIdEnvelope.ok(store.create_task(spec=spec), "task submitted")
 
 
 @_both(
@@ -161,27 +224,31 @@ def create_task(spec: TaskSpec, store: StoreDep, settings: SettingsDep) -> dict[
     "/async/{task_id}",
     operation_id="get_task",
     tags=["tasks"],
-    response_model=Envelope[dict[str, Any]],
+    summary="Get a task's status",
+    responses=errors(*SECURED, *WITH_ID),
 )
-def get_task(task_id: TaskId, store: StoreDep) -> dict[str, Any]:
-    """A task's status and, once run, its result."""
-    return ok(store.get_task(task_id=task_id).public())
+def get_task(task_id: TaskId, store: StoreDep) -> TaskEnvelope:
+    """A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+
+    Tasks are kept for the retention window (default 24 h), then answer 404.
+    """
+    return TaskEnvelope.ok(TaskView.of(store.get_task(task_id=task_id)))
 
 
 health = APIRouter(tags=["health"])
 
 
-@health.get("/healthz", operation_id="healthz", response_model=Envelope[str])
-def healthz() -> dict[str, Any]:
-    """The process is alive."""
-    return ok("alive")
+@health.get("/healthz", operation_id="healthz", summary="Liveness probe")
+def healthz() -> TextEnvelope:
+    """The process is alive: answers `alive`, without looking at Redis."""
+    return TextEnvelope.ok("alive")
 
 
-@health.get("/readyz", operation_id="readyz", response_model=Envelope[str])
-def readyz(request: Request, store: StoreDep) -> Any:
-    """Redis answers and the cluster key decrypts the canary."""
+@health.get("/readyz", operation_id="readyz", summary="Readiness probe", responses=errors(503))
+def readyz(request: Request, store: StoreDep) -> TextEnvelope:
+    """Redis answers and the cluster key decrypts the canary: answers `ready`, else 503."""
     if not request.app.state.key_verified:
         store.verify_key()
         request.app.state.key_verified = True
     store.ping()
-    return ok("ready")
+    return TextEnvelope.ok("ready")

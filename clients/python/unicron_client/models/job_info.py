@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.job_info_catchup import JobInfoCatchup, check_job_info_catchup
+from ..models.job_info_http_method import JobInfoHttpMethod, check_job_info_http_method
+
+if TYPE_CHECKING:
+    from ..models.job_info_hook_headers import JobInfoHookHeaders
+    from ..models.job_info_http_data import JobInfoHttpData
+    from ..models.job_info_http_headers import JobInfoHttpHeaders
+
+
+T = TypeVar("T", bound="JobInfo")
+
+
+@_attrs_define
+class JobInfo:
+    """A job's definition as answers show it: the spec without its schedule, header values masked.
+
+    Attributes:
+        name (str):
+        http_url (None | str):
+        http_method (JobInfoHttpMethod):
+        http_headers (JobInfoHttpHeaders): header names; every value is ***
+        http_data (JobInfoHttpData):
+        command (None | str):
+        email (None | str):
+        hook_url (None | str):
+        hook_headers (JobInfoHookHeaders): header names; every value is ***
+        timeout (float | None): seconds; null: the cluster's default
+        timezone (None | str):
+        catchup (JobInfoCatchup):
+        misfire_grace (int | None): seconds; null: the cluster's default
+    """
+
+    name: str
+    http_url: None | str
+    http_method: JobInfoHttpMethod
+    http_headers: JobInfoHttpHeaders
+    http_data: JobInfoHttpData
+    command: None | str
+    email: None | str
+    hook_url: None | str
+    hook_headers: JobInfoHookHeaders
+    timeout: float | None
+    timezone: None | str
+    catchup: JobInfoCatchup
+    misfire_grace: int | None
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        http_url: None | str
+        http_url = self.http_url
+
+        http_method: str = self.http_method
+
+        http_headers = self.http_headers.to_dict()
+
+        http_data = self.http_data.to_dict()
+
+        command: None | str
+        command = self.command
+
+        email: None | str
+        email = self.email
+
+        hook_url: None | str
+        hook_url = self.hook_url
+
+        hook_headers = self.hook_headers.to_dict()
+
+        timeout: float | None
+        timeout = self.timeout
+
+        timezone: None | str
+        timezone = self.timezone
+
+        catchup: str = self.catchup
+
+        misfire_grace: int | None
+        misfire_grace = self.misfire_grace
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "http_url": http_url,
+                "http_method": http_method,
+                "http_headers": http_headers,
+                "http_data": http_data,
+                "command": command,
+                "email": email,
+                "hook_url": hook_url,
+                "hook_headers": hook_headers,
+                "timeout": timeout,
+                "timezone": timezone,
+                "catchup": catchup,
+                "misfire_grace": misfire_grace,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.job_info_hook_headers import JobInfoHookHeaders  # noqa: PLC0415
+        from ..models.job_info_http_data import JobInfoHttpData  # noqa: PLC0415
+        from ..models.job_info_http_headers import JobInfoHttpHeaders  # noqa: PLC0415
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        def _parse_http_url(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        http_url = _parse_http_url(d.pop("http_url"))
+
+        http_method = check_job_info_http_method(d.pop("http_method"))
+
+        http_headers = JobInfoHttpHeaders.from_dict(d.pop("http_headers"))
+
+        http_data = JobInfoHttpData.from_dict(d.pop("http_data"))
+
+        def _parse_command(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        command = _parse_command(d.pop("command"))
+
+        def _parse_email(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        email = _parse_email(d.pop("email"))
+
+        def _parse_hook_url(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        hook_url = _parse_hook_url(d.pop("hook_url"))
+
+        hook_headers = JobInfoHookHeaders.from_dict(d.pop("hook_headers"))
+
+        def _parse_timeout(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        timeout = _parse_timeout(d.pop("timeout"))
+
+        def _parse_timezone(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        timezone = _parse_timezone(d.pop("timezone"))
+
+        catchup = check_job_info_catchup(d.pop("catchup"))
+
+        def _parse_misfire_grace(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        misfire_grace = _parse_misfire_grace(d.pop("misfire_grace"))
+
+        job_info = cls(
+            name=name,
+            http_url=http_url,
+            http_method=http_method,
+            http_headers=http_headers,
+            http_data=http_data,
+            command=command,
+            email=email,
+            hook_url=hook_url,
+            hook_headers=hook_headers,
+            timeout=timeout,
+            timezone=timezone,
+            catchup=catchup,
+            misfire_grace=misfire_grace,
+        )
+
+        job_info.additional_properties = d
+        return job_info
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.job_info import JobInfo
+
+
+T = TypeVar("T", bound="JobView")
+
+
+@_attrs_define
+class JobView:
+    """A job as the API answers it: the original shape (last_run, run_count, schedule, info) and more.
+
+    Attributes:
+        last_run (float | None): epoch seconds of the latest run's start; null before the first
+        run_count (int): runs so far
+        schedule (str):
+        info (JobInfo): A job's definition as answers show it: the spec without its schedule, header values masked.
+        next_run (float | None): epoch seconds of the next fire; null when it never fires again
+        timezone (None | str): the IANA zone the schedule is read in
+        missed_count (int): fires missed beyond misfire_grace while no scheduler ran
+        created (float): epoch seconds
+    """
+
+    last_run: float | None
+    run_count: int
+    schedule: str
+    info: JobInfo
+    next_run: float | None
+    timezone: None | str
+    missed_count: int
+    created: float
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        last_run: float | None
+        last_run = self.last_run
+
+        run_count = self.run_count
+
+        schedule = self.schedule
+
+        info = self.info.to_dict()
+
+        next_run: float | None
+        next_run = self.next_run
+
+        timezone: None | str
+        timezone = self.timezone
+
+        missed_count = self.missed_count
+
+        created = self.created
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "last_run": last_run,
+                "run_count": run_count,
+                "schedule": schedule,
+                "info": info,
+                "next_run": next_run,
+                "timezone": timezone,
+                "missed_count": missed_count,
+                "created": created,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.job_info import JobInfo  # noqa: PLC0415
+
+        d = dict(src_dict)
+
+        def _parse_last_run(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        last_run = _parse_last_run(d.pop("last_run"))
+
+        run_count = d.pop("run_count")
+
+        schedule = d.pop("schedule")
+
+        info = JobInfo.from_dict(d.pop("info"))
+
+        def _parse_next_run(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        next_run = _parse_next_run(d.pop("next_run"))
+
+        def _parse_timezone(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        timezone = _parse_timezone(d.pop("timezone"))
+
+        missed_count = d.pop("missed_count")
+
+        created = d.pop("created")
+
+        job_view = cls(
+            last_run=last_run,
+            run_count=run_count,
+            schedule=schedule,
+            info=info,
+            next_run=next_run,
+            timezone=timezone,
+            missed_count=missed_count,
+            created=created,
+        )
+
+        job_view.additional_properties = d
+        return job_view
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.command_output import CommandOutput
+    from ..models.http_output import HttpOutput
+    from ..models.run_result_notifications import RunResultNotifications
+
+
+T = TypeVar("T", bound="RunResult")
+
+
+@_attrs_define
+class RunResult:
+    """One execution of a job fire or of an async task.
+
+    Attributes:
+        success (bool): true only for a 2xx answer or exit code 0
+        start (float): epoch seconds
+        end (float): epoch seconds
+        output (CommandOutput | HttpOutput):
+        run_id (str): unique per run (32 hex digits); commands see it as UNICRON_RUN_ID
+        scheduled (float | None): the fire time this run is for, epoch seconds
+        error (None | str): why the run failed without an answer (timeout, refused)
+        notifications (RunResultNotifications): email/hook: sent or the failure
+    """
+
+    success: bool
+    start: float
+    end: float
+    output: CommandOutput | HttpOutput
+    run_id: str
+    scheduled: float | None
+    error: None | str
+    notifications: RunResultNotifications
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.http_output import HttpOutput  # noqa: PLC0415
+
+        success = self.success
+
+        start = self.start
+
+        end = self.end
+
+        output: dict[str, Any]
+        if isinstance(self.output, HttpOutput):
+            output = self.output.to_dict()
+        else:
+            output = self.output.to_dict()
+
+        run_id = self.run_id
+
+        scheduled: float | None
+        scheduled = self.scheduled
+
+        error: None | str
+        error = self.error
+
+        notifications = self.notifications.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "success": success,
+                "start": start,
+                "end": end,
+                "output": output,
+                "run_id": run_id,
+                "scheduled": scheduled,
+                "error": error,
+                "notifications": notifications,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.command_output import CommandOutput  # noqa: PLC0415
+        from ..models.http_output import HttpOutput  # noqa: PLC0415
+        from ..models.run_result_notifications import RunResultNotifications  # noqa: PLC0415
+
+        d = dict(src_dict)
+        success = d.pop("success")
+
+        start = d.pop("start")
+
+        end = d.pop("end")
+
+        def _parse_output(data: object) -> CommandOutput | HttpOutput:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                output_type_0 = HttpOutput.from_dict(data)
+
+                return output_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            output_type_1 = CommandOutput.from_dict(data)
+
+            return output_type_1
+
+        output = _parse_output(d.pop("output"))
+
+        run_id = d.pop("run_id")
+
+        def _parse_scheduled(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        scheduled = _parse_scheduled(d.pop("scheduled"))
+
+        def _parse_error(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        error = _parse_error(d.pop("error"))
+
+        notifications = RunResultNotifications.from_dict(d.pop("notifications"))
+
+        run_result = cls(
+            success=success,
+            start=start,
+            end=end,
+            output=output,
+            run_id=run_id,
+            scheduled=scheduled,
+            error=error,
+            notifications=notifications,
+        )
+
+        run_result.additional_properties = d
+        return run_result
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,475 @@
+"""``unicron job ...`` and ``unicron task ...`` at work, through the generated client.
+
+Tables for people, the API's ``result`` as JSON with ``--json``. An API error is one line on stderr,
+``unicron: <what the API said> (HTTP <status>)``, and exit code 1; so is an unreachable API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import attrs
+import httpx
+from unicron_client import AuthenticatedClient
+from unicron_client.api.jobs import create_job, delete_job, get_job, list_jobs
+from unicron_client.api.results import job_results, list_results
+from unicron_client.api.tasks import create_task, get_task
+from unicron_client.errors import UnexpectedStatus
+from unicron_client.models import (
+    CommandOutput,
+    ErrorEnvelope,
+    JobSpec,
+    JobView,
+    RunResult,
+    TaskSpec,
+    TaskView,
+)
+from unicron_client.types import Response
+
+from unicron import tables
+from unicron.commands import DEFAULT_URL
+from unicron_core.errors import ConfigError
+
+E = TypeVar("E")
+S = TypeVar("S", JobSpec, TaskSpec)
+EXIT_FAILED = 1  # the API refused, could not be reached, or the awaited task failed
+EXIT_TIMEOUT = 124  # as timeout(1): still not finished when --wait-timeout ran out
+TOKEN_FILE = "api-token"  # noqa: S105 - a file name, the one `unicron up` writes
+REQUEST_TIMEOUT_S = 10.0
+POLL_FIRST_S = 0.1
+POLL_MAX_S = 1.0
+FINISHED = ("SUCCESS", "FAILURE")
+SPINNER = "|/-\\"
+JOB_FIELDS = (
+    *("name", "schedule", "command", "http_url", "http_method", "email", "hook_url", "timeout"),
+    *("timezone", "catchup", "misfire_grace"),
+)
+TASK_FIELDS = ("name", "command", "http_url", "http_method", "email", "hook_url", "timeout", "retries")
+OPTION_DEST = {"command": "shell_command"}  # where argparse keeps a field's option, when not under its name
+
+
+class RemoteError(Exception):
+    """The API refused the request or could not be reached; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Api:
+    """The generated client and the URL it talks to (for messages)."""
+
+    client: AuthenticatedClient
+    url: str
+
+    def call(self, request: Callable[..., Response[ErrorEnvelope | E]]) -> E:
+        """The parsed answer of ``request``.
+
+        Raises:
+            RemoteError: an error envelope, an unreachable API, or an answer that is not the API's.
+        """
+        try:
+            response = request(client=self.client)
+        except httpx.TimeoutException:
+            raise RemoteError(
+                f"the API at {self.url} did not answer within {REQUEST_TIMEOUT_S:g} s"
+            ) from None
+        except httpx.TransportError as exc:
+            raise RemoteError(
+                f"cannot reach the API at {self.url} ({_reason(exc)}): is it running? "
+                "Set UNICRON_API_URL or --api-url"
+            ) from None
+        except UnexpectedStatus as exc:
+            raise RemoteError(
+                f"unexpected answer from {self.url}: HTTP {exc.status_code}{_msg(exc.content)}"
+            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise RemoteError(f"the answer from {self.url} is not the Unicron API's (wrong URL?)") from None
+        parsed = response.parsed
+        if isinstance(parsed, ErrorEnvelope):
+            raise RemoteError(f"{_error_text(parsed)} (HTTP {response.status_code.value})")
+        if parsed is None:  # not with raise_on_unexpected_status; kept for the type checker
+            raise RemoteError(f"no answer from {self.url}")
+        return parsed
+
+
+def run(name: str, args: argparse.Namespace) -> int:
+    """Runs the command ``name`` with ``args``; returns the exit code."""
+    try:
+        with _connect(args) as api:
+            return COMMANDS[name](api, args)
+    except RemoteError as exc:
+        print(f"unicron: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+@contextmanager
+def _connect(args: argparse.Namespace) -> Iterator[Api]:
+    url = (args.api_url or os.environ.get("UNICRON_API_URL") or DEFAULT_URL).rstrip("/")
+    # `unicron up` prints the API as http://host:port/api/: accept that as well as the server's root.
+    url = url.removesuffix("/api")
+    token = os.environ.get("UNICRON_API_TOKEN") or _token_from(args.data_dir)
+    client = AuthenticatedClient(
+        base_url=url, token=token, timeout=httpx.Timeout(REQUEST_TIMEOUT_S), raise_on_unexpected_status=True
+    )
+    with client:
+        yield Api(client=client, url=url)
+
+
+def _token_from(data_dir: Path) -> str:
+    path = data_dir / TOKEN_FILE
+    try:
+        token = path.read_text().strip()
+    except FileNotFoundError:
+        token = ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read the API token in {path}: {exc.strerror}") from None
+    if not token:
+        raise ConfigError(
+            f"no API token: set UNICRON_API_TOKEN, or run where `unicron up` keeps its data "
+            f"({path} not found)"
+        )
+    return token
+
+
+# -- jobs --------------------------------------------------------------------------------------------
+
+
+def job_add(api: Api, args: argparse.Namespace) -> int:
+    """Registers a job; prints its id."""
+    spec = _spec(JobSpec, _payload(args, JOB_FIELDS), "job")
+    job_id = api.call(partial(create_job.sync_detailed, body=spec)).result
+    _print(args, job_id, lambda: job_id)
+    return 0
+
+
+def job_ls(api: Api, args: argparse.Namespace) -> int:
+    """Lists jobs."""
+    jobs = api.call(list_jobs.sync_detailed).result
+    _print(args, jobs.to_dict(), lambda: _jobs_table(jobs.additional_properties))
+    return 0
+
+
+def job_show(api: Api, args: argparse.Namespace) -> int:
+    """Shows a job."""
+    job = api.call(partial(get_job.sync_detailed, args.job_id)).result
+    _print(args, job.to_dict(), lambda: _job_text(args.job_id, job))
+    return 0
+
+
+def job_rm(api: Api, args: argparse.Namespace) -> int:
+    """Deletes jobs, going on past one that fails; exit 1 if any did."""
+    deleted: dict[str, int] = {}
+    failed = False
+    for job_id in args.job_ids:
+        try:
+            deleted[job_id] = api.call(partial(delete_job.sync_detailed, job_id)).result
+        except RemoteError as exc:
+            print(f"unicron: {job_id}: {exc}", file=sys.stderr)
+            failed = True
+    _print(args, deleted, lambda: "\n".join(f"deleted {job_id}" for job_id in deleted))
+    return EXIT_FAILED if failed else 0
+
+
+def job_runs(api: Api, args: argparse.Namespace) -> int:
+    """Runs of one job or of all, newest first."""
+    if args.job_id:
+        runs = api.call(partial(job_results.sync_detailed, args.job_id)).result
+    else:
+        runs = api.call(list_results.sync_detailed).result
+    shown = runs[: args.limit] if args.limit > 0 else runs
+    _print(args, [run.to_dict() for run in shown], lambda: _runs_table(shown, len(runs)))
+    return 0
+
+
+# -- tasks -------------------------------------------------------------------------------------------
+
+
+def task_run(api: Api, args: argparse.Namespace) -> int:
+    """Submits a task; prints its id, or with ``--wait`` its outcome."""
+    spec = _spec(TaskSpec, _payload(args, TASK_FIELDS), "task")
+    task_id = api.call(partial(create_task.sync_detailed, body=spec)).result
+    if not args.wait:
+        _print(args, task_id, lambda: task_id)
+        return 0
+    print(f"task {task_id} submitted", file=sys.stderr)
+    return _wait_and_show(api, args, task_id)
+
+
+def task_status(api: Api, args: argparse.Namespace) -> int:
+    """Shows a task; with ``--wait``, once it has finished."""
+    if args.wait:
+        return _wait_and_show(api, args, args.task_id)
+    task = _task(api, args.task_id)
+    _print(args, task.to_dict(), lambda: _task_text(task))
+    return 0
+
+
+def _wait_and_show(api: Api, args: argparse.Namespace, task_id: str) -> int:
+    started = time.monotonic()
+    deadline = started + args.wait_timeout
+    interval = POLL_FIRST_S
+    with _progress(task_id, sys.stderr) as show:
+        while (task := _task(api, task_id)).status not in FINISHED:
+            show(task.status, time.monotonic() - started)
+            if time.monotonic() + interval > deadline:
+                print(
+                    f"unicron: task {task_id} is still {task.status} after {args.wait_timeout:g} s",
+                    file=sys.stderr,
+                )
+                return EXIT_TIMEOUT
+            time.sleep(interval)  # polling the API, with a deadline
+            interval = min(interval * 1.5, POLL_MAX_S)
+    _print(args, task.to_dict(), lambda: _task_text(task))
+    return 0 if task.status == "SUCCESS" else EXIT_FAILED
+
+
+def _task(api: Api, task_id: str) -> TaskView:
+    return api.call(partial(get_task.sync_detailed, task_id)).result
+
+
+@contextmanager
+def _progress(task_id: str, stream: IO[str]) -> Iterator[Callable[[str, float], None]]:
+    """A status line that updates in place on a terminal; elsewhere a line per change of status."""
+    tty = stream.isatty()
+    seen: list[str] = []
+
+    def show(status: str, elapsed_s: float) -> None:
+        if tty:
+            spin = SPINNER[int(elapsed_s * 4) % len(SPINNER)]
+            # \033[K clears what a longer line before left.
+            stream.write(f"\r{spin} task {task_id}: {status}, {elapsed_s:.1f} s\033[K")
+            stream.flush()
+        elif not seen or seen[-1] != status:
+            stream.write(f"task {task_id}: {status} after {elapsed_s:.1f} s\n")
+            stream.flush()
+        seen.append(status)
+
+    try:
+        yield show
+    finally:
+        if tty and seen:
+            stream.write("\r\033[K")  # clear the status line
+            stream.flush()
+
+
+# -- building specs ----------------------------------------------------------------------------------
+
+
+def _payload(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    """The ``--file`` document, then the options given: the API validates the whole."""
+    payload: dict[str, Any] = _read_json(args.file) if args.file else {}
+    given = {name: getattr(args, OPTION_DEST.get(name, name)) for name in names}
+    payload.update({name: value for name, value in given.items() if value is not None})
+    for option, field, parse in (
+        ("header", "http_headers", _header),
+        ("hook_header", "hook_headers", _header),
+        ("data", "http_data", _datum),
+    ):
+        pairs = [parse(text) for text in getattr(args, option)]
+        if pairs:
+            payload[field] = {**payload.get(field, {}), **dict(pairs)}
+    return payload
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text()
+        document = json.loads(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path} must hold a JSON object")
+    return document
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise ConfigError(f"a header is NAME:VALUE, not {text!r}")
+    return name.strip(), value.strip()
+
+
+def _datum(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"a data field is KEY=VALUE, not {text!r}")
+    return key, value
+
+
+def _spec(model: type[S], payload: dict[str, Any], what: str) -> S:
+    """``payload`` as the client's ``model``, refusing unknown fields: the client would drop them
+    silently, and a typo (``timezon``) would register a job other than the one meant."""
+    unknown = sorted(set(payload) - {field.name for field in attrs.fields(model)})
+    if unknown:
+        raise ConfigError(f"invalid {what}: unknown field {unknown[0]!r}")
+    try:
+        return model.from_dict(payload)
+    except KeyError as exc:
+        raise ConfigError(f"invalid {what}: {exc.args[0]} is required (--{exc.args[0]})") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"invalid {what}: {exc}") from None
+
+
+# -- output ------------------------------------------------------------------------------------------
+
+
+def _print(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None:
+    """``data`` as JSON with ``--json``, else ``text()`` for people."""
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        output = text()
+        if output:
+            print(output)
+
+
+def _jobs_table(jobs: Mapping[str, JobView]) -> str:
+    if not jobs:
+        return "no jobs"
+    now = time.time()
+    rows = [
+        [
+            job_id,
+            tables.preview(job.info.name, 24),
+            job.schedule,
+            job.timezone or "-",
+            tables.relative(job.next_run, now),
+            tables.relative(job.last_run, now),
+            str(job.run_count),
+            tables.preview(job.info.command or f"{job.info.http_method.upper()} {job.info.http_url}", 40),
+        ]
+        for job_id, job in sorted(jobs.items(), key=lambda item: (item[1].info.name, item[0]))
+    ]
+    return tables.table(["ID", "NAME", "SCHEDULE", "TZ", "NEXT", "LAST", "RUNS", "WHAT"], rows)
+
+
+def _job_text(job_id: str, job: JobView) -> str:
+    info = job.info
+    now = time.time()
+    pairs = [
+        ("id", job_id),
+        ("name", info.name),
+        ("schedule", f"{job.schedule} ({job.timezone or 'UTC'})"),
+        ("next run", f"{tables.when(job.next_run)} ({tables.relative(job.next_run, now)})"),
+        ("last run", f"{tables.when(job.last_run)} ({tables.relative(job.last_run, now)})"),
+        ("runs", f"{job.run_count} (missed: {job.missed_count})"),
+        ("created", tables.when(job.created)),
+    ]
+    if info.command is not None:
+        pairs.append(("command", info.command))
+    else:
+        pairs.append(("call", f"{info.http_method.upper()} {info.http_url}"))
+        pairs += [(f"  header {name}", value) for name, value in info.http_headers.to_dict().items()]
+        pairs += [(f"  data {key}", json.dumps(value)) for key, value in info.http_data.to_dict().items()]
+    pairs += [
+        ("timeout", "cluster default" if info.timeout is None else f"{info.timeout:g} s"),
+        ("catchup", info.catchup),
+        ("misfire grace", "cluster default" if info.misfire_grace is None else f"{info.misfire_grace} s"),
+        ("email", info.email or "-"),
+        ("hook", info.hook_url or "-"),
+    ]
+    pairs += [(f"  header {name}", value) for name, value in info.hook_headers.to_dict().items()]
+    return tables.fields(pairs)
+
+
+def _runs_table(runs: list[RunResult], total: int) -> str:
+    if not runs:
+        return "no runs in the retention window"
+    rows = [
+        [
+            tables.when(run.start),
+            run.output.job_id or "-",
+            "yes" if run.success else "NO",
+            tables.duration(run.end - run.start),
+            _code(run),
+            tables.preview(run.error or _text(run)),
+        ]
+        for run in runs
+    ]
+    text = tables.table(["START", "JOB", "OK", "TOOK", "CODE", "OUTPUT"], rows)
+    more = total - len(runs)
+    return text + (f"\n({more} older runs not shown: --limit 0 shows all)" if more > 0 else "")
+
+
+def _task_text(task: TaskView) -> str:
+    pairs = [("task", task.task_id), ("status", task.status)]
+    run = task.result
+    if run is not None:
+        pairs += [
+            ("started", tables.when(run.start)),
+            ("took", tables.duration(run.end - run.start)),
+            ("exit code" if isinstance(run.output, CommandOutput) else "HTTP status", _code(run)),
+        ]
+        if run.error:
+            pairs.append(("error", run.error))
+        pairs += [(f"notified {kind}", outcome) for kind, outcome in run.notifications.to_dict().items()]
+    if task.traceback:
+        pairs.append(("traceback", task.traceback))
+    text = tables.fields(pairs)
+    if run is not None:
+        for name, stream in _streams(run):
+            text += f"\n--- {name}\n{stream.rstrip()}" if stream else ""
+        if run.output.truncated:
+            text += "\n(output truncated at the cluster's limit)"
+    return text
+
+
+def _streams(run: RunResult) -> list[tuple[str, str]]:
+    output = run.output
+    if isinstance(output, CommandOutput):
+        return [("stdout", output.stdout), ("stderr", output.stderr)]
+    return [("body", output.text)]
+
+
+def _code(run: RunResult) -> str:
+    output = run.output
+    code = output.exit_code if isinstance(output, CommandOutput) else output.status_code
+    return "-" if code is None else str(code)
+
+
+def _text(run: RunResult) -> str:
+    output = run.output
+    if isinstance(output, CommandOutput):
+        return output.stdout or output.stderr
+    return output.text
+
+
+def _error_text(error: ErrorEnvelope) -> str:
+    """The API's message; for a 422 every invalid field, not only the first."""
+    fields = error.result.to_dict() if error.result is not None else {}
+    if not fields:
+        return error.msg
+    return "invalid request: " + "; ".join(f"{name}: {message}" for name, message in fields.items())
+
+
+def _msg(content: bytes) -> str:
+    try:
+        return f": {json.loads(content)['msg']}"
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.rsplit("] ", 1)[-1]  # "[Errno 111] Connection refused" -> "Connection refused"
+
+
+COMMANDS: dict[str, Callable[[Api, argparse.Namespace], int]] = {
+    "job_add": job_add,
+    "job_ls": job_ls,
+    "job_show": job_show,
+    "job_rm": job_rm,
+    "job_results": job_runs,
+    "task_run": task_run,
+    "task_status": task_status,
+}

@@ -1,0 +1,124 @@
+"""The OpenAPI contract: committed, complete, typed, and true to what the API answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from unicron_api.app import EXAMPLED, openapi_spec
+from unicron_core.models import JobInfo, JobSpec, JobView, TaskView
+
+ROOT = Path(__file__).resolve().parents[2]
+SECURED = {"create_job", "list_jobs", "list_results", "job_results", "get_job", "delete_job"} | {
+    "create_task",
+    "get_task",
+}
+WITH_BODY = {"create_job", "create_task"}
+WITH_ID = {"job_results", "get_job", "delete_job", "get_task"}
+
+
+def _operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {op["operationId"]: op for path in spec["paths"].values() for op in path.values()}
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return openapi_spec()
+
+
+def test_committed_openapi_json_is_what_the_app_serves(client: TestClient) -> None:
+    served = client.get("/api/openapi.json").json()
+    committed = json.loads((ROOT / "openapi.json").read_text())
+    assert served == openapi_spec()
+    assert committed == served, "openapi.json is stale: run `make client` and commit the result"
+
+
+def test_every_operation_is_documented(spec: dict[str, Any]) -> None:
+    for operation_id, op in _operations(spec).items():
+        assert op["summary"] and op["description"] and op["tags"], operation_id
+        codes = set(op["responses"])
+        expected = {"503"} if operation_id == "readyz" else set()
+        if operation_id.startswith(("create", "list", "get", "delete", "job", "version")):
+            expected.add("429")  # every /api operation: the rate limit slots in there
+        if operation_id in SECURED:
+            expected |= {"401", "403", "429", "503"}
+            assert op["security"] == [{"HTTPBearer": []}], operation_id
+        else:
+            assert "security" not in op, operation_id
+        if operation_id in WITH_BODY:
+            expected |= {"400", "413", "422"}
+        if operation_id in WITH_ID:
+            expected |= {"404", "422"}
+        errors = {code for code in codes if code[0] in "45"}
+        assert errors == expected, operation_id
+        for code in errors:
+            response = op["responses"][code]["content"]["application/json"]
+            assert response["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}, (operation_id, code)
+            assert response["example"]["success"] is False
+
+
+def test_every_answer_is_a_typed_envelope(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for operation_id, op in _operations(spec).items():
+        (ok,) = [code for code in op["responses"] if code.startswith("2")]
+        ref = op["responses"][ok]["content"]["application/json"]["schema"]["$ref"]
+        envelope = schemas[ref.rsplit("/", 1)[-1]]
+        assert envelope["required"] == ["success", "msg", "result"], operation_id
+        result = envelope["properties"]["result"]
+        assert result.get("type") or result.get("$ref") or result.get("const"), (operation_id, result)
+        if result.get("type") == "object":
+            assert result["additionalProperties"].get("$ref"), (operation_id, result)
+        if result.get("type") == "array":
+            assert result["items"].get("$ref"), (operation_id, result)
+
+
+def test_every_model_has_a_description_and_examples_that_validate(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for name, schema in schemas.items():
+        assert schema.get("description"), name
+    models: tuple[type[BaseModel], ...] = EXAMPLED
+    for model in models:
+        examples = schemas[model.__name__]["examples"]
+        assert examples, model.__name__
+        for example in examples:
+            model.model_validate(example)
+
+
+def test_new_ids_link_to_the_operations_that_take_them(spec: dict[str, Any]) -> None:
+    operations = _operations(spec)
+    job_links = operations["create_job"]["responses"]["201"]["links"]
+    assert set(job_links) == {"get_job", "job_results", "delete_job"}
+    assert set(operations["create_task"]["responses"]["201"]["links"]) == {"get_task"}
+
+
+def test_job_info_shows_every_field_of_a_job_spec_but_its_schedule() -> None:
+    # A field added to JobSpec must be added to the view, or answers would silently drop it.
+    assert set(JobInfo.model_fields) == set(JobSpec.model_fields) - {"schedule"}
+
+
+def test_answers_validate_against_their_views(client: TestClient) -> None:
+    spec = {"name": "n", "schedule": "@daily", "http_url": "http://x.test/", "http_headers": {"A": "b"}}
+    job_id = client.post("/api/job/", json=spec).json()["result"]
+    job = JobView.model_validate(client.get(f"/api/job/{job_id}").json()["result"])
+    assert job.info.http_headers == {"A": "***"}
+    task_id = client.post("/api/async/", json={"name": "t", "command": "true"}).json()["result"]
+    TaskView.model_validate(client.get(f"/api/async/{task_id}").json()["result"])
+
+
+def test_method_not_allowed_names_every_method_of_the_path(client: TestClient) -> None:
+    response = client.request("PUT", "/api/job/Hh3tS0Q2mXbGz7Lk")
+    assert response.status_code == 405
+    assert response.json() == {"success": False, "msg": "PUT is not allowed here", "result": None}
+    assert response.headers["Allow"] == "DELETE, GET"
+    # /api/job/result is also /api/job/{job_id} with the id "result": it lists its own methods only.
+    assert client.request("OPTIONS", "/api/job/result").headers["Allow"] == "GET"
+    assert client.request("PUT", "/api/job/").headers["Allow"] == "GET, POST"
+    # FastAPI's own routes (the spec, the docs) keep Starlette's Allow: this once answered 500.
+    for path in ("/api/openapi.json", "/api/docs"):
+        response = client.post(path)
+        assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}

@@ -1,0 +1,47 @@
+"""One real cluster (``unicron api``, ``scheduler`` and ``worker`` subprocesses on the session's Redis)
+shared by the package's tests, and clients on it: the generated one, and the ``unicron`` CLI's view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+from integration.conftest import TOKEN, Cluster, cluster_env
+from unicron_client import AuthenticatedClient
+
+from helpers import Procs
+
+
+@dataclass(frozen=True)
+class Live:
+    """The cluster under test and where its API is."""
+
+    cluster: Cluster
+    url: str
+    token: str = TOKEN
+
+
+@pytest.fixture(scope="package")
+def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Live]:
+    """The package's cluster; its tests make their own jobs and never empty Redis under it."""
+    redis.Redis.from_url(redis_url).flushall()  # the session's own server, between packages
+    procs = Procs(tmp_path_factory.mktemp("client-procs"))
+    cluster = Cluster(procs=procs, env=cluster_env(redis_url))
+    try:
+        api = cluster.start_api()
+        cluster.service("scheduler")
+        cluster.service("worker")
+        yield Live(cluster=cluster, url=str(api.base_url).rstrip("/"))
+    finally:
+        if cluster.api is not None:
+            cluster.api.close()
+        procs.stop_all()
+
+
+@pytest.fixture
+def client(live: Live) -> Iterator[AuthenticatedClient]:
+    """The generated client with the cluster's token; it raises on a status the contract omits."""
+    with AuthenticatedClient(base_url=live.url, token=live.token, raise_on_unexpected_status=True) as client:
+        yield client
