@@ -18,6 +18,9 @@ def test_openapi_has_stable_operation_ids_and_bearer_auth(client: TestClient) ->
         "delete_job",
         "create_task",
         "get_task",
+        "create_token",
+        "list_tokens",
+        "revoke_token",
         "healthz",
         "readyz",
     }

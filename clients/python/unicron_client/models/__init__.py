@@ -22,6 +22,12 @@ from .job_spec_http_method import JobSpecHttpMethod
 from .job_view import JobView
 from .jobs_envelope import JobsEnvelope
 from .jobs_envelope_result import JobsEnvelopeResult
+from .key_request import KeyRequest
+from .key_request_scopes_item import KeyRequestScopesItem
+from .key_view import KeyView
+from .keys_envelope import KeysEnvelope
+from .new_key import NewKey
+from .new_key_envelope import NewKeyEnvelope
 from .run_result import RunResult
 from .run_result_notifications import RunResultNotifications
 from .runs_envelope import RunsEnvelope
@@ -59,6 +65,12 @@ __all__ = (
     "JobSpecHttpHeaders",
     "JobSpecHttpMethod",
     "JobView",
+    "KeyRequest",
+    "KeyRequestScopesItem",
+    "KeysEnvelope",
+    "KeyView",
+    "NewKey",
+    "NewKeyEnvelope",
     "RunResult",
     "RunResultNotifications",
     "RunsEnvelope",

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.job_info import JobInfo
 
@@ -26,6 +28,7 @@ class JobView:
         timezone (None | str): the IANA zone the schedule is read in
         missed_count (int): fires missed beyond misfire_grace while no scheduler ran
         created (float): epoch seconds
+        created_by (None | str | Unset): the name of the API key that registered it
     """
 
     last_run: float | None
@@ -36,6 +39,7 @@ class JobView:
     timezone: None | str
     missed_count: int
     created: float
+    created_by: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +62,12 @@ class JobView:
 
         created = self.created
 
+        created_by: None | str | Unset
+        if isinstance(self.created_by, Unset):
+            created_by = UNSET
+        else:
+            created_by = self.created_by
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -72,6 +82,8 @@ class JobView:
                 "created": created,
             }
         )
+        if created_by is not UNSET:
+            field_dict["created_by"] = created_by
 
         return field_dict
 
@@ -112,6 +124,15 @@ class JobView:
 
         created = d.pop("created")
 
+        def _parse_created_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        created_by = _parse_created_by(d.pop("created_by", UNSET))
+
         job_view = cls(
             last_run=last_run,
             run_count=run_count,
@@ -121,6 +142,7 @@ class JobView:
             timezone=timezone,
             missed_count=missed_count,
             created=created,
+            created_by=created_by,
         )
 
         job_view.additional_properties = d

@@ -96,8 +96,13 @@ class EgressGuard:
         self._deny_nets, _ = _split(deny, "UNICRON_EGRESS_DENY", hosts=False)
         self._resolve = resolver or resolve
 
-    def check(self, url: str) -> Target:
+    def check(self, url: str, *, unresolved_ok: bool = False) -> Target:
         """Resolves ``url``'s host and checks every address.
+
+        Args:
+            url: the URL to call.
+            unresolved_ok: a host with no address passes (with none): at creation, a name may
+                not resolve yet; at run time it must, and then every address is checked.
 
         Raises:
             EgressRefused: with the rule that refused it.
@@ -113,7 +118,12 @@ class EgressGuard:
         if not host:
             raise EgressRefused("the URL has no host")
         port = parsed.port or (443 if scheme == "https" else 80)
-        addresses = self._addresses(host, port)
+        try:
+            addresses = self._addresses(host, port)
+        except EgressRefused:
+            if not unresolved_ok:
+                raise
+            addresses = []
         if host.lower().rstrip(".") not in self._allow_hosts:
             for address in addresses:
                 self._check_address(host, address)

@@ -270,6 +270,7 @@ class JobRecord(BaseModel):
     run_count: int = 0
     missed_count: int = 0
     next_run: float | None = None
+    created_by: str | None = None
 
     def public(self) -> dict[str, Any]:
         """The job as the API returns it, in the original shape plus new fields."""
@@ -284,6 +285,7 @@ class JobRecord(BaseModel):
             "timezone": self.spec.timezone,
             "missed_count": self.missed_count,
             "created": self.created,
+            "created_by": self.created_by,
         }
 
 
@@ -353,6 +355,7 @@ class JobView(BaseModel):
                     "timezone": "UTC",
                     "missed_count": 0,
                     "created": 1767222000.512,
+                    "created_by": "deploy-bot",
                 }
             ]
         }
@@ -370,6 +373,7 @@ class JobView(BaseModel):
     timezone: str | None = Field(description="the IANA zone the schedule is read in")
     missed_count: int = Field(description="fires missed beyond misfire_grace while no scheduler ran")
     created: float = Field(description="epoch seconds")
+    created_by: str | None = Field(None, description="the name of the API key that registered it")
 
     @classmethod
     def of(cls, record: JobRecord) -> JobView:

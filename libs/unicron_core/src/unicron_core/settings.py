@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # A bootstrap key with every scope (e.g. from a Kubernetes Secret); more come from `unicron token`.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="UNICRON_ADMIN_TOKEN")
     rate_limit_per_minute: int = Field(6000, validation_alias="UNICRON_RATE_LIMIT", ge=0)
+    min_interval_s: int = Field(1, validation_alias="UNICRON_MIN_INTERVAL", ge=1)
+    max_jobs: int = Field(100_000, validation_alias="UNICRON_MAX_JOBS", ge=1)
     allow_commands: bool = Field(False, validation_alias="UNICRON_ALLOW_COMMANDS")
     # The command sandbox: the user a root worker runs commands as, their limits, and the worker
     # environment variables they may see (besides TZ and the UNICRON_* run variables).

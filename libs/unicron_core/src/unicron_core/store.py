@@ -164,14 +164,17 @@ class Store:
 
     # -- jobs ------------------------------------------------------------------------------------
 
-    def create_job(self, *, spec: JobSpec, now_ms: int | None = None) -> str:
+    def create_job(self, *, spec: JobSpec, created_by: str | None = None, now_ms: int | None = None) -> str:
         """Stores a new job and puts its first fire on the due index; wakes the scheduler."""
         job_id = new_job_id()
         now_ms = _now_ms() if now_ms is None else now_ms
         next_ms = cron.parse(spec.schedule, spec.timezone or self._settings.tz).next_after(now_ms)
         blob = self._encrypt("job", job_id, spec.model_dump_json().encode())
         with self.redis.pipeline() as pipe:
-            pipe.hset(keys.job(job_id), mapping={"spec": blob, "created": now_ms / 1000})
+            fields: dict[str, bytes | float | str] = {"spec": blob, "created": now_ms / 1000}
+            if created_by is not None:
+                fields["created_by"] = created_by
+            pipe.hset(keys.job(job_id), mapping=fields)  # type: ignore[arg-type]  # redis-py's Mapping is invariant
             pipe.sadd(keys.JOBS, job_id)
             if next_ms is not None:
                 pipe.zadd(keys.DUE, {job_id: next_ms})
@@ -192,6 +195,10 @@ class Store:
         if not fields:
             raise NotFound(f"no job with id {job_id!r}")
         return self._job_record(job_id, fields, score)
+
+    def count_jobs(self) -> int:
+        """How many jobs are registered."""
+        return int(self.redis.scard(keys.JOBS))
 
     def list_jobs(self) -> dict[str, JobRecord]:
         """Every job that this node can read; an unreadable one is logged by id and left out."""
@@ -259,6 +266,7 @@ class Store:
             run_count=int(fields.get(b"run_count", 0)),
             missed_count=int(fields.get(b"missed_count", 0)),
             next_run=score / 1000 if score is not None else None,
+            created_by=_text(fields[b"created_by"]) if b"created_by" in fields else None,
         )
 
     # -- runs ------------------------------------------------------------------------------------

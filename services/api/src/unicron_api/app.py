@@ -12,7 +12,9 @@ from starlette.types import Lifespan
 
 from unicron_api import contract, envelope, handlers, routes
 from unicron_api.limits import BodyLimit
+from unicron_core.apikeys import ApiKeys
 from unicron_core.models import JobSpec, JobView, RunResult, TaskSpec, TaskView
+from unicron_core.ratelimit import RateLimiter
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
@@ -68,7 +70,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app = _application(lifespan)
     app.state.settings = settings
     app.state.store = store
-    app.state.tokens = [token.encode() for token in settings.api_token_list]
+    app.state.api_keys = ApiKeys(
+        redis=store.redis,
+        env_tokens=settings.api_token_list,
+        admin_token=settings.admin_token.get_secret_value(),
+    )
+    app.state.rate_limiter = RateLimiter(redis=store.redis, per_minute=settings.rate_limit_per_minute)
+    app.state.egress = settings.egress_guard()
     app.state.key_verified = False
     return app
 

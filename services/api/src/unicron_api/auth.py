@@ -1,26 +1,49 @@
-"""Bearer-token authentication: every route but the version and the health checks needs a token."""
+"""Who is calling: every route but the version and the health checks needs an API key.
+
+Keys come from ``unicron token create`` (scoped, stored as SHA-256 hashes), ``UNICRON_ADMIN_TOKEN``
+and ``UNICRON_API_TOKENS`` (full access). A route names the scope it needs (``x-unicron-scope`` in
+the contract); a key without it gets 403. Each key's requests count against the rate limit.
+"""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from unicron_core.errors import Unauthorized
+from unicron_core.apikeys import ApiKeys, Principal, Scope
+from unicron_core.errors import Forbidden, Unauthorized
+from unicron_core.ratelimit import RateLimiter
 
-bearer = HTTPBearer(auto_error=False, description="An API token from UNICRON_API_TOKENS")
+SCOPE_KEY = "x-unicron-scope"
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from `unicron token create`, UNICRON_ADMIN_TOKEN or UNICRON_API_TOKENS",
+)
 
 
 def require_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> None:
-    """Lets the request through only with a known token, compared in constant time."""
+) -> Principal:
+    """The caller's key, checked once per request and counted against its rate limit."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     if credentials is None:
         raise Unauthorized("missing API token: send Authorization: Bearer <token>")
-    given = credentials.credentials.encode()
-    tokens: list[bytes] = request.app.state.tokens
-    # Compare with every token so the time taken does not say which one nearly matched.
-    if not any([hmac.compare_digest(given, token) for token in tokens]):
+    api_keys: ApiKeys = request.app.state.api_keys
+    principal = api_keys.authenticate(credentials.credentials)
+    if principal is None:
         raise Unauthorized("unknown API token")
+    request.state.principal = principal
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.hit(principal.name)
+    return principal
+
+
+def require_scope(request: Request, scope: str | None) -> None:
+    """403 unless the caller's key holds ``scope`` (or ``admin``)."""
+    principal: Principal = request.state.principal
+    if scope is not None and not principal.may(Scope(scope)):
+        raise Forbidden(f"this API key lacks the {scope} scope")

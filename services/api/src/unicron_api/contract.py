@@ -51,18 +51,24 @@ _ERRORS: dict[int, tuple[str, str, dict[str, Any]]] = {
     ),
     403: (
         "Valid, but not allowed: by the cluster's settings (shell commands need "
-        "UNICRON_ALLOW_COMMANDS=true) or for this token.",
+        "UNICRON_ALLOW_COMMANDS=true, UNICRON_MAX_JOBS) or for this key (it lacks the scope the "
+        "operation's `x-unicron-scope` names).",
         "shell commands are disabled on this cluster (set UNICRON_ALLOW_COMMANDS=true to allow)",
         {},
     ),
-    404: ("No job or task with that id.", "no job with id 'Hh3tS0Q2mXbGz7Lk'", {}),
+    404: ("No job, task or API key with that id.", "no job with id 'Hh3tS0Q2mXbGz7Lk'", {}),
+    409: ("The name is taken.", "an API key named 'ci' exists; revoke it first", {}),
     413: ("Request body over 1 MiB.", "request body too large (the limit is 1048576 bytes)", {}),
     422: (
         "Invalid request: `result` has a message per field (a dotted path; `body` for the whole object).",
         "invalid request: schedule: Field required",
         {},
     ),
-    429: ("Too many requests: wait for `Retry-After` seconds.", "too many requests", _RETRY_AFTER),
+    429: (
+        "This key's rate limit (UNICRON_RATE_LIMIT a minute) is reached: wait `Retry-After` seconds.",
+        "rate limit of 6000 requests a minute for this key reached; retry in 12 s",
+        _RETRY_AFTER,
+    ),
     503: (
         "Redis cannot be reached: wait for `Retry-After` seconds.",
         "storage unavailable: Redis cannot be reached, try again shortly",

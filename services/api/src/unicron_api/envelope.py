@@ -92,6 +92,42 @@ class TaskEnvelope(Envelope[TaskView]):
     model_config = _examples(TaskView.model_json_schema(mode="serialization")["examples"][0])
 
 
+ScopeName = Literal["jobs:read", "jobs:write", "tasks:write", "commands", "admin"]
+
+
+class KeyRequest(BaseModel):
+    """A new API key: who uses it and what it may do."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "ci", "scopes": ["jobs:read"]}]}
+    )
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="unique; not 'env' or 'admin'")
+    scopes: list[ScopeName] = Field(min_length=1, max_length=5)
+
+
+class KeyView(BaseModel):
+    """A stored API key as listed: never the key itself."""
+
+    name: str
+    scopes: list[str]
+    created: float = Field(description="epoch seconds")
+
+
+class NewKey(KeyView):
+    """A key just made: the only time ``token`` is ever shown."""
+
+    token: str = Field(description="send it as Authorization: Bearer <token>; only its hash is kept")
+
+
+class NewKeyEnvelope(Envelope[NewKey]):
+    """The key just made."""
+
+
+class KeysEnvelope(Envelope[list[KeyView]]):
+    """Every stored API key, by name."""
+
+
 class FieldErrors(RootModel[dict[str, str]]):
     """A message per invalid field, keyed by its dotted path (``body`` for the object as a whole)."""
 

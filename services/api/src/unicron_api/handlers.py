@@ -18,10 +18,12 @@ from starlette.routing import Match
 from unicron_api.envelope import error_response
 from unicron_core.errors import (
     ConfigError,
+    Conflict,
     CryptoError,
     Forbidden,
     InvalidSpec,
     NotFound,
+    RateLimited,
     Unauthorized,
     UnicronError,
 )
@@ -32,7 +34,9 @@ _STATUS: dict[type[UnicronError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
+    Conflict: 409,
     InvalidSpec: 422,
+    RateLimited: 429,
     CryptoError: 500,
     ConfigError: 500,
 }
@@ -53,6 +57,8 @@ def install(app: FastAPI, routers: Sequence[APIRouter]) -> None:
 async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
     return error_response(status, str(exc), headers=headers)

@@ -11,20 +11,28 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from unicron_api.auth import require_token
+from unicron_api.auth import SCOPE_KEY, require_token
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import (
     DeletedEnvelope,
     JobEnvelope,
     JobIdEnvelope,
     JobsEnvelope,
+    KeyRequest,
+    KeysEnvelope,
+    KeyView,
+    NewKey,
+    NewKeyEnvelope,
     RunsEnvelope,
     TaskEnvelope,
     TaskIdEnvelope,
     TextEnvelope,
 )
 from unicron_api.routing import SecuredRoute
-from unicron_core.errors import Forbidden
+from unicron_core import cron
+from unicron_core.apikeys import ApiKeys, Principal, Scope, parse_scopes
+from unicron_core.egress import EgressGuard
+from unicron_core.errors import EgressRefused, Forbidden, InvalidSpec
 from unicron_core.models import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID, JobSpec, JobView, TaskSpec, TaskView
 from unicron_core.settings import Settings
 from unicron_core.store import Store
@@ -45,8 +53,13 @@ public = APIRouter(prefix="/api")
 router = APIRouter(prefix="/api", dependencies=[Depends(require_token)], route_class=SecuredRoute)
 
 
-def _both(router_: APIRouter, method: str, path: str, **kwargs: Any) -> Callable[[Any], Any]:
-    """Registers ``path`` as given and with the trailing slash toggled (the latter not in the schema)."""
+def _both(
+    router_: APIRouter, method: str, path: str, scope: Scope | None = None, **kwargs: Any
+) -> Callable[[Any], Any]:
+    """Registers ``path`` as given and with the trailing slash toggled (the latter not in the schema);
+    ``scope`` is the API key scope the route needs, named in the contract as ``x-unicron-scope``."""
+    if scope is not None:
+        kwargs["openapi_extra"] = {SCOPE_KEY: scope.value}
 
     def register(func: Any) -> Any:
         other = path.rstrip("/") if path.endswith("/") else path + "/"
@@ -77,11 +90,40 @@ StoreDep = Annotated[Store, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _check_allowed(spec: TaskSpec | JobSpec, settings: Settings) -> None:
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _check_allowed(spec: TaskSpec | JobSpec, request: Request) -> None:
+    """Commands need the cluster setting and the key's scope; URLs must pass the egress guard."""
+    settings: Settings = request.app.state.settings
     if spec.command is not None and not settings.allow_commands:
         raise Forbidden(
             "shell commands are disabled on this cluster (set UNICRON_ALLOW_COMMANDS=true to allow)"
         )
+    if spec.command is not None and not _principal(request).may(Scope.COMMANDS):
+        raise Forbidden("shell commands need an API key with the commands scope")
+    guard: EgressGuard = request.app.state.egress
+    for field in ("http_url", "hook_url"):
+        url = getattr(spec, field)
+        if url is not None:
+            try:
+                guard.check(url, unresolved_ok=True)  # the run checks again, and pins
+            except EgressRefused as exc:
+                raise EgressRefused(f"{field}: {exc}") from None
+
+
+def _check_limits(spec: JobSpec, store: Store, settings: Settings) -> None:
+    """The cluster's shortest schedule interval and most jobs."""
+    interval_ms = cron.parse(spec.schedule, spec.timezone or settings.tz).min_interval_ms
+    if interval_ms < settings.min_interval_s * 1000:
+        raise InvalidSpec(
+            f"schedule: it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
+            f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)"
+        )
+    if store.count_jobs() >= settings.max_jobs:
+        raise Forbidden(f"this cluster holds its maximum of {settings.max_jobs} jobs (UNICRON_MAX_JOBS)")
 
 
 @_both(
@@ -103,6 +145,7 @@ def version(request: Request) -> TextEnvelope:
     "POST",
     "/job/",
     operation_id="create_job",
+    scope=Scope.JOBS_WRITE,
     tags=["jobs"],
     summary="Register a job",
     status_code=201,
@@ -111,16 +154,17 @@ def version(request: Request) -> TextEnvelope:
         201: {"links": links("job_id", "get_job", "job_results", "delete_job")},
     },
 )
-def create_job(spec: JobSpec, store: StoreDep, settings: SettingsDep) -> JobIdEnvelope:
+def create_job(spec: JobSpec, request: Request, store: StoreDep, settings: SettingsDep) -> JobIdEnvelope:
     """Registers a job: a schedule plus exactly one of `http_url` and `command`. Answers its new id.
 
     The job fires from the next time its schedule matches, in its `timezone` (default: the
     cluster's `TZ`, stored on the job). Shell commands need `UNICRON_ALLOW_COMMANDS=true` (else 403).
     """
-    _check_allowed(spec, settings)
+    _check_allowed(spec, request)
     if spec.timezone is None:
         spec = spec.model_copy(update={"timezone": settings.tz})
-    return JobIdEnvelope.ok(store.create_job(spec=spec), "job created")
+    _check_limits(spec, store, settings)
+    return JobIdEnvelope.ok(store.create_job(spec=spec, created_by=_principal(request).name), "job created")
 
 
 @_both(
@@ -128,6 +172,7 @@ def create_job(spec: JobSpec, store: StoreDep, settings: SettingsDep) -> JobIdEn
     "GET",
     "/job/",
     operation_id="list_jobs",
+    scope=Scope.JOBS_READ,
     tags=["jobs"],
     summary="List jobs",
     responses=errors(*SECURED),
@@ -142,6 +187,7 @@ def list_jobs(store: StoreDep) -> JobsEnvelope:
     "GET",
     "/job/result",
     operation_id="list_results",
+    scope=Scope.JOBS_READ,
     tags=["results"],
     summary="All job runs",
     responses=errors(*SECURED),
@@ -156,6 +202,7 @@ def list_results(store: StoreDep) -> RunsEnvelope:
     "GET",
     "/job/result/{job_id}",
     operation_id="job_results",
+    scope=Scope.JOBS_READ,
     tags=["results"],
     summary="A job's runs",
     responses=errors(*SECURED, *WITH_ID),
@@ -174,6 +221,7 @@ def job_results(job_id: JobId, store: StoreDep) -> RunsEnvelope:
     "GET",
     "/job/{job_id}",
     operation_id="get_job",
+    scope=Scope.JOBS_READ,
     tags=["jobs"],
     summary="Get a job",
     responses=errors(*SECURED, *WITH_ID),
@@ -188,6 +236,7 @@ def get_job(job_id: JobId, store: StoreDep) -> JobEnvelope:
     "DELETE",
     "/job/{job_id}",
     operation_id="delete_job",
+    scope=Scope.JOBS_WRITE,
     tags=["jobs"],
     summary="Delete a job",
     responses=errors(*SECURED, *WITH_ID),
@@ -203,18 +252,19 @@ def delete_job(job_id: JobId, store: StoreDep) -> DeletedEnvelope:
     "POST",
     "/async/",
     operation_id="create_task",
+    scope=Scope.TASKS_WRITE,
     tags=["tasks"],
     summary="Submit an async task",
     status_code=201,
     responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("task_id", "get_task")}},
 )
-def create_task(spec: TaskSpec, store: StoreDep, settings: SettingsDep) -> TaskIdEnvelope:
+def create_task(spec: TaskSpec, request: Request, store: StoreDep) -> TaskIdEnvelope:
     """Submits a one-off task; answers its id (a UUID).
 
     The task runs once, as soon as a worker is free, with `retries` extra attempts if it fails.
     It takes exactly one of `http_url` and `command`. Read its status with get_task.
     """
-    _check_allowed(spec, settings)
+    _check_allowed(spec, request)
     return TaskIdEnvelope.ok(store.create_task(spec=spec), "task submitted")
 
 
@@ -223,6 +273,7 @@ def create_task(spec: TaskSpec, store: StoreDep, settings: SettingsDep) -> TaskI
     "GET",
     "/async/{task_id}",
     operation_id="get_task",
+    scope=Scope.TASKS_WRITE,
     tags=["tasks"],
     summary="Get a task's status",
     responses=errors(*SECURED, *WITH_ID),
@@ -233,6 +284,65 @@ def get_task(task_id: TaskId, store: StoreDep) -> TaskEnvelope:
     Tasks are kept for the retention window (default 24 h), then answer 404.
     """
     return TaskEnvelope.ok(TaskView.of(store.get_task(task_id=task_id)))
+
+
+@_both(
+    router,
+    "POST",
+    "/admin/token",
+    operation_id="create_token",
+    scope=Scope.ADMIN,
+    tags=["admin"],
+    summary="Make an API key",
+    status_code=201,
+    responses=errors(*SECURED, *WITH_BODY, 409),
+)
+def create_token(body: KeyRequest, request: Request) -> NewKeyEnvelope:
+    """Makes an API key with the given scopes; the answer is the only time the key is shown."""
+    api_keys: ApiKeys = request.app.state.api_keys
+    scopes = parse_scopes(list(body.scopes))
+    token = api_keys.create(name=body.name, scopes=scopes)
+    info = next(info for info in api_keys.list() if info.name == body.name)
+    return NewKeyEnvelope.ok(
+        NewKey(name=info.name, scopes=info.scopes, created=info.created, token=token), "key created"
+    )
+
+
+@_both(
+    router,
+    "GET",
+    "/admin/token",
+    operation_id="list_tokens",
+    scope=Scope.ADMIN,
+    tags=["admin"],
+    summary="List API keys",
+    responses=errors(*SECURED),
+)
+def list_tokens(request: Request) -> KeysEnvelope:
+    """Every stored API key's name, scopes and creation time; never the keys."""
+    api_keys: ApiKeys = request.app.state.api_keys
+    return KeysEnvelope.ok(
+        [KeyView(name=i.name, scopes=i.scopes, created=i.created) for i in api_keys.list()]
+    )
+
+
+@_both(
+    router,
+    "DELETE",
+    "/admin/token/{name}",
+    operation_id="revoke_token",
+    scope=Scope.ADMIN,
+    tags=["admin"],
+    summary="Revoke an API key",
+    responses=errors(*SECURED, *WITH_ID),
+)
+def revoke_token(
+    name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")], request: Request
+) -> DeletedEnvelope:
+    """Deletes an API key at once; answers 1."""
+    api_keys: ApiKeys = request.app.state.api_keys
+    api_keys.revoke(name)
+    return DeletedEnvelope.ok(1, "key revoked")
 
 
 health = APIRouter(tags=["health"])

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from unicron_api.auth import bearer, require_token
+from unicron_api.auth import SCOPE_KEY, bearer, require_scope, require_token
 from unicron_api.body import StrictJSONRequest
 
 
@@ -25,8 +25,11 @@ class SecuredRoute(APIRoute):
         """FastAPI's handler, behind the token check, given a ``StrictJSONRequest``."""
         handler = super().get_route_handler()
 
+        scope = (self.openapi_extra or {}).get(SCOPE_KEY)
+
         async def secured(request: Request) -> Response:
             require_token(request, await bearer(request))
+            require_scope(request, scope)  # 403 before the body is read, too
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
         return secured

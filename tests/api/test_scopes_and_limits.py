@@ -1,0 +1,139 @@
+"""Scoped API keys (401, 403 per scope), the admin routes, and the limits on what a key may register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from unicron_api.app import create_app
+from unicron_core.apikeys import ApiKeys, Scope
+from unicron_core.settings import Settings
+from unicron_core.store import Store
+
+JOB = {"name": "j", "schedule": "*/5 * * * *", "http_url": "http://example.test/"}
+TASK = {"name": "t", "http_url": "http://example.test/"}
+
+# Every secured operation with the scope it needs and a request that would otherwise succeed.
+OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None]] = [
+    ("jobs:write", "POST", "/api/job/", JOB),
+    ("jobs:read", "GET", "/api/job/", None),
+    ("jobs:read", "GET", "/api/job/result", None),
+    ("jobs:read", "GET", "/api/job/result/{job}", None),
+    ("jobs:read", "GET", "/api/job/{job}", None),
+    ("jobs:write", "DELETE", "/api/job/{job}", None),
+    ("tasks:write", "POST", "/api/async/", TASK),
+    ("tasks:write", "GET", "/api/async/{task}", None),
+    ("admin", "POST", "/api/admin/token", {"name": "new", "scopes": ["jobs:read"]}),
+    ("admin", "GET", "/api/admin/token", None),
+    ("admin", "DELETE", "/api/admin/token/victim", None),
+]
+
+
+def _key(store: Store, *scopes: str) -> dict[str, str]:
+    name = "k-" + "-".join(s.replace(":", "_") for s in scopes) if scopes else "k-none"
+    token = ApiKeys(redis=store.redis).create(name=name, scopes=frozenset(Scope(s) for s in scopes))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def ids(client: TestClient, store: Store) -> dict[str, str]:
+    ApiKeys(redis=store.redis).create(name="victim", scopes=frozenset({Scope.JOBS_READ}))
+    return {
+        "job": client.post("/api/job/", json=JOB).json()["result"],
+        "task": client.post("/api/async/", json=TASK).json()["result"],
+    }
+
+
+@pytest.mark.parametrize(("scope", "method", "path", "body"), OPERATIONS)
+def test_each_operation_needs_its_scope(
+    client: TestClient,
+    store: Store,
+    ids: dict[str, str],
+    scope: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+) -> None:
+    url = path.format(**ids)
+    others = [s.value for s in Scope if s.value not in (scope, "admin")]
+    refused = client.request(method, url, json=body, headers=_key(store, *others))
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["msg"] == f"this API key lacks the {scope} scope"
+    allowed = client.request(method, url, json=body, headers=_key(store, scope))
+    assert allowed.status_code in (200, 201), allowed.text
+    assert client.request(method, url, json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_admin_routes_make_list_and_revoke_keys(client: TestClient) -> None:
+    made = client.post("/api/admin/token", json={"name": "ci", "scopes": ["jobs:read", "jobs:write"]})
+    assert made.status_code == 201
+    token = made.json()["result"]["token"]
+    assert client.post("/api/admin/token", json={"name": "ci", "scopes": ["jobs:read"]}).status_code == 409
+    listed = client.get("/api/admin/token").json()["result"]
+    assert [(k["name"], k["scopes"]) for k in listed] == [("ci", ["jobs:read", "jobs:write"])]
+    assert token not in str(listed)
+    job = client.post("/api/job/", json=JOB, headers={"Authorization": f"Bearer {token}"})
+    assert job.status_code == 201
+    assert client.get(f"/api/job/{job.json()['result']}").json()["result"]["created_by"] == "ci"
+    assert client.delete("/api/admin/token/ci").json()["result"] == 1
+    assert client.get("/api/job/", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    bad = client.post("/api/admin/token", json={"name": "x", "scopes": ["root"]})
+    assert bad.status_code == 422
+
+
+def test_commands_need_the_commands_scope(client: TestClient, store: Store) -> None:
+    command = {"name": "c", "schedule": "@daily", "command": "true"}
+    refused = client.post("/api/job/", json=command, headers=_key(store, "jobs:write"))
+    assert refused.status_code == 403
+    assert "commands scope" in refused.json()["msg"]
+    assert (
+        client.post("/api/job/", json=command, headers=_key(store, "jobs:write", "commands")).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://169.254.169.254/latest",
+        "http://[::1]/",
+        "http://0x7f.1/",
+        "file:///etc/passwd",
+    ],
+)
+@pytest.mark.parametrize("field", ["http_url", "hook_url"])
+def test_egress_guard_at_creation(client: TestClient, url: str, field: str) -> None:
+    response = client.post("/api/job/", json={**JOB, field: url})
+    assert response.status_code == 422, response.text
+    assert f"{field}: " in response.json()["msg"]
+    assert client.get("/api/job/").json()["result"] == {}
+
+
+def _client(settings: Settings, **changes: Any) -> TestClient:
+    changed = settings.model_copy(update=changes)
+    return TestClient(create_app(changed), headers={"Authorization": "Bearer test-token-0123456789"})
+
+
+def test_shortest_interval_and_most_jobs(settings: Settings) -> None:
+    with _client(settings, min_interval_s=60, max_jobs=2) as client:
+        fast = client.post("/api/job/", json={**JOB, "schedule": "*/10 * * * * *"})
+        assert fast.status_code == 422
+        assert "UNICRON_MIN_INTERVAL" in fast.json()["msg"]
+        assert client.post("/api/job/", json=JOB).status_code == 201
+        assert client.post("/api/job/", json=JOB).status_code == 201
+        full = client.post("/api/job/", json=JOB)
+        assert full.status_code == 403
+        assert "UNICRON_MAX_JOBS" in full.json()["msg"]
+
+
+def test_rate_limit_per_key(settings: Settings) -> None:
+    with _client(settings, rate_limit_per_minute=5) as client:
+        codes = [client.get("/api/job/").status_code for _ in range(7)]
+        assert codes[:5] == [200] * 5
+        limited = client.get("/api/job/")
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 61
+        assert limited.json()["success"] is False

@@ -1,0 +1,88 @@
+"""Canary secrets in headers, SMTP settings and tokens never show in API answers, logs or Redis."""
+
+from __future__ import annotations
+
+import redis
+
+from unicron.redis_server import free_port
+
+from conftest import TOKEN, Cluster
+from helpers import wait_for
+from sinks import HttpSink, smtp_sink
+
+HEADER = "canary-header-5d1e"
+HOOK_HEADER = "canary-hook-8c2f"
+SMTP_PASSWORD = "canary-smtp-93ab"
+HOOK_SECRET = "canary-hook-secret-41f0"
+CANARIES = (HEADER, HOOK_HEADER, SMTP_PASSWORD, HOOK_SECRET, TOKEN)
+
+
+def _redis_dump(client: redis.Redis) -> bytes:
+    """Every key and every value in Redis, whatever its type."""
+    parts: list[bytes] = []
+    for key in client.scan_iter(count=1000):
+        parts.append(key)
+        kind = client.type(key)
+        if kind == b"string":
+            parts.append(client.get(key) or b"")
+        elif kind == b"hash":
+            parts += [b for pair in client.hgetall(key).items() for b in pair]
+        elif kind == b"list":
+            parts += client.lrange(key, 0, -1)
+        elif kind == b"set":
+            parts += list(client.smembers(key))
+        elif kind == b"zset":
+            parts += [member for member, _ in client.zrange(key, 0, -1, withscores=True)]
+        elif kind == b"stream":
+            parts += [b for _, fields in client.xrange(key) for pair in fields.items() for b in pair]
+    return b"\n".join(parts)
+
+
+def test_canaries_stay_secret(cluster: Cluster, redis_client: redis.Redis) -> None:
+    smtp_port = free_port()
+    env = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_USER": "mailer",
+        "SMTP_PASSWORD": SMTP_PASSWORD,
+        "UNICRON_HOOK_SECRET": HOOK_SECRET,
+    }
+    with HttpSink() as target, HttpSink() as hook, smtp_sink(smtp_port):
+        api = cluster.start_api(**env)
+        cluster.service("scheduler", env=env)
+        cluster.service("worker", env=env)
+        spec = {
+            "http_url": target.url + "/x",
+            "http_headers": {"X-Api-Key": HEADER},
+            "hook_url": hook.url,
+            "hook_headers": {"X-Hook-Key": HOOK_HEADER},
+            "email": "ops@test.example",
+        }
+        job_id = cluster.post("/api/job/", {"name": "leak", "schedule": "* * * * * *", **spec})
+        task_id = cluster.post("/api/async/", {"name": "leak", **spec})
+        cluster.wait_runs(job_id)
+        cluster.wait_task(task_id)
+        wait_for(
+            lambda: cluster.get(f"/api/async/{task_id}")["result"]["notifications"],
+            10,
+            message="the notification outcomes",
+        )
+        assert target.requests[0].headers["X-Api-Key"] == HEADER  # the target itself gets it, of course
+
+        answers = [
+            api.get(path).text
+            for path in (
+                "/api/job/",
+                f"/api/job/{job_id}",
+                "/api/job/result",
+                f"/api/job/result/{job_id}",
+                f"/api/async/{task_id}",
+                "/api/openapi.json",
+            )
+        ]
+        logs = [cluster.procs.stdout(p) + cluster.procs.stderr(p) for p in cluster.started]
+        dump = _redis_dump(redis_client)
+    for canary in CANARIES:
+        for text in answers + logs:
+            assert canary not in text, canary
+        assert canary.encode() not in dump, canary
