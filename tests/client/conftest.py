@@ -1,5 +1,5 @@
 """One real cluster (``unicron api``, ``scheduler`` and ``worker`` subprocesses on the session's Redis)
-shared by the package's tests, and clients on it: the generated one, and the ``unicron`` CLI's view."""
+shared by a test module, and clients on it: the generated one, and the ``unicron`` CLI's view."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ class Live:
     token: str = TOKEN
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Live]:
-    """The package's cluster; its tests make their own jobs and never empty Redis under it."""
-    redis.Redis.from_url(redis_url).flushall()  # the session's own server, between packages
+    """The module's cluster (not "package": tests/ has no __init__.py, so that would mean the whole
+    session, and its scheduler and worker would outlive these tests and meddle with later ones)."""
+    redis.Redis.from_url(redis_url).flushall()  # the session's own server, between modules
     procs = Procs(tmp_path_factory.mktemp("client-procs"))
     cluster = Cluster(procs=procs, env=cluster_env(redis_url))
     try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from unicron_client import AuthenticatedClient, Client
+from unicron_client.api.admin import create_token, list_tokens, revoke_token
 from unicron_client.api.health import healthz, readyz
 from unicron_client.api.jobs import create_job, delete_job, get_job, list_jobs
 from unicron_client.api.meta import version
@@ -19,6 +20,9 @@ from unicron_client.models import (
     HttpOutput,
     JobEnvelope,
     JobSpec,
+    KeyRequest,
+    KeysEnvelope,
+    NewKeyEnvelope,
     RunsEnvelope,
     TaskSpec,
     TaskView,
@@ -222,6 +226,24 @@ def _alive(client: AuthenticatedClient) -> bool:
         return healthz.sync_detailed(client=client).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_api_keys_through_the_client(live: Live, client: AuthenticatedClient) -> None:
+    made = create_token.sync_detailed(client=client, body=KeyRequest(name="client-ci", scopes=["jobs:read"]))
+    assert made.status_code == 201
+    assert isinstance(made.parsed, NewKeyEnvelope)
+    key = made.parsed.result.token
+    listed = list_tokens.sync_detailed(client=client).parsed
+    assert isinstance(listed, KeysEnvelope)
+    assert [k.name for k in listed.result] == ["client-ci"]
+    with AuthenticatedClient(base_url=live.url, token=key) as narrow:
+        assert list_jobs.sync_detailed(client=narrow).status_code == 200
+        refused = create_job.sync_detailed(
+            client=narrow, body=JobSpec(name="n", schedule="@daily", http_url="http://example.test/")
+        )
+        assert refused.status_code == 403
+    assert revoke_token.sync_detailed(name="client-ci", client=client).status_code == 200
+    assert revoke_token.sync_detailed(name="client-ci", client=client).status_code == 404
 
 
 def test_every_operation_is_exercised_here() -> None:

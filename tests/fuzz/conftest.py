@@ -13,7 +13,7 @@ from integration.conftest import Cluster, cluster_env
 from helpers import Procs
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[httpx.Client]:
     """A client on the live API, with the valid key; the API is stopped after the package."""
     redis.Redis.from_url(redis_url).flushall()  # the session's own server; no test of ours uses it now
