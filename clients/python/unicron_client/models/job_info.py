@@ -33,6 +33,7 @@ class JobInfo:
         hook_url (None | str):
         hook_headers (JobInfoHookHeaders): header names; every value is ***
         timeout (float | None): seconds; null: the cluster's default
+        follow_redirects (bool):
         timezone (None | str):
         catchup (JobInfoCatchup):
         misfire_grace (int | None): seconds; null: the cluster's default
@@ -48,6 +49,7 @@ class JobInfo:
     hook_url: None | str
     hook_headers: JobInfoHookHeaders
     timeout: float | None
+    follow_redirects: bool
     timezone: None | str
     catchup: JobInfoCatchup
     misfire_grace: int | None
@@ -79,6 +81,8 @@ class JobInfo:
         timeout: float | None
         timeout = self.timeout
 
+        follow_redirects = self.follow_redirects
+
         timezone: None | str
         timezone = self.timezone
 
@@ -101,6 +105,7 @@ class JobInfo:
                 "hook_url": hook_url,
                 "hook_headers": hook_headers,
                 "timeout": timeout,
+                "follow_redirects": follow_redirects,
                 "timezone": timezone,
                 "catchup": catchup,
                 "misfire_grace": misfire_grace,
@@ -161,6 +166,8 @@ class JobInfo:
 
         timeout = _parse_timeout(d.pop("timeout"))
 
+        follow_redirects = d.pop("follow_redirects")
+
         def _parse_timezone(data: object) -> None | str:
             if data is None:
                 return data
@@ -188,6 +195,7 @@ class JobInfo:
             hook_url=hook_url,
             hook_headers=hook_headers,
             timeout=timeout,
+            follow_redirects=follow_redirects,
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,

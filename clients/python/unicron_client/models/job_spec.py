@@ -37,6 +37,8 @@ class JobSpec:
         hook_url (None | str | Unset): absolute http(s) URL each result is POSTed to as JSON
         hook_headers (JobSpecHookHeaders | Unset): headers of the result POST; write-only, like http_headers
         timeout (float | None | Unset): run time limit in seconds; default: the cluster's
+        follow_redirects (bool | Unset): follow up to 3 redirects, each checked by the egress guard; default: none
+            Default: False.
         timezone (None | str | Unset): IANA zone; default: the cluster's TZ
         catchup (JobSpecCatchup | Unset): fires missed beyond misfire_grace: latest runs the newest once, none skips
             them, all runs each (at most 100) Default: 'latest'.
@@ -54,6 +56,7 @@ class JobSpec:
     hook_url: None | str | Unset = UNSET
     hook_headers: JobSpecHookHeaders | Unset = UNSET
     timeout: float | None | Unset = UNSET
+    follow_redirects: bool | Unset = False
     timezone: None | str | Unset = UNSET
     catchup: JobSpecCatchup | Unset = "latest"
     misfire_grace: int | None | Unset = UNSET
@@ -109,6 +112,8 @@ class JobSpec:
         else:
             timeout = self.timeout
 
+        follow_redirects = self.follow_redirects
+
         timezone: None | str | Unset
         if isinstance(self.timezone, Unset):
             timezone = UNSET
@@ -151,6 +156,8 @@ class JobSpec:
             field_dict["hook_headers"] = hook_headers
         if timeout is not UNSET:
             field_dict["timeout"] = timeout
+        if follow_redirects is not UNSET:
+            field_dict["follow_redirects"] = follow_redirects
         if timezone is not UNSET:
             field_dict["timezone"] = timezone
         if catchup is not UNSET:
@@ -244,6 +251,8 @@ class JobSpec:
 
         timeout = _parse_timeout(d.pop("timeout", UNSET))
 
+        follow_redirects = d.pop("follow_redirects", UNSET)
+
         def _parse_timezone(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -281,6 +290,7 @@ class JobSpec:
             hook_url=hook_url,
             hook_headers=hook_headers,
             timeout=timeout,
+            follow_redirects=follow_redirects,
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,

@@ -34,6 +34,8 @@ class TaskSpec:
         hook_url (None | str | Unset): absolute http(s) URL each result is POSTed to as JSON
         hook_headers (TaskSpecHookHeaders | Unset): headers of the result POST; write-only, like http_headers
         timeout (float | None | Unset): run time limit in seconds; default: the cluster's
+        follow_redirects (bool | Unset): follow up to 3 redirects, each checked by the egress guard; default: none
+            Default: False.
         retries (int | Unset): extra attempts after a failed run Default: 0.
     """
 
@@ -47,6 +49,7 @@ class TaskSpec:
     hook_url: None | str | Unset = UNSET
     hook_headers: TaskSpecHookHeaders | Unset = UNSET
     timeout: float | None | Unset = UNSET
+    follow_redirects: bool | Unset = False
     retries: int | Unset = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +101,8 @@ class TaskSpec:
         else:
             timeout = self.timeout
 
+        follow_redirects = self.follow_redirects
+
         retries = self.retries
 
         field_dict: dict[str, Any] = {}
@@ -125,6 +130,8 @@ class TaskSpec:
             field_dict["hook_headers"] = hook_headers
         if timeout is not UNSET:
             field_dict["timeout"] = timeout
+        if follow_redirects is not UNSET:
+            field_dict["follow_redirects"] = follow_redirects
         if retries is not UNSET:
             field_dict["retries"] = retries
 
@@ -212,6 +219,8 @@ class TaskSpec:
 
         timeout = _parse_timeout(d.pop("timeout", UNSET))
 
+        follow_redirects = d.pop("follow_redirects", UNSET)
+
         retries = d.pop("retries", UNSET)
 
         task_spec = cls(
@@ -225,6 +234,7 @@ class TaskSpec:
             hook_url=hook_url,
             hook_headers=hook_headers,
             timeout=timeout,
+            follow_redirects=follow_redirects,
             retries=retries,
         )
 

@@ -128,6 +128,9 @@ class RunSpec(BaseModel):
     timeout: float | None = Field(
         None, gt=0, le=MAX_TIMEOUT_S, description="run time limit in seconds; default: the cluster's"
     )
+    follow_redirects: bool = Field(
+        False, description="follow up to 3 redirects, each checked by the egress guard; default: none"
+    )
 
     @field_validator("http_method", mode="before")
     @classmethod
@@ -326,6 +329,7 @@ class JobInfo(BaseModel):
     hook_url: str | None
     hook_headers: dict[str, str] = Field(description=f"header names; every value is {MASK}")
     timeout: float | None = Field(description="seconds; null: the cluster's default")
+    follow_redirects: bool
     timezone: str | None
     catchup: Catchup
     misfire_grace: int | None = Field(description="seconds; null: the cluster's default")
@@ -347,6 +351,7 @@ class JobView(BaseModel):
                         "command": None,
                         "hook_headers": {},
                         "timeout": None,
+                        "follow_redirects": False,
                         "timezone": "UTC",
                         "catchup": "latest",
                         "misfire_grace": None,

@@ -36,6 +36,7 @@ from unicron_worker.outcome import Outcome, format_seconds
 
 _BODY_METHODS = frozenset({"post", "put", "patch"})
 _REASON_MAX_CHARS = 200
+MAX_REDIRECTS = 3  # a job that asks for redirects gets at most this many hops, each checked
 # Failures described by their kind alone: httpx's own messages may quote the URL or a header.
 _FIXED_REASONS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
     ((httpx.RemoteProtocolError,), "the server sent an invalid HTTP answer"),
@@ -97,9 +98,8 @@ class HttpRunner:
             raise ValueError("HttpRunner.call needs a spec with an http_url")
         deadline = time.monotonic() + timeout_s
         try:
-            request = self._build(spec, timeout_s=timeout_s, idempotency_key=idempotency_key)
-            with self._client.stream(**request) as response:
-                text, truncated = self._read_text(response, deadline)
+            request, url = self._build(spec, timeout_s=timeout_s, idempotency_key=idempotency_key)
+            response, text, truncated = self._send(request, url, deadline, redirects=spec.follow_redirects)
         except (httpx.HTTPError, httpx.InvalidURL, _BudgetSpentError, ValueError, TypeError) as exc:
             output = HttpOutput(job_id=job_id, status_code=None, text="")
             return Outcome(output=output, success=False, error=describe_error(exc, timeout_s))
@@ -110,8 +110,52 @@ class HttpRunner:
         """Closes the pooled connections."""
         self._client.close()
 
-    def _build(self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None) -> dict[str, Any]:
-        """The keyword arguments of ``httpx.Client.stream`` for ``spec``."""
+    def _send(
+        self, request: dict[str, Any], url: httpx.URL, deadline: float, *, redirects: bool
+    ) -> tuple[httpx.Response, str, bool]:
+        """Sends ``request``; with ``redirects``, follows up to ``MAX_REDIRECTS``, each hop checked by
+        the egress guard and pinned like the first."""
+        for hop in range(MAX_REDIRECTS + 1):
+            with self._client.stream(**request) as response:
+                location = response.headers.get("location")
+                if redirects and response.is_redirect and location and hop < MAX_REDIRECTS:
+                    request, url = self._redirected(request, url, response.status_code, location)
+                    continue
+                text, truncated = self._read_text(response, deadline)
+                return response, text, truncated
+        raise AssertionError("unreachable: the last hop always returns")  # pragma: no cover
+
+    def _redirected(
+        self, request: dict[str, Any], previous: httpx.URL, status: int, location: str
+    ) -> tuple[dict[str, Any], httpx.URL]:
+        """The next hop: the same call (GET after a 303, or after a 301/302 of a POST, as browsers do);
+        headers and body go only to the same host, so a redirect never carries the job's tokens away."""
+        url = previous.join(location)
+        target = self._guard.check(str(url))
+        method = (
+            "GET"
+            if status == 303 or (status in (301, 302) and request["method"] == "POST")
+            else request["method"]
+        )
+        same_host = url.host == previous.host and url.port == previous.port
+        old_headers: httpx.Headers = request["headers"]
+        headers = (
+            httpx.Headers(old_headers)
+            if same_host
+            else httpx.Headers(
+                {name: old_headers[name] for name in ("Idempotency-Key",) if name in old_headers}
+            )
+        )
+        nxt: dict[str, Any] = {"method": method, "timeout": request["timeout"]}
+        if method == request["method"] and same_host:
+            nxt.update({k: request[k] for k in ("json", "data") if k in request})
+        nxt.update(pinned(url, target, headers))
+        return nxt, url
+
+    def _build(
+        self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None
+    ) -> tuple[dict[str, Any], httpx.URL]:
+        """The keyword arguments of ``httpx.Client.stream`` for ``spec``, and the URL it names."""
         try:
             url = httpx.URL(spec.http_url or "")
             host = url.host  # decodes IDNA, which httpx would otherwise fail on mid-request
@@ -136,7 +180,7 @@ class HttpRunner:
             request["data"] = _flatten(data)
         # No data, no body: not even "{}" for a JSON Content-Type.
         request.update(pinned(url, target, headers))
-        return request
+        return request, url
 
     def _read_text(self, response: httpx.Response, deadline: float) -> tuple[str, bool]:
         """Reads the body up to ``limit_bytes`` and the deadline; returns its text and a truncated flag."""
