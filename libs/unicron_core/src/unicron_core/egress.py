@@ -134,6 +134,9 @@ class EgressGuard:
             return [ipaddress.ip_address(host)]
         except ValueError:
             pass
+        name = host.lower().rstrip(".")
+        if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: loopback, whatever DNS says
+            return [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
         try:
             found = self._resolve(host, port)
         except OSError as exc:
