@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format typecheck chaos
+.PHONY: install run test lint format typecheck chaos bench
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ typecheck: install
 # The scheduler under failure (bench/chaos.py): about 6 minutes, stops itself, exits 1 on a breach.
 chaos: install
 	timeout 600 $(BIN)/python bench/chaos.py
+
+# Unicron against its peers (rq-scheduler, RQ's own scheduler), both measured in the same run, three
+# repetitions, under 10 minutes: writes bench/results/<date>-<commit>.json and the table in
+# docs/performance.md; exits 1 when a figure misses its goal. The peers are the `bench` group.
+bench: install
+	$(BIN)/uv sync --locked --group bench --python $(BIN)/python
+	timeout 600 $(BIN)/python bench/run.py
 
 # The API's contract, openapi.json, and the Python client generated from it (never edited by hand);
 # tests/client fails when either differs from what this target would write.

@@ -31,8 +31,11 @@ return 0
 # KEYS[1] lease, KEYS[2] due index, KEYS[3] rq:queues, KEYS[4] the RQ queue list; then per job its
 # hash key, then per fire of that job its marker key and its RQ job key; last, the fire log.
 # ARGV[1] lease value <epoch>:<token>, ARGV[2] marker TTL ms, ARGV[3] the RQ queue key, ARGV[4] job
-# count; then per job: job id, expected due score, next fire ms (-1: none), missed count, fire count;
-# then per fire: RQ job id, field count, field, value, ...; last ARGV: the fire log's length (0: off).
+# count, ARGV[5] count of the RQ hash fields every fire of the batch shares, then those fields
+# (field, value, ...); then per job: job id, expected due score, next fire ms (-1: none), missed
+# count, fire count; then per fire: RQ job id, its RQ ``data``, ``description`` and ``timeout``;
+# last ARGV: the fire log's length (0: off). (Sending the shared fields once per batch rather than
+# per fire keeps the call small: packing its arguments was most of a burst's cost.)
 # Each enqueue is appended to the fire log stream (job, scheduled ms, epoch): an audit trail in
 # enqueue order, with Redis's own clock in the entry id.
 # Returns {1, codes...} with one code per fire (1 enqueued, 2 suppressed by the marker or RQ's unique
@@ -42,7 +45,11 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 local out = {1}
 local epoch = ARGV[1]:match('^(%d+):')
 local log_max = tonumber(ARGV[#ARGV])
-local k, a = 5, 5
+local fields = {}
+for i = 6, 5 + 2 * tonumber(ARGV[5]) do fields[#fields + 1] = ARGV[i] end
+local n = #fields
+fields[n + 1], fields[n + 3], fields[n + 5] = 'data', 'description', 'timeout'
+local k, a = 5, 6 + 2 * tonumber(ARGV[5])
 local pushed = false
 for _ = 1, tonumber(ARGV[4]) do
     local job_key = KEYS[k]; k = k + 1
@@ -57,12 +64,13 @@ for _ = 1, tonumber(ARGV[4]) do
     end
     for _ = 1, nfires do
         local marker, rq_key = KEYS[k], KEYS[k + 1]; k = k + 2
-        local rq_id, nfields = ARGV[a], tonumber(ARGV[a + 1])
+        local rq_id = ARGV[a]
         local code = 0
         if live then
             code = 2
             if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[2]) and redis.call('EXISTS', rq_key) == 0 then
-                redis.call('HSET', rq_key, unpack(ARGV, a + 2, a + 1 + 2 * nfields))
+                fields[n + 2], fields[n + 4], fields[n + 6] = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+                redis.call('HSET', rq_key, unpack(fields))
                 redis.call('RPUSH', KEYS[4], rq_id)
                 if log_max > 0 then
                     redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', log_max, '*',
@@ -73,7 +81,7 @@ for _ = 1, tonumber(ARGV[4]) do
             end
         end
         out[#out + 1] = code
-        a = a + 2 + 2 * nfields
+        a = a + 4
     end
     if live then
         if nxt >= 0 then redis.call('ZADD', KEYS[2], nxt, job_id) else redis.call('ZREM', KEYS[2], job_id) end

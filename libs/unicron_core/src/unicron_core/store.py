@@ -10,6 +10,7 @@ import secrets
 import string
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,6 +24,8 @@ from redis.sentinel import Sentinel
 from rq import Queue
 from rq.callbacks import Callback
 from rq.job import Job, JobStatus
+from rq.serializers import resolve_serializer
+from rq.utils import get_call_string, utcformat
 from rq.utils import now as rq_now
 
 from unicron_core import cron, keys, lua
@@ -45,6 +48,9 @@ FAILURE_CALLBACK = "unicron_worker.tasks.on_rq_failure"
 RQ_TIMEOUT_MARGIN_S = 60
 # A fire marker must outlive any retry of the same fire; fires older than the grace are not retried.
 MARKER_MARGIN_MS = 120_000
+# RQ hash fields not shared by a prepared batch: per fire (lua.FIRE), or the time it runs.
+_NOT_SHARED = frozenset({"data", "description", "timeout", "created_at", "enqueued_at"})
+_RQ_SERIALIZER = resolve_serializer()
 
 
 def open_redis(settings: Settings) -> Redis:
@@ -98,6 +104,18 @@ class Fire:
     run_timeout_s: float
     grace_ms: int
     missed: int = 0
+
+
+@dataclass(frozen=True)
+class PreparedFire:
+    """A batch of fires turned into the FIRE script's arguments, ready before the fires are due;
+    the lease value and the enqueue time are added when it runs (``Store.fire_prepared``)."""
+
+    fires: list[Fire]
+    keys: list[str]
+    head: list[Any]
+    common: list[Any]
+    body: list[Any]
 
 
 @dataclass
@@ -410,28 +428,44 @@ class Store:
         Each fire becomes an RQ job ``<job_id>-<scheduled_ms>`` carrying ids only. A fire marker and
         RQ's unique id make a repeated fire a no-op; a job deleted or already moved on is skipped.
         """
+        return self.fire_prepared(lease_value=lease_value, prepared=self.prepare_fire(fires=fires))
+
+    def prepare_fire(self, *, fires: Iterable[Fire]) -> PreparedFire:
+        """The work of ``fire`` that can be done before the fires are due (most of it, for a burst)."""
         batch = list(fires)
         script_keys = [keys.LEASE, keys.DUE, Queue.redis_queues_keys, self.queue.key]
         marker_ttl_ms = max((item.grace_ms for item in batch), default=0) + MARKER_MARGIN_MS
-        args: list[Any] = [lease_value, marker_ttl_ms, self.queue.key, len(batch)]
+        # The RQ hash fields every fire shares, from RQ itself; per fire only what differs.
+        shared = self._rq_job(FIRE_FUNC, (), "shared", 0).to_dict()
+        common = [x for k, v in shared.items() if v is not None and k not in _NOT_SHARED for x in (k, v)]
+        body: list[Any] = []
         for item in batch:
             script_keys.append(keys.job(item.job_id))
             next_ms = -1 if item.next_ms is None else item.next_ms
-            args += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
+            timeout = _rq_timeout(item.run_timeout_s)
+            body += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
             for ms in item.fire_ms:
-                rq_job = self._rq_job(
-                    FIRE_FUNC, (item.job_id, ms), fire_id(item.job_id, ms), item.run_timeout_s
-                )
-                script_keys += [keys.fired(item.job_id, ms), rq_job.key]
-                fields = [x for k, v in rq_job.to_dict().items() if v is not None for x in (k, v)]
-                args += [rq_job.id, len(fields) // 2, *fields]
+                rq_id = fire_id(item.job_id, ms)
+                script_keys += [keys.fired(item.job_id, ms), Job.key_for(rq_id)]
+                call = (item.job_id, ms)
+                # What RQ's Job.to_dict() writes for these two (tests/bench/test_fire_hash.py compares).
+                data = zlib.compress(_RQ_SERIALIZER.dumps((FIRE_FUNC, None, call, {})))
+                body += [rq_id, data, get_call_string(FIRE_FUNC, call, {}, max_length=75), timeout]
         script_keys.append(keys.FIRE_LOG)
-        args.append(self._settings.fire_log_max)
-        codes = self._fire(keys=script_keys, args=args)
+        body.append(self._settings.fire_log_max)
+        head = [marker_ttl_ms, self.queue.key, len(batch)]
+        return PreparedFire(fires=batch, keys=script_keys, head=head, common=common, body=body)
+
+    def fire_prepared(self, *, lease_value: str, prepared: PreparedFire) -> FireOutcome:
+        """Runs a prepared batch, fenced by ``lease_value``: see ``fire``."""
+        enqueued_at = utcformat(rq_now())  # RQ's created_at and enqueued_at: now, not when prepared
+        common = [*prepared.common, "created_at", enqueued_at, "enqueued_at", enqueued_at]
+        args = [lease_value, *prepared.head, len(common) // 2, *common, *prepared.body]
+        codes = self._fire(keys=prepared.keys, args=args)
         if not codes[0]:
             return FireOutcome(fenced=False)
         outcome = FireOutcome(fenced=True)
-        flat = [(item.job_id, ms) for item in batch for ms in item.fire_ms]
+        flat = [(item.job_id, ms) for item in prepared.fires for ms in item.fire_ms]
         for (job_id, ms), code in zip(flat, codes[1:], strict=True):
             if code == 1:
                 outcome.enqueued.append((job_id, ms))
@@ -458,7 +492,7 @@ class Store:
             id=rq_id,
             connection=self.redis,
             origin=self.queue.name,
-            timeout=int(run_timeout_s) + RQ_TIMEOUT_MARGIN_S,
+            timeout=_rq_timeout(run_timeout_s),
             result_ttl=0,
             failure_ttl=self._settings.result_retention_s,
             on_failure=Callback(FAILURE_CALLBACK),
@@ -483,6 +517,11 @@ class Store:
         if not isinstance(blob, bytes):
             raise UnreadableRecord(f"{kind} {record_id}: missing")
         return self._cipher.decrypt(kind=kind, record_id=record_id, blob=blob)
+
+
+def _rq_timeout(run_timeout_s: float) -> int:
+    """RQ's own time limit for a run: the run's limit plus a margin for storing its result."""
+    return int(run_timeout_s) + RQ_TIMEOUT_MARGIN_S
 
 
 def _text(value: object) -> str:

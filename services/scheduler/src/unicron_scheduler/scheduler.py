@@ -3,10 +3,16 @@
 A tick costs O(due fires): the due index is a sorted set of next fire times, and parsed schedules
 are cached per job (jobs are immutable; a deletion arrives on the wake channel). The loop sleeps
 in the pub/sub read, so a created or deleted job wakes it at once.
+
+While it waits, the leader prepares the fires of the next due time (decisions, RQ payloads, the
+script's arguments): when the time comes only the fenced script runs, so a thousand fires due in
+the same second are enqueued in the script's own time. The script checks each job's due time again,
+and a prepared batch is used only while a decision taken then would be the same (see ``Prepared``).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import deque
@@ -20,7 +26,7 @@ from redis.exceptions import RedisError
 from unicron_core import cron
 from unicron_core.lease import Lease
 from unicron_core.settings import Settings
-from unicron_core.store import Fire, FireOutcome, Store
+from unicron_core.store import Fire, PreparedFire, Store
 from unicron_scheduler.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -29,7 +35,10 @@ BATCH = 500
 STANDBY_POLL_S = 0.1
 MAX_SLEEP_S = 1.0
 CATCHUP_ALL_MAX = 100
+MAX_MS = 2**63 - 1  # "never", for the end of a prepared batch's window
 BACKOFF_MAX_S = 2.0
+PREPARE_MAX = 4 * BATCH  # fires prepared ahead of their due time; a bigger burst goes on live
+PREPARE_LEAD_MS = 50  # closer to the due time than this, preparing ahead gains nothing
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,18 @@ class Plan:
     catchup: str
     grace_ms: int
     run_timeout_s: float
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The batches due at ``due_ms``, prepared ahead by leader ``epoch``. They hold the decisions
+    the live path would take at any time in [``due_ms``, ``until_ms``): no job has another time due
+    yet and none is out of its misfire grace. Outside that window they are thrown away."""
+
+    epoch: int
+    due_ms: int
+    until_ms: int
+    batches: list[PreparedFire]
 
 
 class Stop(Exception):
@@ -56,6 +77,7 @@ class Scheduler:
         self._clock = clock
         self.metrics = Metrics()
         self._plans: dict[str, Plan | None] = {}
+        self._prepared: Prepared | None = None
         self._pubsub: PubSub | None = None
         self._next_renew = 0.0
         self._stopping = False
@@ -92,8 +114,10 @@ class Scheduler:
         self.fire_due()
         if self.lease.epoch is None:
             return
-        now = time.monotonic()
         due_ms = self.store.next_due_ms()
+        if due_ms is not None:
+            self._prepare(due_ms)
+        now = time.monotonic()
         until_due = MAX_SLEEP_S if due_ms is None else (due_ms - self._clock() * 1000) / 1000
         self._wait(max(0.0, min(until_due, self._next_renew - now, MAX_SLEEP_S)))
 
@@ -120,7 +144,23 @@ class Scheduler:
 
     def fire_due(self) -> int:
         """Enqueues every fire due now, in fenced batches; returns how many were enqueued."""
+        # A garbage collection in the middle of a due second (up to ~10 ms with prepared batches
+        # alive) would delay every fire after it; it runs once they are enqueued instead.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._fire_due()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _fire_due(self) -> int:
         enqueued = 0
+        for batch in self._take_prepared():
+            done = self._send(batch)
+            if done is None:
+                return enqueued
+            enqueued += done
         while True:
             now_ms = int(self._clock() * 1000)
             rows = self.store.due(until_ms=now_ms, limit=BATCH)
@@ -128,24 +168,59 @@ class Scheduler:
                 return enqueued
             self._load_plans([job_id for job_id, _ in rows])
             fires = [self._fire_for(job_id, due_ms, now_ms) for job_id, due_ms in rows]
-            outcome = self.store.fire(lease_value=self.lease.value, fires=fires)
-            if not outcome.fenced:
-                log.warning("fenced off: another scheduler holds the lease; standing by")
-                self.lease.lose()
-                self.metrics.is_leader.set(0)
+            done = self._send(self.store.prepare_fire(fires=fires))
+            if done is None:
                 return enqueued
-            self._count(outcome, fires, done_ms=int(self._clock() * 1000))
-            enqueued += len(outcome.enqueued)
+            enqueued += done
             if len(rows) < BATCH:
                 return enqueued
 
-    def _count(self, outcome: FireOutcome, fires: list[Fire], *, done_ms: int) -> None:
+    def _send(self, batch: PreparedFire) -> int | None:
+        """Runs one fenced batch and counts it; None when another scheduler holds the lease."""
+        outcome = self.store.fire_prepared(lease_value=self.lease.value, prepared=batch)
+        if not outcome.fenced:
+            log.warning("fenced off: another scheduler holds the lease; standing by")
+            self.lease.lose()
+            self.metrics.is_leader.set(0)
+            return None
         m = self.metrics
+        done_ms = int(self._clock() * 1000)
         m.fires.inc(len(outcome.enqueued))
         for _, scheduled_ms in outcome.enqueued:
             m.lag.observe((done_ms - scheduled_ms) / 1000)
         m.suppressed.inc(outcome.suppressed)
-        m.missed.inc(sum(fire.missed for fire in fires))
+        m.missed.inc(sum(fire.missed for fire in batch.fires))
+        return len(outcome.enqueued)
+
+    def _prepare(self, due_ms: int) -> None:
+        """Prepares the fires due at ``due_ms`` while the loop waits for it."""
+        kept = self._prepared
+        if kept is not None and kept.due_ms == due_ms and kept.epoch == self.lease.epoch:
+            return
+        self._prepared = None
+        if self.lease.epoch is None or due_ms - self._clock() * 1000 < PREPARE_LEAD_MS:
+            return
+        rows = self.store.due(until_ms=due_ms, limit=PREPARE_MAX)
+        self._load_plans([job_id for job_id, _ in rows])
+        fires = [self._fire_for(job_id, ms, due_ms) for job_id, ms in rows]
+        live = [f for f in fires if f.fire_ms]  # a deleted job's fire is decided for good
+        ends = [min(f.fire_ms) + f.grace_ms + 1 for f in live] + [f.next_ms for f in live if f.next_ms]
+        until_ms = min(ends, default=MAX_MS)
+        batches = [self.store.prepare_fire(fires=fires[i : i + BATCH]) for i in range(0, len(fires), BATCH)]
+        self._prepared = Prepared(epoch=self.lease.epoch, due_ms=due_ms, until_ms=until_ms, batches=batches)
+
+    def _take_prepared(self) -> list[PreparedFire]:
+        """The prepared batches, if their time has come and they still hold; else nothing."""
+        prepared = self._prepared
+        if prepared is None:
+            return []
+        now_ms = int(self._clock() * 1000)
+        if now_ms < prepared.due_ms:
+            return []  # kept for when it is due
+        self._prepared = None
+        if now_ms >= prepared.until_ms or prepared.epoch != self.lease.epoch:
+            return []
+        return prepared.batches
 
     def _load_plans(self, job_ids: list[str]) -> None:
         missing = [job_id for job_id in job_ids if job_id not in self._plans]
@@ -170,6 +245,21 @@ class Scheduler:
             return Fire(
                 job_id=job_id, expected_ms=due_ms, fire_ms=[], next_ms=None, run_timeout_s=0, grace_ms=0
             )
+        nxt = plan.schedule.next_after(due_ms)
+        if (nxt is None or nxt > now_ms) and now_ms - due_ms <= plan.grace_ms:
+            # The usual case, one fire on time: no catch-up to decide (a burst's cost is per fire).
+            return Fire(
+                job_id=job_id,
+                expected_ms=due_ms,
+                fire_ms=[due_ms],
+                next_ms=nxt,
+                run_timeout_s=plan.run_timeout_s,
+                grace_ms=plan.grace_ms,
+            )
+        return self._catch_up(plan, job_id, due_ms, now_ms)
+
+    def _catch_up(self, plan: Plan, job_id: str, due_ms: int, now_ms: int) -> Fire:
+        """More than one time is due, or a late one: the job's catch-up policy decides."""
         in_grace: list[int] = []
         missed: deque[int] = deque(maxlen=CATCHUP_ALL_MAX)
         missed_count = 0

@@ -1,0 +1,473 @@
+"""What every bench scenario shares: rows, statistics, pinned processes, Redis servers, observers.
+
+A scenario is a function ``run(ctx) -> list[Row]``; ``bench/run.py`` keeps the registry of them.
+Each measured process is pinned to ``MEASURED_CPU`` and Redis, the harness and its observers to
+``SIDE_CPU`` (when the machine has two CPUs), so a load generator never steals the measured core.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+from redis import Redis
+from rq import Queue
+
+from unicron.redis_server import (
+    RedisServer,
+    RedisServerError,
+    die_with_this_process,
+    find_redis_server,
+    free_port,
+)
+from unicron_core import keys
+from unicron_core.models import JobSpec
+from unicron_core.settings import Settings
+from unicron_core.store import Store
+
+T = TypeVar("T")
+BENCH_DIR = Path(__file__).resolve().parent
+KEY = "bench-cluster-key-0123456789abcdef"
+MEASURED_CPU = 0
+SIDE_CPU = 1
+STOP_TIMEOUT_S = 5.0
+REDIS_START_ATTEMPTS = 3
+
+
+# -- rows --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the table: a figure for Unicron, against one peer in the same run.
+
+    ``ratio`` is always Unicron / peer (so below 1 is better for times, above 1 for rates).
+    The values are medians over the repetitions; every repetition is kept in ``*_reps``.
+    """
+
+    scenario: str
+    figure: str
+    unit: str
+    peer: str
+    peer_value: float | None
+    unicron_value: float | None
+    ratio: float | None
+    goal: str
+    passed: bool | None  # None: no goal for this line (context only)
+    peer_reps: list[float] = field(default_factory=list)
+    unicron_reps: list[float] = field(default_factory=list)
+    note: str = ""
+
+
+def row(
+    *,
+    scenario: str,
+    figure: str,
+    unit: str,
+    unicron: Sequence[float],
+    peer: str = "",
+    peer_reps: Sequence[float] = (),
+    goal: str = "",
+    check: Callable[[float, float | None], bool] | None = None,
+    note: str = "",
+) -> Row:
+    """A row from per-repetition values; ``check(unicron, ratio)`` decides pass or fail."""
+    mine = statistics.median(unicron) if unicron else None
+    theirs = statistics.median(peer_reps) if peer_reps else None
+    finite = mine is not None and theirs is not None and math.isfinite(mine) and math.isfinite(theirs)
+    ratio = mine / theirs if finite and theirs else None
+    passed = None if check is None or mine is None else check(mine, ratio)
+    if peer and theirs is None:
+        note = "; ".join(filter(None, [note, "peer not measured in this run"]))
+    return Row(
+        scenario=scenario,
+        figure=figure,
+        unit=unit,
+        peer=peer,
+        peer_value=theirs,
+        unicron_value=mine,
+        ratio=ratio,
+        goal=goal,
+        passed=passed,
+        peer_reps=list(peer_reps),
+        unicron_reps=list(unicron),
+        note=note,
+    )
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with ``pct`` % of the values at or below it."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * pct / 100) - 1)]
+
+
+# -- the run's context ---------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What a scenario gets: the size preset, repetitions, a scratch directory, a log function."""
+
+    smoke: bool
+    reps: int
+    tmp: Path
+    seed: int
+    has_rq_scheduler: bool = True  # the bench group is installed (``make bench`` syncs it)
+    log: Callable[[str], None] = print
+    details: dict[str, Any] = field(default_factory=dict)  # per scenario, written to the results file
+
+    def each(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Runs independent measurements one after the other, never overlapping; with ``--smoke``
+        (a check of the harness, not a measurement) all at once, to keep it to seconds."""
+        if not self.smoke:
+            return [call() for call in calls]
+        with ThreadPoolExecutor(max(1, len(calls))) as pool:
+            return list(pool.map(lambda call: call(), calls))
+
+    def dir(self, name: str) -> Path:
+        path = self.tmp / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+# -- CPUs ----------------------------------------------------------------------------------------
+
+
+def cpus_available() -> set[int]:
+    return os.sched_getaffinity(0)
+
+
+def can_pin() -> bool:
+    return {MEASURED_CPU, SIDE_CPU} <= cpus_available()
+
+
+def pin(pid: int, cpu: int) -> None:
+    """Pins a process, every thread it has and will have, to one CPU (when there are two)."""
+    if not can_pin():
+        return
+    with suppress(FileNotFoundError):
+        for task in os.listdir(f"/proc/{pid}/task") if pid else [0]:
+            with suppress(ProcessLookupError):
+                os.sched_setaffinity(int(task), {cpu})
+
+
+@contextmanager
+def pinned(cpu: int) -> Iterator[None]:
+    """Runs the harness itself on ``cpu`` for a moment (an in-process measurement)."""
+    before = os.sched_getaffinity(0)
+    pin(0, cpu)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+# -- processes -----------------------------------------------------------------------------------
+
+
+class Procs:
+    """Processes under measurement, each in its own session, logs in a directory, stopped by pid."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._procs: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        self, name: str, args: Sequence[str], *, env: dict[str, str] | None = None, cpu: int = MEASURED_CPU
+    ) -> subprocess.Popen[bytes]:
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            proc = subprocess.Popen(
+                list(args),
+                env={**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=die_with_this_process(),  # noqa: PLW1509 - two system calls, as RedisServer's
+            )
+        pin(proc.pid, cpu)
+        self._procs.append(proc)
+        return proc
+
+    def signal(self, proc: subprocess.Popen[bytes], signum: int) -> None:
+        """Signals the process's whole group (a worker's children too)."""
+        if proc.poll() is None:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signum)
+
+    def stop(self, proc: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM to its group, then SIGKILL after ``timeout_s``; always reaped."""
+        self.signal(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.signal(proc, signal.SIGKILL)
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in reversed(self._procs):
+            self.stop(proc)
+        self._procs.clear()
+
+
+@contextmanager
+def procs(ctx: Context, name: str) -> Iterator[Procs]:
+    p = Procs(ctx.dir(name) / "logs")
+    try:
+        yield p
+    finally:
+        p.stop_all()
+
+
+# -- Redis ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def redis_server(ctx: Context, name: str) -> Iterator[RedisServer]:
+    """A fresh Redis (no persistence, for every system alike) on a free port, pinned to SIDE_CPU."""
+    data = ctx.dir(name) / "redis"
+    attempts = REDIS_START_ATTEMPTS
+    while True:
+        server = RedisServer(data_dir=data, port=free_port(), appendonly=False)
+        try:
+            server.start()
+            break
+        except RedisServerError:  # the free port was taken before Redis bound it
+            attempts -= 1
+            if not attempts:
+                raise
+    assert server.pid is not None
+    pin(server.pid, SIDE_CPU)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def redis_version() -> str:
+    out = subprocess.run([str(find_redis_server()), "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.split(" v=")[-1].split()[0] if " v=" in out.stdout else "unknown"
+
+
+class Monitor:
+    """``redis-cli MONITOR`` into a file, filtered by ``grep`` (both C, both on SIDE_CPU): every
+    matching command with Redis's own clock, at no cost to the measured process's core."""
+
+    def __init__(self, server: RedisServer, path: Path, commands: Sequence[str]) -> None:
+        self.path = path
+        cli = find_redis_server().with_name("redis-cli")
+        self._cli = subprocess.Popen(
+            [str(cli), "-h", "127.0.0.1", "-p", str(server.port), "monitor"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        pattern = [arg for command in commands for arg in ("-e", f'"{command}"')]
+        with path.open("wb") as out:
+            self._grep = subprocess.Popen(
+                ["grep", "-F", "-a", *pattern], stdin=self._cli.stdout, stdout=out, start_new_session=True
+            )
+        assert self._cli.stdout is not None
+        self._cli.stdout.close()  # grep owns the pipe now
+        for proc in (self._cli, self._grep):
+            pin(proc.pid, SIDE_CPU)
+        # MONITOR answers +OK before it streams; wait until redis-cli is connected and subscribed.
+        probe = Redis(port=server.port)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            clients = probe.client_list()
+            if any(c.get("cmd") == "monitor" for c in clients):
+                break
+            time.sleep(0.01)
+        probe.close()
+
+    def stop(self) -> list[tuple[float, list[str]]]:
+        """Stops the observer; returns (Redis time in s, [command, args...]) per recorded line."""
+        with suppress(ProcessLookupError):
+            os.kill(self._cli.pid, signal.SIGTERM)
+        self._cli.wait(timeout=STOP_TIMEOUT_S)
+        self._grep.wait(timeout=STOP_TIMEOUT_S)
+        lines = []
+        with self.path.open("rb") as f:
+            for raw in f:
+                line = raw.decode(errors="replace")
+                stamp = line.split(" ", 1)[0]
+                # 1732657000.123456 [0 127.0.0.1:54321] "RPUSH" "rq:queue:q" "id"
+                lines.append((float(stamp), line.split('"')[1::2]))
+        return lines
+
+
+# -- time ----------------------------------------------------------------------------------------
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def sleep_until_ms(at_ms: float) -> None:
+    delay = (at_ms - now_ms()) / 1000
+    if delay > 0:
+        time.sleep(delay)
+
+
+def wait_for(predicate: Callable[[], Any], timeout_s: float, what: str, interval_s: float = 0.02) -> Any:
+    """Polls until ``predicate`` returns something truthy; raises TimeoutError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(interval_s)
+
+
+def drain(fetch: Callable[[], list[T]], expected: int, timeout_s: float, interval_s: float = 0.1) -> list[T]:
+    """Polls ``fetch`` until it returns ``expected`` items or ``timeout_s`` passes; returns the last
+    answer (what is still missing then is counted as missing by the caller)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = fetch()
+        if len(got) >= expected or time.monotonic() > deadline:
+            return got
+        time.sleep(interval_s)
+
+
+# -- Unicron -------------------------------------------------------------------------------------
+
+
+def unicron_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Unicron process on ``redis_url``; no UNICRON_/REDIS_ variable leaks in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNICRON_", "REDIS_"))}
+    env.update(REDIS_URL=redis_url, UNICRON_KEY=KEY, UNICRON_FIRE_LOG="5000000", TZ="UTC", **extra)
+    return env
+
+
+def unicron_store(redis_url: str) -> Store:
+    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, tz="UTC", fire_log_max=5_000_000))
+    store.verify_key()
+    return store
+
+
+def start_scheduler(
+    procs: Procs, redis_url: str, name: str = "scheduler", metrics_port: int = 0
+) -> subprocess.Popen[bytes]:
+    env = unicron_env(redis_url, UNICRON_METRICS_PORT=str(metrics_port))
+    return procs.start(name, [sys.executable, "-m", "unicron", "scheduler"], env=env)
+
+
+def start_worker(procs: Procs, redis_url: str, name: str = "worker") -> subprocess.Popen[bytes]:
+    return procs.start(name, [sys.executable, "-m", "unicron", "worker"], env=unicron_env(redis_url))
+
+
+def wait_for_leader(store: Store, timeout_s: float = 20) -> None:
+    wait_for(lambda: store.redis.exists(keys.LEASE), timeout_s, "a scheduler to lead")
+
+
+def create_jobs(store: Store, *, schedules: Sequence[str], url: str) -> list[str]:
+    """One HTTP job per schedule (a header too, as real jobs have); returns their ids."""
+    ids = []
+    for i, schedule in enumerate(schedules):
+        spec = JobSpec(
+            name=f"bench-{i}",
+            schedule=schedule,
+            http_url=f"{url}/{i}",
+            http_headers={"X-Token": "bench-secret"},
+            timeout=5,
+            timezone="UTC",
+        )
+        ids.append(store.create_job(spec=spec))
+    return ids
+
+
+def fire_log(store: Store) -> list[tuple[int, str, int, int]]:
+    """Every enqueue so far: (enqueue ms by Redis's clock, job id, scheduled ms, epoch)."""
+    return store.fire_log(count=100_000_000)
+
+
+# -- an HTTP target ------------------------------------------------------------------------------
+
+
+class Sink:
+    """A loopback HTTP server that answers 204 and counts calls (a job's target)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                sink.calls += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def sink() -> Iterator[Sink]:
+    s = Sink()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+# -- the peers -----------------------------------------------------------------------------------
+
+QUEUE = "bench"  # the peers' RQ queue
+
+
+def venv_bin(name: str) -> str:
+    """A console script of this venv (``rq``, ``rqscheduler``)."""
+    return str(Path(sys.executable).parent / name)
+
+
+def peer_command(peer: str, url: str, *extra: str) -> list[str]:
+    """The command line of a peer process of ``bench/peers.py``."""
+    return [sys.executable, str(BENCH_DIR / "peers.py"), peer, "--url", url, "--queue", QUEUE, *extra]
+
+
+def rq_enqueue_at(
+    conn: Redis, fires: Sequence[tuple[str, int]], *, func: str, args: tuple[str, ...] = ()
+) -> int:
+    """RQ's ``enqueue_at`` for each (job id, due ms), pipelined 1,000 at a time; returns how many."""
+    queue = Queue(QUEUE, connection=conn)
+    for start in range(0, len(fires), 1000):
+        with conn.pipeline() as pipe:
+            for job_id, due_ms in fires[start : start + 1000]:
+                at = datetime.fromtimestamp(due_ms / 1000, UTC)
+                queue.enqueue_at(at, func, *args, job_id=job_id, pipeline=pipe, result_ttl=3600)
+            pipe.execute()
+    return len(fires)
+
+
+def rq_utc_ms(stamp: bytes) -> float:
+    """One of RQ's timestamps (``%Y-%m-%dT%H:%M:%S.%fZ``, UTC) in epoch ms."""
+    return datetime.fromisoformat(stamp.decode().rstrip("Z")).replace(tzinfo=UTC).timestamp() * 1000
