@@ -44,7 +44,7 @@ chaos: install
 # repetitions, under 10 minutes: writes bench/results/<date>-<commit>.json and the table in
 # docs/performance.md; exits 1 when a figure misses its goal. The peers are the `bench` group.
 bench: install
-	$(BIN)/uv sync --locked --group bench --python $(BIN)/python
+	$(BIN)/uv sync --locked --inexact --group bench --python $(BIN)/python
 	timeout 600 $(BIN)/python bench/run.py
 
 # The API's contract, openapi.json, and the Python client generated from it (never edited by hand);
