@@ -149,12 +149,12 @@ class Context:
 # -- CPUs ----------------------------------------------------------------------------------------
 
 
-def cpus_available() -> set[int]:
-    return os.sched_getaffinity(0)
+# Read once, before the harness pins itself: afterwards its own affinity is the side CPU only.
+ALL_CPUS = frozenset(os.sched_getaffinity(0))
 
 
 def can_pin() -> bool:
-    return {MEASURED_CPU, SIDE_CPU} <= cpus_available()
+    return {MEASURED_CPU, SIDE_CPU} <= ALL_CPUS
 
 
 def pin(pid: int, cpu: int) -> None:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from common import (
+    ALL_CPUS,
     MEASURED_CPU,
     QUEUE,
     Context,
@@ -154,8 +156,13 @@ def _register(url: str, n: int, processes: int) -> list[str]:
     parts = [(url, n // processes + (i < n % processes), i * n) for i in range(processes)]
     if processes == 1:
         return _register_part(parts[0])
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+    with multiprocessing.get_context("spawn").Pool(processes, initializer=_unpin) as pool:
         return [job_id for part in pool.map(_register_part, parts) for job_id in part]
+
+
+def _unpin() -> None:
+    """Registration is set-up, not measured: its processes may use every CPU."""
+    os.sched_setaffinity(0, ALL_CPUS)
 
 
 def _idle_step_ms(url: str, steps: int) -> dict[str, float]:
