@@ -177,7 +177,12 @@ def _earliest(lags: list[Lags]) -> list[float]:
 
 def _missing_note(lags: list[Lags]) -> str:
     missing = sum(lag.missing for lag in lags)
-    return f"peer never enqueued {missing} due fires" if missing else ""
+    due = sum(len(lag.ms) + lag.missing for lag in lags)
+    return (
+        f"the peer never enqueued {missing:,} of its {due:,} due fires; its p99 is over the rest"
+        if missing
+        else ""
+    )
 
 
 def _window(seconds: int, lead_ms: int) -> tuple[int, int]:
