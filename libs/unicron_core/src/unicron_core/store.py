@@ -32,6 +32,7 @@ from unicron_core import cron, keys, lua
 from unicron_core.crypto import Cipher
 from unicron_core.errors import KeyMismatch, NotFound, UnreadableRecord
 from unicron_core.models import JobRecord, JobSpec, RunResult, RunSpec, TaskRecord, TaskSpec, TaskStatus
+from unicron_core.replies import text
 from unicron_core.rotation import KeyRotation, RotationReport
 from unicron_core.settings import Settings
 
@@ -220,7 +221,7 @@ class Store:
 
     def list_jobs(self) -> dict[str, JobRecord]:
         """Every job that this node can read; an unreadable one is logged by id and left out."""
-        job_ids = sorted(_text(m) for m in self.redis.smembers(keys.JOBS))
+        job_ids = sorted(text(m) for m in self.redis.smembers(keys.JOBS))
         with self.redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
                 pipe.hgetall(keys.job(job_id))
@@ -284,7 +285,7 @@ class Store:
             run_count=int(fields.get(b"run_count", 0)),
             missed_count=int(fields.get(b"missed_count", 0)),
             next_run=score / 1000 if score is not None else None,
-            created_by=_text(fields[b"created_by"]) if b"created_by" in fields else None,
+            created_by=text(fields[b"created_by"]) if b"created_by" in fields else None,
         )
 
     # -- runs ------------------------------------------------------------------------------------
@@ -312,7 +313,7 @@ class Store:
 
     def all_runs(self) -> list[RunResult]:
         """Every job's runs of the retention window, newest first."""
-        return self._runs_of(sorted(_text(m) for m in self.redis.smembers(keys.JOBS)))
+        return self._runs_of(sorted(text(m) for m in self.redis.smembers(keys.JOBS)))
 
     def _runs_of(self, job_ids: Sequence[str]) -> list[RunResult]:
         oldest = time.time() - self._settings.result_retention_s
@@ -371,11 +372,11 @@ class Store:
         if b"result" in fields:
             result = RunResult.model_validate_json(self._decrypt("task-result", task_id, fields[b"result"]))
         if b"error" in fields:
-            error = _text(self._decrypt("task-error", task_id, fields[b"error"]))
+            error = text(self._decrypt("task-error", task_id, fields[b"error"]))
         return TaskRecord(
             task_id=task_id,
             spec=TaskSpec.model_validate_json(self._decrypt("task", task_id, fields[b"spec"])),
-            status=TaskStatus(_text(fields[b"status"])),
+            status=TaskStatus(text(fields[b"status"])),
             result=result,
             error=error,
             attempts=int(fields.get(b"attempts", 0)),
@@ -420,7 +421,7 @@ class Store:
             list[tuple[bytes, float]],
             self.redis.zrangebyscore(keys.DUE, "-inf", until_ms, start=0, num=limit, withscores=True),
         )
-        return [(_text(job_id), int(score)) for job_id, score in rows]
+        return [(text(job_id), int(score)) for job_id, score in rows]
 
     def fire(self, *, lease_value: str, fires: Iterable[Fire]) -> FireOutcome:
         """Enqueues a batch of due fires in one fenced script: only the lease holder's batch runs.
@@ -480,7 +481,7 @@ class Store:
             list[tuple[bytes, dict[bytes, bytes]]], self.redis.xrange(keys.FIRE_LOG, min=after, count=count)
         )
         return [
-            (int(_text(entry_id).split("-")[0]), _text(f[b"job"]), int(f[b"ms"]), int(f[b"epoch"]))
+            (int(text(entry_id).split("-")[0]), text(f[b"job"]), int(f[b"ms"]), int(f[b"epoch"]))
             for entry_id, f in rows
         ]
 
@@ -522,11 +523,6 @@ class Store:
 def _rq_timeout(run_timeout_s: float) -> int:
     """RQ's own time limit for a run: the run's limit plus a margin for storing its result."""
     return int(run_timeout_s) + RQ_TIMEOUT_MARGIN_S
-
-
-def _text(value: object) -> str:
-    """A Redis reply as text (the client returns bytes)."""
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _now_ms() -> int:
