@@ -186,6 +186,13 @@ def test_invalid_path_parameter_is_named(client: TestClient) -> None:
     assert set(body["result"]) == {"task_id"}
 
 
+@pytest.mark.parametrize("path", ["/api/job/%0A", "/api/job/result%0A", "/api/async/%0A"])
+def test_a_trailing_newline_is_part_of_the_path(client: TestClient, path: str) -> None:
+    # A route pattern ending in `$` would also match before the newline (GET /api/job/ with a `\n`
+    # answered the listing): the newline is the id, which is not a valid one.
+    _refused(client.get(path), 422)
+
+
 @pytest.mark.parametrize("body", [b'{"name": ', b"[1]", b'{"name": NaN}', b'{"unknown": 1}'])
 def test_token_is_checked_before_the_body(client: TestClient, body: bytes) -> None:
     # A caller without a token learns nothing about its body, and the API parses nothing for it.

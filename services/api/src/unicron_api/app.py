@@ -12,6 +12,7 @@ from starlette.types import Lifespan
 
 from unicron_api import contract, envelope, handlers, routes
 from unicron_api.limits import BodyLimit
+from unicron_api.routing import WholePath
 from unicron_core.apikeys import ApiKeys
 from unicron_core.models import JobSpec, JobView, RunResult, TaskSpec, TaskView
 from unicron_core.ratelimit import RateLimiter
@@ -103,6 +104,7 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
         strict_content_type=False,
     )
     app.add_middleware(BodyLimit)
+    app.add_middleware(WholePath)
     routers = (routes.public, routes.router, routes.health)
     handlers.install(app, routers)
     for router in routers:

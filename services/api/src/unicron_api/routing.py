@@ -1,4 +1,5 @@
-"""How a secured route takes a request: the token first, then the body, read as strict JSON.
+"""How a request finds its route: the whole path, and for a secured route the token first, then the
+body, read as strict JSON.
 
 FastAPI reads and parses a request's body before it runs any dependency, so without this a caller
 with no token would learn whether its body parses (400) or validates (422) before hearing 401, and
@@ -13,6 +14,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unicron_api.auth import SCOPE_KEY, bearer, require_scope, require_token
 from unicron_api.body import StrictJSONRequest
@@ -33,3 +35,21 @@ class SecuredRoute(APIRoute):
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
         return secured
+
+
+class WholePath:
+    """Keeps a trailing newline in the path's last segment.
+
+    Starlette's route patterns end in ``$``, which also matches before a final newline, so
+    ``GET /api/job/%0A`` would answer the job listing. The newline is quoted back (``%0A``) before
+    routing: the request reaches ``/api/job/{job_id}``, its token check and the 422 of an invalid id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if path.endswith("\n"):
+            scope = {**scope, "path": path[:-1] + "%0A"}
+        await self.app(scope, receive, send)
