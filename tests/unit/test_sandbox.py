@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
+from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome
 from unicron_worker.shell_runner import Sandbox, run_command
 
@@ -14,6 +17,13 @@ TIGHT = Sandbox(cpu_s=1, memory_bytes=256 << 20, processes=64, file_bytes=1 << 2
 
 def run(command: str, sandbox: Sandbox = TIGHT, timeout_s: float = 10) -> Outcome:
     return run_command(command, timeout_s=timeout_s, env=ENV, limit_bytes=4096, job_id=None, sandbox=sandbox)
+
+
+@pytest.fixture(autouse=True, params=["prlimit and setpriv", "set up in the child"])
+def spawn_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs both ways a sandbox is set up: util-linux's tools, or without them."""
+    if request.param == "set up in the child":
+        monkeypatch.setattr(shell_runner, "PRLIMIT", None)
 
 
 def _processes_of(uid: int) -> list[int]:
@@ -36,6 +46,11 @@ def test_runs_as_nobody_in_a_private_directory_when_the_worker_is_root() -> None
     assert cwd == home and cwd.startswith("/tmp/unicron-run-")
     assert wrote == "wrote"
     assert not Path(cwd).exists()  # removed after the run
+
+
+def test_the_limits_cannot_be_raised_again() -> None:
+    outcome = run("ulimit -H -v; ulimit -H -v unlimited && echo raised")
+    assert outcome.output.stdout.split() == [str(256 << 10)]
 
 
 def test_the_worker_environment_does_not_leak() -> None:
