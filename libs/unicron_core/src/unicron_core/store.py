@@ -365,9 +365,12 @@ class Store:
         Raises:
             NotFound: no such task (or it expired).
         """
-        fields = self.redis.hgetall(keys.task(task_id))
+        fields = cast(dict[bytes, bytes], self.redis.hgetall(keys.task(task_id)))
         if not fields:
             raise NotFound(f"no task with id {task_id!r}")
+        return self._task_record(task_id, fields)
+
+    def _task_record(self, task_id: str, fields: dict[bytes, bytes]) -> TaskRecord:
         result = error = None
         if b"result" in fields:
             result = RunResult.model_validate_json(self._decrypt("task-result", task_id, fields[b"result"]))
@@ -383,16 +386,19 @@ class Store:
         )
 
     def start_task(self, *, task_id: str) -> TaskRecord | None:
-        """Marks a task STARTED and counts the attempt; None when the task no longer exists."""
-        with self.redis.pipeline() as pipe:
-            pipe.exists(keys.task(task_id))
+        """Marks a task STARTED and counts the attempt; None when the task no longer exists.
+
+        One round trip of three commands; a task that expired meanwhile leaves a hash without its
+        spec, which is deleted."""
+        with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(keys.task(task_id), "status", TaskStatus.STARTED.value)
             pipe.hincrby(keys.task(task_id), "attempts", 1)
-            exists, *_ = pipe.execute()
-        if not exists:
+            pipe.hgetall(keys.task(task_id))
+            *_, fields = pipe.execute()
+        if b"spec" not in fields:
             self.redis.delete(keys.task(task_id))
             return None
-        return self.get_task(task_id=task_id)
+        return self._task_record(task_id, fields)
 
     def finish_task(
         self, *, task_id: str, status: TaskStatus, result: RunResult | None = None, error: str | None = None
@@ -403,7 +409,7 @@ class Store:
             items += ["result", self._encrypt("task-result", task_id, result.model_dump_json().encode())]
         if error is not None:
             items += ["error", self._encrypt("task-error", task_id, error.encode())]
-        with self.redis.pipeline() as pipe:
+        with self.redis.pipeline(transaction=False) as pipe:  # each write stands alone: no MULTI/EXEC
             pipe.hset(keys.task(task_id), items=items)
             pipe.expire(keys.task(task_id), self._settings.result_retention_s)
             pipe.execute()
