@@ -17,6 +17,8 @@ from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome
 from unicron_worker.shell_runner import run_command
 
+from helpers import wait_for
+
 ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "UNICRON_JOB_ID": "job123",
@@ -179,13 +181,23 @@ def test_a_command_that_cannot_start_is_reported() -> None:
     assert output.exit_code is None
 
 
-def test_poll_fallback_waits_without_reaping() -> None:
+def test_exit_is_seen_without_reaping() -> None:
     proc = subprocess.Popen(["sleep", "100"])
     try:
-        assert not shell_runner._poll_exit(proc.pid, 0.05)
+        assert not shell_runner._exited(proc.pid)
         proc.terminate()
-        assert shell_runner._poll_exit(proc.pid, 5)
+        wait_for(lambda: shell_runner._exited(proc.pid), 5)
         assert proc.poll() == -signal.SIGTERM  # still there to reap: WNOWAIT left it
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_everything_works_without_a_pidfd(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "pidfd_open")
+    outcome, output = run("echo out; echo err >&2; exit 3")
+    assert (output.stdout, output.stderr, output.exit_code) == ("out\n", "err\n", 3)
+    started = time.monotonic()
+    outcome, _ = run("sleep 30", timeout_s=0.3)
+    assert outcome.error == "timed out after 0.3 s"
+    assert time.monotonic() - started < 0.3 + shell_runner.KILL_GRACE_S

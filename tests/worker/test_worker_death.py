@@ -21,7 +21,7 @@ def test_a_task_whose_worker_died_fails_with_the_reason(
     redis_url: str, redis_client: redis.Redis, procs: Procs
 ) -> None:
     store = Store.from_settings(Settings(key=KEY, redis_url=redis_url))
-    task_id = store.create_task(spec=TaskSpec(name="long", command="sleep 60"))
+    task_id = store.create_task(spec=TaskSpec(name="long", command="sleep 5"))
     worker = [sys.executable, "-m", "unicron", "worker"]
     first = procs.start(worker, env=cluster_env(redis_url), name="first")
     wait_for(lambda: store.get_task(task_id=task_id).status == TaskStatus.STARTED, 20, message="STARTED")

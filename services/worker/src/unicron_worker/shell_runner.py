@@ -20,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -37,52 +36,94 @@ PRLIMIT = shutil.which("prlimit")
 SETPRIV = shutil.which("setpriv")
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a timed-out group
 _CHUNK_BYTES = 65_536
-_POLL_MAX_S = 0.05  # longest nap of the fallback exit poll
+_POLL_MAX_S = 0.05  # longest nap of the exit poll without a pidfd
 
 
 class _Capture:
-    """Drains one pipe in a thread, keeping only its first ``limit_bytes``.
-
-    The thread keeps reading (and dropping) after the cap so the child never blocks on a full
-    pipe; it owns the stream and closes it at EOF.
-    """
+    """One pipe's first ``limit_bytes``; the rest is read and dropped, so the child never blocks on
+    a full pipe."""
 
     def __init__(self, stream: IO[bytes], limit_bytes: int) -> None:
-        self._stream = stream
+        self.stream = stream
+        self.fd = stream.fileno()
         self._limit = limit_bytes
         self._data = bytearray()
-        self._lock = threading.Lock()
         self._dropped = False
-        self._thread = threading.Thread(target=self._drain, name="unicron-capture", daemon=True)
+        self.open = True
 
-    def start(self) -> None:
-        """Starts draining."""
-        self._thread.start()
+    def read(self) -> None:
+        """Reads what the pipe holds (it is readable); at EOF it is closed."""
+        chunk = os.read(self.fd, _CHUNK_BYTES)
+        if not chunk:
+            self.close()
+            return
+        room = self._limit - len(self._data)
+        self._data += chunk[:room]
+        self._dropped = self._dropped or len(chunk) > room
 
-    def _drain(self) -> None:
-        with self._stream:
-            while chunk := self._stream.read(_CHUNK_BYTES):
-                with self._lock:
-                    room = self._limit - len(self._data)
-                    self._data += chunk[:room]
-                    self._dropped = self._dropped or len(chunk) > room
+    def close(self) -> None:
+        self.stream.close()
+        self.open = False
 
-    def wait(self, timeout_s: float) -> None:
-        """Waits up to ``timeout_s`` for the pipe's EOF."""
-        self._thread.join(max(0.0, timeout_s))
-
-    def finish(self, timeout_s: float) -> tuple[str, bool]:
-        """Waits for EOF, then returns the text and whether anything is missing from it.
-
-        A pipe still open after ``timeout_s`` (held by a process that left the group) counts as
-        truncated: the text is what arrived so far.
-        """
-        self.wait(timeout_s)
-        with self._lock:
-            data, cut = bytes(self._data), self._dropped or self._thread.is_alive()
+    def text(self) -> tuple[str, bool]:
+        """The text, and whether anything is missing from it: over the cap, or the pipe still open
+        (held by a process that left the group): the text is what arrived so far."""
+        cut = self._dropped or self.open
         # An incremental decoder holds back an incomplete trailing sequence instead of turning
         # it into U+FFFD: a cap that falls inside a multi-byte character drops it cleanly.
-        return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=not cut), cut
+        return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(self._data, final=not cut), cut
+
+
+class _Watch:
+    """Waits for a child's exit and its pipes' EOF in the calling thread, reading the pipes as data
+    arrives: one ``poll`` over both pipes and the child's pidfd (or a short nap and ``waitid``
+    where there is no pidfd). No thread per pipe: starting two threads cost more than the command."""
+
+    def __init__(self, pid: int, captures: list[_Capture]) -> None:
+        self._pid = pid
+        self._captures = {capture.fd: capture for capture in captures}
+        self._poller = select.poll()
+        for fd in self._captures:
+            self._poller.register(fd, select.POLLIN)
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)  # readable once the process exits
+            self._poller.register(self._pidfd, select.POLLIN)
+        except (AttributeError, OSError):  # not Linux >= 5.3, or a sandbox without pidfd
+            self._pidfd = None
+        self.exited = False
+
+    def until(self, timeout_s: float, *, exit_only: bool) -> bool:
+        """Reads until the process exited (``exit_only``) or both pipes are at EOF; False after
+        ``timeout_s``. The process is never reaped here."""
+        deadline = time.monotonic() + timeout_s
+        nap_s = 0.001
+        while not (self.exited if exit_only else not self._captures):
+            remaining_s = deadline - time.monotonic()
+            if remaining_s <= 0:
+                return False
+            wait_s = remaining_s if self._pidfd is not None or self.exited else min(nap_s, remaining_s)
+            for fd, _events in self._poller.poll(wait_s * 1000):
+                if fd == self._pidfd:
+                    self._poller.unregister(fd)
+                    self.exited = True
+                else:
+                    self._captures[fd].read()
+                    if not self._captures[fd].open:
+                        self._poller.unregister(fd)
+                        del self._captures[fd]
+            if not self.exited and self._pidfd is None:
+                self.exited = _exited(self._pid)
+                nap_s = min(nap_s * 2, _POLL_MAX_S)
+        return True
+
+    def __enter__(self) -> _Watch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+        for capture in self._captures.values():
+            capture.close()
 
 
 @dataclass(frozen=True)
@@ -183,18 +224,21 @@ def _collect(
     out = _Capture(cast(IO[bytes], proc.stdout), limit_bytes)
     err = _Capture(cast(IO[bytes], proc.stderr), limit_bytes)
     timed_out = True
-    try:
-        out.start()
-        err.start()
-        timed_out = not _wait_exit(proc.pid, timeout_s)
-        if timed_out:
-            _terminate(proc.pid, (out, err))
-    finally:
-        # The shell is not reaped yet, so its pid still names our group and cannot have been
-        # reused: the SIGKILL reaches only what is left of this run.
-        _signal_group(proc.pid, signal.SIGKILL)
-        exit_code = proc.wait()
-    (stdout, out_cut), (stderr, err_cut) = out.finish(KILL_GRACE_S), err.finish(KILL_GRACE_S)
+    with _Watch(proc.pid, [out, err]) as watch:
+        try:
+            timed_out = not watch.until(timeout_s, exit_only=True)
+            if timed_out:  # SIGTERM, then KILL_GRACE_S to exit and close its pipes (grandchildren too)
+                deadline = time.monotonic() + KILL_GRACE_S
+                _signal_group(proc.pid, signal.SIGTERM)
+                watch.until(KILL_GRACE_S, exit_only=True)
+                watch.until(deadline - time.monotonic(), exit_only=False)
+        finally:
+            # The shell is not reaped yet, so its pid still names our group and cannot have been
+            # reused: the SIGKILL reaches only what is left of this run.
+            _signal_group(proc.pid, signal.SIGKILL)
+            exit_code = proc.wait()
+        watch.until(KILL_GRACE_S, exit_only=False)  # what the group wrote before it died
+    (stdout, out_cut), (stderr, err_cut) = out.text(), err.text()
     output = CommandOutput(
         job_id=job_id, stdout=stdout, stderr=stderr, exit_code=exit_code, truncated=out_cut or err_cut
     )
@@ -252,47 +296,11 @@ def _spawn(
     )
 
 
-def _terminate(pid: int, captures: tuple[_Capture, ...]) -> None:
-    """SIGTERMs the group led by ``pid`` and gives it ``KILL_GRACE_S`` to exit and close its pipes."""
-    deadline = time.monotonic() + KILL_GRACE_S
-    _signal_group(pid, signal.SIGTERM)
-    _wait_exit(pid, KILL_GRACE_S)
-    for capture in captures:
-        # Pipes close when the last process holding them is gone, grandchildren included.
-        capture.wait(deadline - time.monotonic())
-
-
 def _signal_group(pgid: int, signum: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):  # the group is already empty
         os.killpg(pgid, signum)
 
 
-def _wait_exit(pid: int, timeout_s: float) -> bool:
-    """Waits up to ``timeout_s`` for a child to exit, without reaping it.
-
-    Returns:
-        True when it exited.
-    """
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # not Linux >= 5.3, or a sandbox without pidfd
-        return _poll_exit(pid, timeout_s)
-    try:
-        poller = select.poll()
-        poller.register(pidfd, select.POLLIN)  # a pidfd becomes readable when the process exits
-        return bool(poller.poll(max(0.0, timeout_s) * 1000))
-    finally:
-        os.close(pidfd)
-
-
-def _poll_exit(pid: int, timeout_s: float) -> bool:
-    """``_wait_exit`` without pidfd: polls ``waitid(WNOWAIT)`` with a growing nap."""
-    deadline = time.monotonic() + timeout_s
-    nap_s = 0.001
-    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-        remaining_s = deadline - time.monotonic()
-        if remaining_s <= 0:
-            return False
-        time.sleep(min(nap_s, remaining_s))
-        nap_s = min(nap_s * 2, _POLL_MAX_S)
-    return True
+def _exited(pid: int) -> bool:
+    """Whether a child has exited, without reaping it (``waitid`` with ``WNOWAIT``)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
