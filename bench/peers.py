@@ -7,7 +7,8 @@
 - ``rq-builtin``: RQ's own scheduler, ``rq.scheduler.RQScheduler``, as ``rq worker --with-scheduler``
   forks it (same class, same default 1 s interval), alone, so no job execution competes with it.
 
-``noop`` and ``get`` are the functions the peers' RQ jobs name; ``rq worker --path bench`` runs them.
+``noop``, ``get``, ``command`` and ``call`` are the functions the peers' RQ jobs name; ``rq worker
+--path bench`` runs them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +33,21 @@ def noop() -> None:
 def get(url: str) -> None:
     """A job that calls a loopback HTTP target, as a Unicron HTTP job does."""
     httpx.get(url, timeout=5)
+
+
+_client = httpx.Client(timeout=5)
+
+
+def command(line: str) -> str:
+    """A job that runs a shell command and returns its output, as a Unicron command task does."""
+    done = subprocess.run(["/bin/sh", "-c", line], capture_output=True, timeout=60, check=False)
+    return done.stdout.decode()
+
+
+def call(url: str) -> tuple[int, str]:
+    """A job that calls a loopback HTTP target with a keep-alive client, as Unicron's worker does."""
+    response = _client.get(url)
+    return response.status_code, response.text
 
 
 def _rq_scheduler(url: str, queue: str, interval: float, kill_flag: Path | None, killed: Path | None) -> None:

@@ -37,14 +37,17 @@ import scheduler_burst
 import scheduler_failover
 import scheduler_precision
 import scheduler_scale
+import task_throughput
 from common import SIDE_CPU, Context, Row, can_pin, pin, redis_version
 
-# The registry: name -> scenario. Issue 7's throughput scenarios are added here the same way.
+# The registry: name -> scenario.
 SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     scheduler_precision.NAME: scheduler_precision.run,
     scheduler_burst.NAME: scheduler_burst.run,
     scheduler_scale.NAME: scheduler_scale.run,
     scheduler_failover.NAME: scheduler_failover.run,
+    task_throughput.NAME: task_throughput.run,
+    task_throughput.COSTS_NAME: task_throughput.run_costs,
 }
 
 ROOT = Path(__file__).resolve().parent.parent
