@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = {"scheduler-precision", "scheduler-burst", "scheduler-scale", "scheduler-failover"}
+SCENARIOS = {
+    "scheduler-precision",
+    "scheduler-burst",
+    "scheduler-scale",
+    "scheduler-failover",
+    "api-submit",
+}
 
 
 @pytest.mark.timeout(90)
