@@ -23,9 +23,16 @@ bearer = HTTPBearer(
 )
 
 
-def require_token(
+async def require_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
+    """The caller's key (declares the scheme in the contract). ``SecuredRoute`` has checked it
+    already; a dependency that does no I/O is ``async`` so that FastAPI does not send it to the
+    thread pool."""
+    return authenticate(request, credentials)
+
+
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The caller's key, checked once per request and counted against its rate limit."""
     known: Principal | None = getattr(request.state, "principal", None)
     if known is not None:

@@ -76,12 +76,13 @@ def _both(
     return register
 
 
-def _store(request: Request) -> Store:
+# Dependencies that do no I/O are ``async``: FastAPI runs a sync one in the thread pool, a hop each.
+async def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
