@@ -40,12 +40,11 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     if credentials is None:
         raise Unauthorized("missing API token: send Authorization: Bearer <token>")
     api_keys: ApiKeys = request.app.state.api_keys
-    principal = api_keys.authenticate(credentials.credentials)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    principal = api_keys.admit(credentials.credentials, limiter=limiter)
     if principal is None:
         raise Unauthorized("unknown API token")
     request.state.principal = principal
-    limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.hit(principal.name)
     return principal
 
 
