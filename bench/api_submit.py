@@ -19,6 +19,7 @@ flipping every repetition. Every non-2xx answer fails the measurement.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -103,7 +104,7 @@ def run(ctx: Context) -> list[Row]:
                     runs[route][system].append(result)
                     ctx.log(
                         f"    {route} {system}: {result['rps']:,.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-                        f"p99 {result['p99_ms']:.1f} ms"
+                        f"p99 {result['p99_ms']:.1f} ms, CPU {result['cpu_ms_per_request']:.2f} ms a request"
                     )
     ctx.details[NAME] = {"params": p.__dict__, "runs": runs}
     note = (
@@ -199,6 +200,7 @@ def _load(p: Params, api: Api, route: str, body: dict[str, Any]) -> dict[str, An
         *(f"--header={h}" for h in headers),
     ]
     started = time.monotonic()
+    cpu_before = _cpu_s(api.proc.pid)
     gen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     pin(gen.pid, SIDE_CPU)
     try:
@@ -214,4 +216,14 @@ def _load(p: Params, api: Api, route: str, body: dict[str, Any]) -> dict[str, An
     if errors or not result["requests"]:
         raise RuntimeError(f"{api.name} {route}: non-2xx or no answers {errors} ({err.decode()[-500:]})")
     result["elapsed_s"] = round(time.monotonic() - started, 2)
+    # CPU time of the API process (all its threads) per answer: unlike req/s, it hardly moves
+    # when other processes compete for the core.
+    result["cpu_ms_per_request"] = (_cpu_s(api.proc.pid) - cpu_before) * 1000 / result["answered"]
     return result
+
+
+def _cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of a process so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -42,6 +42,7 @@ class Result:
     max_ms: float
     statuses: dict[str, int] = field(default_factory=dict)  # "201" -> count; "error" for a failure
     connections: int = 0
+    answered: int = 0  # every answer, the warm-up's and the window's tail too
 
     @property
     def errors(self) -> int:
@@ -101,6 +102,7 @@ class _Plan:
     stop: float
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+    answered: int = 0  # every answer, the warm-up's too
 
 
 async def _connection(plan: _Plan) -> None:
@@ -121,6 +123,7 @@ async def _connection(plan: _Plan) -> None:
                 plan.statuses["error"] += 1
                 return
             done = clock()
+            plan.answered += 1
             if plan.start <= done <= plan.stop:
                 plan.latencies.append(done - sent)
                 plan.statuses[str(status)] += 1
@@ -156,6 +159,7 @@ async def run(
         max_ms=max(ms, default=math.nan),
         statuses=dict(plan.statuses),
         connections=connections,
+        answered=plan.answered,
     )
 
 
