@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from unicron_core import keys, lua
 from unicron_core.errors import Conflict, InvalidSpec, NotFound
@@ -141,10 +142,28 @@ class ApiKeys:
         if known is not None:
             limiter.hit(known.name)
             return known
-        digest = _digest(token)
         now = time.time()
-        counter = limiter.counter(_rate_name(digest), now)
-        reply = self._admit(keys=[keys.api_key(digest), counter], args=[WINDOW_S, int(limiter.on)])
+        script_keys, args = self._admit_call(token, limiter, now)
+        return self._admitted(self._admit(keys=script_keys, args=args), limiter, now)
+
+    async def admit_async(self, token: str, *, limiter: RateLimiter, redis: AsyncRedis) -> Principal | None:
+        """``admit`` on an asyncio client (the API's event loop)."""
+        known = self._from_env(token)
+        if known is not None:
+            await limiter.hit_async(known.name, redis=redis)
+            return known
+        now = time.time()
+        script_keys, args = self._admit_call(token, limiter, now)
+        # A script object per call (a SHA-1 of the text): it loads the script if Redis lacks it.
+        reply = await redis.register_script(lua.API_KEY_HIT)(keys=script_keys, args=args)
+        return self._admitted(reply, limiter, now)
+
+    def _admit_call(self, token: str, limiter: RateLimiter, now: float) -> tuple[list[str], list[int]]:
+        digest = _digest(token)
+        return [keys.api_key(digest), limiter.counter(_rate_name(digest), now)], [WINDOW_S, int(limiter.on)]
+
+    @staticmethod
+    def _admitted(reply: list[bytes | int], limiter: RateLimiter, now: float) -> Principal | None:
         if not reply:
             return None
         name, scopes, count = reply

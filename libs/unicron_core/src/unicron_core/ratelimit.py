@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from unicron_core import keys, lua
 from unicron_core.errors import RateLimited
@@ -40,6 +41,14 @@ class RateLimiter:
         now = time.time()
         count = int(self._hit(keys=[self.counter(name, now)], args=[WINDOW_S]))
         self.check(count, now)
+
+    async def hit_async(self, name: str, *, redis: AsyncRedis) -> None:
+        """``hit`` on an asyncio client (the API's event loop)."""
+        if not self.on:
+            return
+        now = time.time()
+        count = await redis.register_script(lua.RATE_HIT)(keys=[self.counter(name, now)], args=[WINDOW_S])
+        self.check(int(count), now)
 
     def counter(self, name: str, now: float) -> str:
         """The Redis key counting key ``name``'s requests in the window of ``now`` (epoch s)."""

@@ -30,7 +30,7 @@ class SecuredRoute(APIRoute):
         scope = (self.openapi_extra or {}).get(SCOPE_KEY)
 
         async def secured(request: Request) -> Response:
-            authenticate(request, await bearer(request))
+            await authenticate(request, await bearer(request))
             require_scope(request, scope)  # 403 before the body is read, too
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
