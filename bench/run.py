@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import api_submit
 import scheduler_burst
 import scheduler_failover
 import scheduler_precision
@@ -46,6 +47,7 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     scheduler_burst.NAME: scheduler_burst.run,
     scheduler_scale.NAME: scheduler_scale.run,
     scheduler_failover.NAME: scheduler_failover.run,
+    api_submit.NAME: api_submit.run,
     task_throughput.NAME: task_throughput.run,
     task_throughput.COSTS_NAME: task_throughput.run_costs,
 }
@@ -226,8 +228,8 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{text} ms"
     if unit == "s":
         return f"{value:,.2f} s"
-    if unit == "fires/s":
-        return f"{value:,.0f}/s"
+    if unit.endswith("/s"):  # a rate: whole units
+        return f"{value:,.0f}/s" if unit == "fires/s" else f"{value:,.0f} {unit}"
     if unit == "B":
         return f"{value:,.0f} B"
     return f"{value:,.3g} {unit}".strip()

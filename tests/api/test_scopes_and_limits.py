@@ -134,3 +134,18 @@ def test_rate_limit_per_key(settings: Settings) -> None:
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["Retry-After"]) <= 61
         assert limited.json()["success"] is False
+
+
+def test_stored_key_revoked_and_rate_limited_on_the_hot_routes(settings: Settings, store: Store) -> None:
+    """The asyncio path (POST /api/async/, /api/job/): a revoked key is refused at its next request,
+    and a stored key's requests are counted against its limit."""
+    headers = _key(store, "tasks:write", "jobs:write")
+    with _client(settings, rate_limit_per_minute=3) as client:
+        assert client.post("/api/async/", json=TASK, headers=headers).status_code == 201
+        assert client.post("/api/job/", json=JOB, headers=headers).status_code == 201
+        assert client.post("/api/async/", json=TASK, headers=headers).status_code == 201
+        limited = client.post("/api/job/", json=JOB, headers=headers)
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 61
+        ApiKeys(redis=store.redis).revoke("k-tasks_write-jobs_write")
+        assert client.post("/api/async/", json=TASK, headers=headers).status_code == 401

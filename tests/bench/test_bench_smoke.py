@@ -20,6 +20,7 @@ SCENARIOS = {
     "scheduler-burst",
     "scheduler-scale",
     "scheduler-failover",
+    "api-submit",
     "task-throughput",
     "task-costs",
 }

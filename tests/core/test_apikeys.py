@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from unicron.cli import SCOPES, main
-from unicron_core.apikeys import ALL_SCOPES, ApiKeys, Scope, parse_scopes
+from unicron_core.apikeys import ALL_SCOPES, ApiKeys, Principal, Scope, parse_scopes
 from unicron_core.errors import Conflict, InvalidSpec, NotFound, RateLimited
 from unicron_core.ratelimit import RateLimiter
 
@@ -88,3 +88,28 @@ def test_token_commands(
     assert main(["token", "revoke", "deploy"]) == 0
     assert main(["token", "revoke", "deploy"]) == 2
     assert set(SCOPES) == {scope.value for scope in Scope}
+
+
+def test_admit_looks_up_and_counts_in_one_round_trip(redis_client: redis.Redis) -> None:
+    api_keys = ApiKeys(redis=redis_client, env_tokens=["env-token-0123456789"])
+    limiter = RateLimiter(redis=redis_client, per_minute=2)
+    token = api_keys.create(name="ci", scopes=frozenset({Scope.TASKS_WRITE}))
+    for _ in range(2):
+        principal = api_keys.admit(token, limiter=limiter)
+        assert principal == Principal(name="ci", scopes=frozenset({Scope.TASKS_WRITE}))
+    with pytest.raises(RateLimited) as refused:
+        api_keys.admit(token, limiter=limiter)
+    assert 1 <= refused.value.retry_after_s <= 61
+    # An unknown token is refused and counts against nothing (no counter is made for it).
+    counters = set(redis_client.keys("unicron:rate:*"))
+    assert api_keys.admit("uc_unknown", limiter=limiter) is None
+    assert set(redis_client.keys("unicron:rate:*")) == counters
+    # Environment keys are counted by name; the limit off counts nothing.
+    assert api_keys.admit("env-token-0123456789", limiter=limiter) is not None
+    off = RateLimiter(redis=redis_client, per_minute=0)
+    other = api_keys.create(name="other", scopes=frozenset({Scope.JOBS_READ}))
+    for _ in range(5):
+        assert api_keys.admit(other, limiter=off) is not None
+    # Revoking takes effect at the next request: nothing is cached.
+    api_keys.revoke("ci")
+    assert api_keys.admit(token, limiter=limiter) is None

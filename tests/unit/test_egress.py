@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 
 import pytest
@@ -106,3 +107,29 @@ def test_bad_settings_are_refused() -> None:
 )
 def test_embedded_ipv4(address: str, inner: str) -> None:
     assert ipaddress.ip_address(inner) in set(embedded(ipaddress.ip_address(address)))
+
+
+@pytest.mark.parametrize(
+    ("url", "asks_dns"),
+    [
+        ("http://192.0.2.10/", False),
+        ("http://[::1]:8080/x", False),
+        ("http://localhost/", False),
+        ("http://api.localhost./", False),
+        ("https://example.com/hook", True),
+        ("http://billing.internal:8080/", True),
+        ("not a url", False),
+    ],
+)
+def test_resolves_tells_when_check_would_ask_dns(url: str, asks_dns: bool) -> None:
+    asked: list[str] = []
+
+    def resolver(host: str, port: int) -> list[IPAddress]:
+        asked.append(host)
+        return [ipaddress.ip_address("203.0.113.7")]
+
+    guard = EgressGuard(resolver=resolver)
+    assert guard.resolves(url) is asks_dns
+    with contextlib.suppress(EgressRefused):
+        guard.check(url, unresolved_ok=True)
+    assert bool(asked) is asks_dns

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
-from unicron_core import keys
+from unicron_core import keys, lua
 from unicron_core.errors import Conflict, InvalidSpec, NotFound
+from unicron_core.ratelimit import WINDOW_S, RateLimiter
 from unicron_core.replies import text
 
 TOKEN_PREFIX = "uc_"  # noqa: S105 - marks a Unicron key in a leak scan; not a secret
@@ -79,11 +81,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _rate_name(digest: str) -> str:
+    """What a stored key's requests are counted under: its hash (known before the lookup, so one
+    script does both); the ``:`` keeps it apart from a key name and from ``env`` and ``admin``."""
+    return f"sha256:{digest}"
+
+
 class ApiKeys:
     """Keys kept in Redis, plus the ones the environment gives."""
 
     def __init__(self, *, redis: Redis, env_tokens: Sequence[str] = (), admin_token: str = "") -> None:
         self._redis = redis
+        self._admit = redis.register_script(lua.API_KEY_HIT)
         self._env = [(t.encode(), "env", ALL_SCOPES) for t in env_tokens if t]
         if admin_token:
             self._env.append((admin_token.encode(), "admin", ALL_SCOPES))
@@ -114,16 +123,61 @@ class ApiKeys:
 
     def authenticate(self, token: str) -> Principal | None:
         """Who holds ``token``, or None for an unknown one."""
+        known = self._from_env(token)
+        if known is not None:
+            return known
+        fields = self._redis.hmget(keys.api_key(_digest(token)), ["name", "scopes"])
+        if fields[0] is None:
+            return None
+        return Principal(name=text(fields[0]), scopes=parse_scopes(text(fields[1])))
+
+    def admit(self, token: str, *, limiter: RateLimiter) -> Principal | None:
+        """Who holds ``token`` (None for an unknown one), its request counted against ``limiter``
+        in the same round trip as the lookup. A revoked key is unknown at once: nothing is cached.
+
+        Raises:
+            RateLimited: the key is over its limit.
+        """
+        known = self._from_env(token)
+        if known is not None:
+            limiter.hit(known.name)
+            return known
+        now = time.time()
+        script_keys, args = self._admit_call(token, limiter, now)
+        return self._admitted(self._admit(keys=script_keys, args=args), limiter, now)
+
+    async def admit_async(self, token: str, *, limiter: RateLimiter, redis: AsyncRedis) -> Principal | None:
+        """``admit`` on an asyncio client (the API's event loop)."""
+        known = self._from_env(token)
+        if known is not None:
+            await limiter.hit_async(known.name, redis=redis)
+            return known
+        now = time.time()
+        script_keys, args = self._admit_call(token, limiter, now)
+        # A script object per call (a SHA-1 of the text): it loads the script if Redis lacks it.
+        reply = await redis.register_script(lua.API_KEY_HIT)(keys=script_keys, args=args)
+        return self._admitted(reply, limiter, now)
+
+    def _admit_call(self, token: str, limiter: RateLimiter, now: float) -> tuple[list[str], list[int]]:
+        digest = _digest(token)
+        return [keys.api_key(digest), limiter.counter(_rate_name(digest), now)], [WINDOW_S, int(limiter.on)]
+
+    @staticmethod
+    def _admitted(reply: list[bytes | int], limiter: RateLimiter, now: float) -> Principal | None:
+        if not reply:
+            return None
+        name, scopes, count = reply
+        limiter.check(int(count), now)
+        return Principal(name=text(name), scopes=parse_scopes(text(scopes)))
+
+    def _from_env(self, token: str) -> Principal | None:
         given = token.encode()
         # Every environment token is compared, so the time taken says nothing about which nearly matched.
         matches = [(name, scopes) for env, name, scopes in self._env if hmac.compare_digest(given, env)]
-        if matches:
-            name, scopes = matches[0]
-            return Principal(name=name, scopes=scopes)
-        fields = self._redis.hgetall(keys.api_key(_digest(token)))
-        if not fields:
+        if not matches:
             return None
-        return Principal(name=text(fields[b"name"]), scopes=parse_scopes(text(fields[b"scopes"])))
+        name, scopes = matches[0]
+        return Principal(name=name, scopes=scopes)
 
     def list(self) -> list[KeyInfo]:
         """Every stored key, by name."""

@@ -129,6 +129,20 @@ class EgressGuard:
                 self._check_address(host, address)
         return Target(url=url, scheme=scheme, host=host, port=port, addresses=tuple(addresses))
 
+    def resolves(self, url: str) -> bool:
+        """Whether ``check(url)`` would ask DNS: its host is a name, not an address or localhost.
+        (The API checks such a URL off its event loop, where a slow resolver cannot stall it.)"""
+        try:
+            host = httpx.URL(url).host
+        except (httpx.InvalidURL, ValueError):
+            return False
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            name = host.lower().rstrip(".")
+            return bool(name) and name != "localhost" and not name.endswith(".localhost")
+        return False
+
     def _addresses(self, host: str, port: int) -> list[IPAddress]:
         try:
             return [ipaddress.ip_address(host)]

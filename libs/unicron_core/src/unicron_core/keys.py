@@ -19,7 +19,9 @@ unicron:scheduler:epoch         string none             fencing counter, +1 per 
 unicron:wake                    pubsub -                ids of jobs created or deleted
 unicron:apikeys                 hash   none             key name -> SHA-256 of the key
 unicron:apikey:{sha256}         hash   none             name, scopes, created (never the key)
-unicron:rate:{name}:{window}    string one window       requests of one key in one window
+unicron:rate:{who}:{window}     string one window       requests of one key in one window: who is
+                                                        ``sha256:<hash>`` for a stored key, the
+                                                        name (env, admin) for the environment's
 =============================== ====== ================ ==========================================
 """
 
@@ -73,6 +75,6 @@ def api_key(digest: str) -> str:
     return f"{PREFIX}apikey:{digest}"
 
 
-def rate(name: str, window: int) -> str:
+def rate(who: str, window: int) -> str:
     """One key's request count in one rate-limit window."""
-    return f"{PREFIX}rate:{name}:{window}"
+    return f"{PREFIX}rate:{who}:{window}"

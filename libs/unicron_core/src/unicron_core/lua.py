@@ -141,3 +141,17 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
+
+# A stored API key's lookup and its request count, in one round trip: an unknown key is not
+# counted. KEYS: the key's hash, its counter of this window. ARGV: window s, 1 to count (0: the
+# limit is off). Returns {} for an unknown key, else {name, scopes, count so far in this window}.
+API_KEY_HIT = """
+local key = redis.call('HMGET', KEYS[1], 'name', 'scopes')
+if not key[1] then return {} end
+local n = 0
+if ARGV[2] == '1' then
+    n = redis.call('INCR', KEYS[2])
+    if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+end
+return {key[1], key[2], n}
+"""

@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.client import Pipeline as AsyncPipeline
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
 from redis.client import Pipeline, PubSub
 from redis.connection import parse_url
@@ -60,28 +64,46 @@ def open_redis(settings: Settings) -> Redis:
     With ``REDIS_SENTINELS`` set it is a client of the master Sentinel names: each new connection
     asks Sentinel where the master is, so after a failover the callers' own retries reach the new one.
     """
+    options = _client_options(settings, Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2))
+    if not settings.sentinel_addresses:
+        return Redis.from_url(settings.redis_dsn, **options)
+    sentinel = Sentinel(settings.sentinel_addresses, sentinel_kwargs=_sentinel_options(settings))  # type: ignore[no-untyped-call]
+    master: Redis = sentinel.master_for(settings.redis_sentinel_master, **options)  # type: ignore[no-untyped-call]
+    return master
+
+
+def open_async_redis(settings: Settings) -> AsyncRedis:
+    """``open_redis``'s asyncio twin, for the API's event loop (no thread per request). Connections
+    are made on first use, in the loop that uses them."""
+    options = _client_options(settings, AsyncRetry(ExponentialBackoff(cap=0.2, base=0.02), retries=2))
+    if not settings.sentinel_addresses:
+        return AsyncRedis.from_url(settings.redis_dsn, **options)
+    sentinel = AsyncSentinel(settings.sentinel_addresses, sentinel_kwargs=_sentinel_options(settings))  # type: ignore[no-untyped-call]
+    master: AsyncRedis = sentinel.master_for(settings.redis_sentinel_master, **options)
+    return master
+
+
+def _client_options(settings: Settings, retry: object) -> dict[str, Any]:
     options: dict[str, Any] = {
         "socket_connect_timeout": 2,
         "socket_timeout": 10,
         "health_check_interval": 15,
-        "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+        "retry": retry,
     }
-    if not settings.sentinel_addresses:
-        return Redis.from_url(settings.redis_dsn, **options)
-    # The URL still gives the master's credentials and db; its host is replaced by Sentinel's answer.
-    url = parse_url(settings.redis_dsn)  # type: ignore[no-untyped-call]  # redis-py leaves these untyped
-    options.update({name: url[name] for name in ("username", "password", "db") if name in url})
+    if settings.sentinel_addresses:
+        # The URL still gives the master's credentials and db; its host is replaced by Sentinel's answer.
+        url = parse_url(settings.redis_dsn)  # type: ignore[no-untyped-call]  # redis-py leaves these untyped
+        options.update({name: url[name] for name in ("username", "password", "db") if name in url})
+    return options
+
+
+def _sentinel_options(settings: Settings) -> dict[str, Any]:
     password = settings.redis_sentinel_password
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
-        settings.sentinel_addresses,
-        sentinel_kwargs={
-            "socket_connect_timeout": 1,
-            "socket_timeout": 1,
-            "password": None if password is None else password.get_secret_value(),
-        },
-    )
-    master: Redis = sentinel.master_for(settings.redis_sentinel_master, **options)  # type: ignore[no-untyped-call]
-    return master
+    return {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+        "password": None if password is None else password.get_secret_value(),
+    }
 
 
 def new_job_id() -> str:
@@ -138,6 +160,20 @@ class Store:
         self.queue = Queue(settings.queue, connection=redis)
         self._fire = redis.register_script(lua.FIRE)
         self._record_run = redis.register_script(lua.RECORD_RUN)
+        self._aredis: AsyncRedis | None = None
+
+    @property
+    def aredis(self) -> AsyncRedis:
+        """An asyncio client on the same Redis (the API's hot path), made on first use."""
+        if self._aredis is None:
+            self._aredis = open_async_redis(self._settings)
+        return self._aredis
+
+    async def aclose(self) -> None:
+        """Closes the asyncio client, if one was made."""
+        if self._aredis is not None:
+            await self._aredis.aclose()
+            self._aredis = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -186,20 +222,39 @@ class Store:
     def create_job(self, *, spec: JobSpec, created_by: str | None = None, now_ms: int | None = None) -> str:
         """Stores a new job and puts its first fire on the due index; wakes the scheduler."""
         job_id = new_job_id()
+        with self.redis.pipeline() as pipe:
+            self._queue_job(pipe, job_id, spec, created_by, now_ms)
+            pipe.execute()
+        return job_id
+
+    async def create_job_async(self, *, spec: JobSpec, created_by: str | None = None) -> str:
+        """``create_job`` on the asyncio client."""
+        job_id = new_job_id()
+        async with self.aredis.pipeline() as pipe:
+            self._queue_job(pipe, job_id, spec, created_by, None)
+            await pipe.execute()
+        return job_id
+
+    def _queue_job(
+        self,
+        pipe: Pipeline | AsyncPipeline,
+        job_id: str,
+        spec: JobSpec,
+        created_by: str | None,
+        now_ms: int | None,
+    ) -> None:
+        """Queues a new job's writes on a transaction (sync or asyncio: queueing is the same)."""
         now_ms = _now_ms() if now_ms is None else now_ms
         next_ms = cron.parse(spec.schedule, spec.timezone or self._settings.tz).next_after(now_ms)
         blob = self._encrypt("job", job_id, spec.model_dump_json().encode())
-        with self.redis.pipeline() as pipe:
-            fields: dict[str, bytes | float | str] = {"spec": blob, "created": now_ms / 1000}
-            if created_by is not None:
-                fields["created_by"] = created_by
-            pipe.hset(keys.job(job_id), mapping=fields)  # type: ignore[arg-type]  # redis-py's Mapping is invariant
-            pipe.sadd(keys.JOBS, job_id)
-            if next_ms is not None:
-                pipe.zadd(keys.DUE, {job_id: next_ms})
-            pipe.publish(keys.WAKE_CHANNEL, job_id)
-            pipe.execute()
-        return job_id
+        fields: dict[str, bytes | float | str] = {"spec": blob, "created": now_ms / 1000}
+        if created_by is not None:
+            fields["created_by"] = created_by
+        pipe.hset(keys.job(job_id), mapping=fields)  # type: ignore[arg-type]  # redis-py's Mapping is invariant
+        pipe.sadd(keys.JOBS, job_id)
+        if next_ms is not None:
+            pipe.zadd(keys.DUE, {job_id: next_ms})
+        pipe.publish(keys.WAKE_CHANNEL, job_id)
 
     def get_job(self, *, job_id: str) -> JobRecord:
         """One job with its counters and next fire time.
@@ -218,6 +273,10 @@ class Store:
     def count_jobs(self) -> int:
         """How many jobs are registered."""
         return int(self.redis.scard(keys.JOBS))
+
+    async def count_jobs_async(self) -> int:
+        """``count_jobs`` on the asyncio client."""
+        return int(await self.aredis.scard(keys.JOBS))
 
     def list_jobs(self) -> dict[str, JobRecord]:
         """Every job that this node can read; an unreadable one is logged by id and left out."""
@@ -339,13 +398,24 @@ class Store:
     def create_task(self, *, spec: TaskSpec) -> str:
         """Stores a task as PENDING and enqueues it, in one transaction."""
         task_id = str(uuid.uuid4())
-        blob = self._encrypt("task", task_id, spec.model_dump_json().encode())
         with self.redis.pipeline() as pipe:
-            pipe.hset(keys.task(task_id), mapping={"spec": blob, "status": TaskStatus.PENDING.value})
-            pipe.expire(keys.task(task_id), self._settings.result_retention_s)
-            self._enqueue_task(task_id, task_id, spec, pipe)
+            self._queue_task(pipe, task_id, spec)
             pipe.execute()
         return task_id
+
+    async def create_task_async(self, *, spec: TaskSpec) -> str:
+        """``create_task`` on the asyncio client."""
+        task_id = str(uuid.uuid4())
+        async with self.aredis.pipeline() as pipe:
+            self._queue_task(pipe, task_id, spec)
+            await pipe.execute()
+        return task_id
+
+    def _queue_task(self, pipe: Pipeline | AsyncPipeline, task_id: str, spec: TaskSpec) -> None:
+        blob = self._encrypt("task", task_id, spec.model_dump_json().encode())
+        pipe.hset(keys.task(task_id), mapping={"spec": blob, "status": TaskStatus.PENDING.value})
+        pipe.expire(keys.task(task_id), self._settings.result_retention_s)
+        self._enqueue_task(task_id, task_id, spec, pipe)
 
     def retry_task(self, *, task_id: str, attempt: int, spec: TaskSpec) -> None:
         """Enqueues another attempt of a task that failed with retries left."""
@@ -353,7 +423,7 @@ class Store:
             self._enqueue_task(task_id, f"{task_id}-{attempt}", spec, pipe)
             pipe.execute()
 
-    def _enqueue_task(self, task_id: str, rq_id: str, spec: TaskSpec, pipe: Pipeline) -> None:
+    def _enqueue_task(self, task_id: str, rq_id: str, spec: TaskSpec, pipe: Pipeline | AsyncPipeline) -> None:
         rq_job = self._rq_job(TASK_FUNC, (task_id,), rq_id, self.run_timeout(spec))
         pipe.hset(rq_job.key, mapping=rq_job.to_dict())
         pipe.rpush(self.queue.key, rq_id)

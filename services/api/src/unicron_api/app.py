@@ -67,6 +67,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         store.redis.close()
+        await store.aclose()
 
     app = _application(lifespan)
     app.state.settings = settings

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from unicron_core.apikeys import ApiKeys, Principal, Scope
 from unicron_core.errors import Forbidden, Unauthorized
 from unicron_core.ratelimit import RateLimiter
+from unicron_core.store import Store
 
 SCOPE_KEY = "x-unicron-scope"
 bearer = HTTPBearer(
@@ -23,22 +24,30 @@ bearer = HTTPBearer(
 )
 
 
-def require_token(
+async def require_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    """The caller's key, checked once per request and counted against its rate limit."""
+    """The caller's key (declares the scheme in the contract). ``SecuredRoute`` has checked it
+    already; a dependency that does no I/O is ``async`` so that FastAPI does not send it to the
+    thread pool."""
+    return await authenticate(request, credentials)
+
+
+async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The caller's key, checked once per request and counted against its rate limit, in one
+    round trip on the asyncio client: the event loop never waits on Redis, and no thread is used."""
     known: Principal | None = getattr(request.state, "principal", None)
     if known is not None:
         return known
     if credentials is None:
         raise Unauthorized("missing API token: send Authorization: Bearer <token>")
     api_keys: ApiKeys = request.app.state.api_keys
-    principal = api_keys.authenticate(credentials.credentials)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    store: Store = request.app.state.store
+    principal = await api_keys.admit_async(credentials.credentials, limiter=limiter, redis=store.aredis)
     if principal is None:
         raise Unauthorized("unknown API token")
     request.state.principal = principal
-    limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.hit(principal.name)
     return principal
 
 

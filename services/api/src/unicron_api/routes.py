@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from unicron_api.auth import SCOPE_KEY, require_token
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
@@ -76,12 +77,13 @@ def _both(
     return register
 
 
-def _store(request: Request) -> Store:
+# Dependencies that do no I/O are ``async``: FastAPI runs a sync one in the thread pool, a hop each.
+async def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -95,8 +97,9 @@ def _principal(request: Request) -> Principal:
     return principal
 
 
-def _check_allowed(spec: TaskSpec | JobSpec, request: Request) -> None:
-    """Commands need the cluster setting and the key's scope; URLs must pass the egress guard."""
+async def _check_allowed(spec: TaskSpec | JobSpec, request: Request) -> None:
+    """Commands need the cluster setting and the key's scope; URLs must pass the egress guard (in
+    the thread pool when that asks DNS, never on the event loop)."""
     settings: Settings = request.app.state.settings
     if spec.command is not None and not settings.allow_commands:
         raise Forbidden(
@@ -105,16 +108,22 @@ def _check_allowed(spec: TaskSpec | JobSpec, request: Request) -> None:
     if spec.command is not None and not _principal(request).may(Scope.COMMANDS):
         raise Forbidden("shell commands need an API key with the commands scope")
     guard: EgressGuard = request.app.state.egress
-    for field in ("http_url", "hook_url"):
-        url = getattr(spec, field)
-        if url is not None:
-            try:
-                guard.check(url, unresolved_ok=True)  # the run checks again, and pins
-            except EgressRefused as exc:
-                raise EgressRefused(f"{field}: {exc}") from None
+    urls = [(field, url) for field in ("http_url", "hook_url") if (url := getattr(spec, field)) is not None]
+    if any(guard.resolves(url) for _, url in urls):
+        await run_in_threadpool(_check_urls, guard, urls)
+    else:
+        _check_urls(guard, urls)
 
 
-def _check_limits(spec: JobSpec, store: Store, settings: Settings) -> None:
+def _check_urls(guard: EgressGuard, urls: list[tuple[str, str]]) -> None:
+    for field, url in urls:
+        try:
+            guard.check(url, unresolved_ok=True)  # the run checks again, and pins
+        except EgressRefused as exc:
+            raise EgressRefused(f"{field}: {exc}") from None
+
+
+async def _check_limits(spec: JobSpec, store: Store, settings: Settings) -> None:
     """The cluster's shortest schedule interval and most jobs."""
     interval_ms = cron.parse(spec.schedule, spec.timezone or settings.tz).min_interval_ms
     if interval_ms < settings.min_interval_s * 1000:
@@ -122,7 +131,7 @@ def _check_limits(spec: JobSpec, store: Store, settings: Settings) -> None:
             f"schedule: it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
             f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)"
         )
-    if store.count_jobs() >= settings.max_jobs:
+    if await store.count_jobs_async() >= settings.max_jobs:
         raise Forbidden(f"this cluster holds its maximum of {settings.max_jobs} jobs (UNICRON_MAX_JOBS)")
 
 
@@ -154,17 +163,20 @@ def version(request: Request) -> TextEnvelope:
         201: {"links": links("job_id", "get_job", "job_results", "delete_job")},
     },
 )
-def create_job(spec: JobSpec, request: Request, store: StoreDep, settings: SettingsDep) -> JobIdEnvelope:
+async def create_job(
+    spec: JobSpec, request: Request, store: StoreDep, settings: SettingsDep
+) -> JobIdEnvelope:
     """Registers a job: a schedule plus exactly one of `http_url` and `command`. Answers its new id.
 
     The job fires from the next time its schedule matches, in its `timezone` (default: the
     cluster's `TZ`, stored on the job). Shell commands need `UNICRON_ALLOW_COMMANDS=true` (else 403).
     """
-    _check_allowed(spec, request)
+    await _check_allowed(spec, request)
     if spec.timezone is None:
         spec = spec.model_copy(update={"timezone": settings.tz})
-    _check_limits(spec, store, settings)
-    return JobIdEnvelope.ok(store.create_job(spec=spec, created_by=_principal(request).name), "job created")
+    await _check_limits(spec, store, settings)
+    job_id = await store.create_job_async(spec=spec, created_by=_principal(request).name)
+    return JobIdEnvelope.ok(job_id, "job created")
 
 
 @_both(
@@ -258,14 +270,14 @@ def delete_job(job_id: JobId, store: StoreDep) -> DeletedEnvelope:
     status_code=201,
     responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("task_id", "get_task")}},
 )
-def create_task(spec: TaskSpec, request: Request, store: StoreDep) -> TaskIdEnvelope:
+async def create_task(spec: TaskSpec, request: Request, store: StoreDep) -> TaskIdEnvelope:
     """Submits a one-off task; answers its id (a UUID).
 
     The task runs once, as soon as a worker is free, with `retries` extra attempts if it fails.
     It takes exactly one of `http_url` and `command`. Read its status with get_task.
     """
-    _check_allowed(spec, request)
-    return TaskIdEnvelope.ok(store.create_task(spec=spec), "task submitted")
+    await _check_allowed(spec, request)
+    return TaskIdEnvelope.ok(await store.create_task_async(spec=spec), "task submitted")
 
 
 @_both(

@@ -16,7 +16,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from unicron_api.auth import SCOPE_KEY, bearer, require_scope, require_token
+from unicron_api.auth import SCOPE_KEY, authenticate, bearer, require_scope
 from unicron_api.body import StrictJSONRequest
 
 
@@ -30,7 +30,7 @@ class SecuredRoute(APIRoute):
         scope = (self.openapi_extra or {}).get(SCOPE_KEY)
 
         async def secured(request: Request) -> Response:
-            require_token(request, await bearer(request))
+            await authenticate(request, await bearer(request))
             require_scope(request, scope)  # 403 before the body is read, too
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
