@@ -1,4 +1,4 @@
-"""The FIRE script writes exactly the RQ job hash that RQ itself would (``Job.to_dict()``).
+"""The FIRE and CREATE_TASK scripts write exactly the RQ job hash that RQ itself would (``Job.to_dict()``).
 
 ``Store.fire`` sends the hash fields every fire of a batch shares once, and builds ``data`` and
 ``description`` per fire without an RQ ``Job`` (a ``make bench`` speed-up); this holds it to RQ's
@@ -13,9 +13,9 @@ import redis
 from rq.job import Job
 
 from unicron_core.lease import Lease
-from unicron_core.models import JobSpec
+from unicron_core.models import JobSpec, TaskSpec
 from unicron_core.settings import Settings
-from unicron_core.store import FIRE_FUNC, Fire, Store, fire_id
+from unicron_core.store import FIRE_FUNC, TASK_FUNC, Fire, Store, fire_id
 
 DUE_MS = 1_800_000_060_000  # a whole minute: the first fire of a job created a minute before
 TIMESTAMPS = {b"created_at", b"enqueued_at"}  # "now" when written: per batch, not per fire
@@ -54,3 +54,18 @@ def test_fire_writes_the_hash_rq_would(redis_url: str, redis_client: redis.Redis
             (fire.job_id, DUE_MS),
             60 + fire.run_timeout_s,
         )
+
+
+def test_a_task_writes_the_hash_rq_would(redis_url: str, redis_client: redis.Redis) -> None:
+    store = Store.from_settings(Settings(key="bench-test-key-0123456789", redis_url=redis_url, tz="UTC"))
+    spec = TaskSpec(name="t", http_url="http://127.0.0.1:9/", timeout=11)
+    task_id = store.create_task(spec=spec)
+    written = redis_client.hgetall(Job.key_for(task_id))
+    expected = store._rq_job(TASK_FUNC, (task_id,), task_id, 11).to_dict()
+    want = {k.encode(): _bytes(v) for k, v in expected.items() if v is not None}
+    assert {k: v for k, v in written.items() if k not in TIMESTAMPS} == {
+        k: v for k, v in want.items() if k not in TIMESTAMPS
+    }
+    job = Job.fetch(task_id, connection=redis_client)
+    assert (job.func_name, job.args, job.timeout, job.get_status()) == (TASK_FUNC, (task_id,), 71, "queued")
+    assert redis_client.lrange(store.queue.key, 0, -1) == [task_id.encode()]

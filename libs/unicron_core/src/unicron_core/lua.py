@@ -155,3 +155,27 @@ if ARGV[2] == '1' then
 end
 return {key[1], key[2], n}
 """
+
+# A new task, atomically: its record (spec, status, retention) and its RQ job, queued.
+# KEYS: task, RQ job hash, RQ queue list, rq:queues. ARGV: spec blob, status, retention s, RQ job
+# id, then the RQ job hash's fields (field, value, ...).
+CREATE_TASK = """
+redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'status', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('SADD', KEYS[4], KEYS[3])
+return 1
+"""
+
+# A new job, unless the cluster holds its maximum: its hash, the job set, its first fire on the due
+# index, a wake-up for the scheduler. KEYS: job hash, job set, due index. ARGV: most jobs, wake
+# channel, job id, first fire ms (-1: none), then the hash's fields. Returns 0 when full.
+CREATE_JOB = """
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('SADD', KEYS[2], ARGV[3])
+if ARGV[4] ~= '-1' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3]) end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+"""

@@ -17,11 +17,11 @@ from typing import Any, cast
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
-from redis.asyncio.client import Pipeline as AsyncPipeline
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
-from redis.client import Pipeline, PubSub
+from redis.client import PubSub
+from redis.commands.core import AsyncScript
 from redis.connection import parse_url
 from redis.retry import Retry
 from redis.sentinel import Sentinel
@@ -34,7 +34,7 @@ from rq.utils import now as rq_now
 
 from unicron_core import cron, keys, lua
 from unicron_core.crypto import Cipher
-from unicron_core.errors import KeyMismatch, NotFound, UnreadableRecord
+from unicron_core.errors import Forbidden, KeyMismatch, NotFound, UnreadableRecord
 from unicron_core.models import JobRecord, JobSpec, RunResult, RunSpec, TaskRecord, TaskSpec, TaskStatus
 from unicron_core.replies import text
 from unicron_core.rotation import KeyRotation, RotationReport
@@ -160,7 +160,15 @@ class Store:
         self.queue = Queue(settings.queue, connection=redis)
         self._fire = redis.register_script(lua.FIRE)
         self._record_run = redis.register_script(lua.RECORD_RUN)
+        self._create_job = redis.register_script(lua.CREATE_JOB)
+        self._create_task = redis.register_script(lua.CREATE_TASK)
         self._aredis: AsyncRedis | None = None
+        self._async_scripts: tuple[AsyncScript, AsyncScript] | None = None
+        # The RQ job hash fields every job of ours shares, from RQ itself (see ``_rq_hash``).
+        shared = self._rq_job(FIRE_FUNC, (), "shared", 0).to_dict()
+        self._rq_shared = [
+            x for k, v in shared.items() if v is not None and k not in _NOT_SHARED for x in (k, v)
+        ]
 
     @property
     def aredis(self) -> AsyncRedis:
@@ -173,7 +181,7 @@ class Store:
         """Closes the asyncio client, if one was made."""
         if self._aredis is not None:
             await self._aredis.aclose()
-            self._aredis = None
+            self._aredis = self._async_scripts = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -220,41 +228,39 @@ class Store:
     # -- jobs ------------------------------------------------------------------------------------
 
     def create_job(self, *, spec: JobSpec, created_by: str | None = None, now_ms: int | None = None) -> str:
-        """Stores a new job and puts its first fire on the due index; wakes the scheduler."""
-        job_id = new_job_id()
-        with self.redis.pipeline() as pipe:
-            self._queue_job(pipe, job_id, spec, created_by, now_ms)
-            pipe.execute()
-        return job_id
+        """Stores a new job and puts its first fire on the due index; wakes the scheduler. One script
+        call, so the cluster's most jobs (UNICRON_MAX_JOBS) holds even for concurrent creations.
+
+        Raises:
+            Forbidden: the cluster holds its maximum of jobs.
+        """
+        job_id, script_keys, args = self._new_job(spec, created_by, now_ms)
+        return self._created_job(job_id, self._create_job(keys=script_keys, args=args))
 
     async def create_job_async(self, *, spec: JobSpec, created_by: str | None = None) -> str:
         """``create_job`` on the asyncio client."""
-        job_id = new_job_id()
-        async with self.aredis.pipeline() as pipe:
-            self._queue_job(pipe, job_id, spec, created_by, None)
-            await pipe.execute()
-        return job_id
+        job_id, script_keys, args = self._new_job(spec, created_by, None)
+        return self._created_job(job_id, await self._scripts_async()[0](keys=script_keys, args=args))
 
-    def _queue_job(
-        self,
-        pipe: Pipeline | AsyncPipeline,
-        job_id: str,
-        spec: JobSpec,
-        created_by: str | None,
-        now_ms: int | None,
-    ) -> None:
-        """Queues a new job's writes on a transaction (sync or asyncio: queueing is the same)."""
+    def _new_job(
+        self, spec: JobSpec, created_by: str | None, now_ms: int | None
+    ) -> tuple[str, list[str], list[Any]]:
+        """A new job's id and the CREATE_JOB script's keys and arguments."""
+        job_id = new_job_id()
         now_ms = _now_ms() if now_ms is None else now_ms
         next_ms = cron.parse(spec.schedule, spec.timezone or self._settings.tz).next_after(now_ms)
         blob = self._encrypt("job", job_id, spec.model_dump_json().encode())
-        fields: dict[str, bytes | float | str] = {"spec": blob, "created": now_ms / 1000}
+        fields: list[Any] = ["spec", blob, "created", now_ms / 1000]
         if created_by is not None:
-            fields["created_by"] = created_by
-        pipe.hset(keys.job(job_id), mapping=fields)  # type: ignore[arg-type]  # redis-py's Mapping is invariant
-        pipe.sadd(keys.JOBS, job_id)
-        if next_ms is not None:
-            pipe.zadd(keys.DUE, {job_id: next_ms})
-        pipe.publish(keys.WAKE_CHANNEL, job_id)
+            fields += ["created_by", created_by]
+        head = [self._settings.max_jobs, keys.WAKE_CHANNEL, job_id, -1 if next_ms is None else next_ms]
+        return job_id, [keys.job(job_id), keys.JOBS, keys.DUE], head + fields
+
+    def _created_job(self, job_id: str, created: object) -> str:
+        if not created:
+            limit = self._settings.max_jobs
+            raise Forbidden(f"this cluster holds its maximum of {limit} jobs (UNICRON_MAX_JOBS)")
+        return job_id
 
     def get_job(self, *, job_id: str) -> JobRecord:
         """One job with its counters and next fire time.
@@ -273,10 +279,6 @@ class Store:
     def count_jobs(self) -> int:
         """How many jobs are registered."""
         return int(self.redis.scard(keys.JOBS))
-
-    async def count_jobs_async(self) -> int:
-        """``count_jobs`` on the asyncio client."""
-        return int(await self.aredis.scard(keys.JOBS))
 
     def list_jobs(self) -> dict[str, JobRecord]:
         """Every job that this node can read; an unreadable one is logged by id and left out."""
@@ -396,38 +398,44 @@ class Store:
     # -- async tasks -----------------------------------------------------------------------------
 
     def create_task(self, *, spec: TaskSpec) -> str:
-        """Stores a task as PENDING and enqueues it, in one transaction."""
-        task_id = str(uuid.uuid4())
-        with self.redis.pipeline() as pipe:
-            self._queue_task(pipe, task_id, spec)
-            pipe.execute()
+        """Stores a task as PENDING and enqueues it, atomically (one script call)."""
+        task_id, script_keys, args = self._new_task(spec)
+        self._create_task(keys=script_keys, args=args)
         return task_id
 
     async def create_task_async(self, *, spec: TaskSpec) -> str:
         """``create_task`` on the asyncio client."""
-        task_id = str(uuid.uuid4())
-        async with self.aredis.pipeline() as pipe:
-            self._queue_task(pipe, task_id, spec)
-            await pipe.execute()
+        task_id, script_keys, args = self._new_task(spec)
+        await self._scripts_async()[1](keys=script_keys, args=args)
         return task_id
 
-    def _queue_task(self, pipe: Pipeline | AsyncPipeline, task_id: str, spec: TaskSpec) -> None:
+    def _new_task(self, spec: TaskSpec) -> tuple[str, list[str], list[Any]]:
+        """A new task's id and the CREATE_TASK script's keys and arguments."""
+        task_id = str(uuid.uuid4())
         blob = self._encrypt("task", task_id, spec.model_dump_json().encode())
-        pipe.hset(keys.task(task_id), mapping={"spec": blob, "status": TaskStatus.PENDING.value})
-        pipe.expire(keys.task(task_id), self._settings.result_retention_s)
-        self._enqueue_task(task_id, task_id, spec, pipe)
+        rq_fields = self._rq_hash(TASK_FUNC, (task_id,), self.run_timeout(spec))
+        script_keys = [keys.task(task_id), Job.key_for(task_id), self.queue.key, Queue.redis_queues_keys]
+        args = [blob, TaskStatus.PENDING.value, self._settings.result_retention_s, task_id, *rq_fields]
+        return task_id, script_keys, args
 
     def retry_task(self, *, task_id: str, attempt: int, spec: TaskSpec) -> None:
         """Enqueues another attempt of a task that failed with retries left."""
+        rq_id = f"{task_id}-{attempt}"
+        fields = self._rq_hash(TASK_FUNC, (task_id,), self.run_timeout(spec))
         with self.redis.pipeline() as pipe:
-            self._enqueue_task(task_id, f"{task_id}-{attempt}", spec, pipe)
+            pipe.hset(Job.key_for(rq_id), items=fields)
+            pipe.rpush(self.queue.key, rq_id)
+            pipe.sadd(Queue.redis_queues_keys, self.queue.key)
             pipe.execute()
 
-    def _enqueue_task(self, task_id: str, rq_id: str, spec: TaskSpec, pipe: Pipeline | AsyncPipeline) -> None:
-        rq_job = self._rq_job(TASK_FUNC, (task_id,), rq_id, self.run_timeout(spec))
-        pipe.hset(rq_job.key, mapping=rq_job.to_dict())
-        pipe.rpush(self.queue.key, rq_id)
-        pipe.sadd(Queue.redis_queues_keys, self.queue.key)
+    def _scripts_async(self) -> tuple[AsyncScript, AsyncScript]:
+        """CREATE_JOB and CREATE_TASK on the asyncio client."""
+        if self._async_scripts is None:
+            self._async_scripts = (
+                self.aredis.register_script(lua.CREATE_JOB),
+                self.aredis.register_script(lua.CREATE_TASK),
+            )
+        return self._async_scripts
 
     def get_task(self, *, task_id: str) -> TaskRecord:
         """One task with its status and, once run, its result.
@@ -512,9 +520,6 @@ class Store:
         batch = list(fires)
         script_keys = [keys.LEASE, keys.DUE, Queue.redis_queues_keys, self.queue.key]
         marker_ttl_ms = max((item.grace_ms for item in batch), default=0) + MARKER_MARGIN_MS
-        # The RQ hash fields every fire shares, from RQ itself; per fire only what differs.
-        shared = self._rq_job(FIRE_FUNC, (), "shared", 0).to_dict()
-        common = [x for k, v in shared.items() if v is not None and k not in _NOT_SHARED for x in (k, v)]
         body: list[Any] = []
         for item in batch:
             script_keys.append(keys.job(item.job_id))
@@ -531,7 +536,7 @@ class Store:
         script_keys.append(keys.FIRE_LOG)
         body.append(self._settings.fire_log_max)
         head = [marker_ttl_ms, self.queue.key, len(batch)]
-        return PreparedFire(fires=batch, keys=script_keys, head=head, common=common, body=body)
+        return PreparedFire(fires=batch, keys=script_keys, head=head, common=self._rq_shared, body=body)
 
     def fire_prepared(self, *, lease_value: str, prepared: PreparedFire) -> FireOutcome:
         """Runs a prepared batch, fenced by ``lease_value``: see ``fire``."""
@@ -577,6 +582,28 @@ class Store:
         job.enqueued_at = rq_now()
         job._status = JobStatus.QUEUED
         return job
+
+    def _rq_hash(self, func: str, args: tuple[Any, ...], run_timeout_s: float) -> list[Any]:
+        """The hash RQ's ``Job.to_dict()`` writes for such a queued job (tests/bench/test_fire_hash.py
+        holds it to that), built without a ``Job``: the shared fields once per process, per job only
+        ``data``, ``description``, ``timeout`` and the times."""
+        now = utcformat(rq_now())
+        data = zlib.compress(_RQ_SERIALIZER.dumps((func, None, args, {})))
+        description = get_call_string(func, args, {}, max_length=75)
+        timeout = _rq_timeout(run_timeout_s)
+        own = [
+            "data",
+            data,
+            "description",
+            description,
+            "timeout",
+            timeout,
+            "created_at",
+            now,
+            "enqueued_at",
+            now,
+        ]
+        return [*self._rq_shared, *own]
 
     def run_timeout(self, spec: RunSpec) -> float:
         """The run's own time limit in seconds: its ``timeout``, else the default of its kind."""
