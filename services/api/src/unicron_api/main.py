@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import uvicorn
@@ -21,6 +22,10 @@ def run(settings: Settings, *, host: str = "0.0.0.0", port: int = 8185) -> int: 
         app.state.key_verified = True
     except RedisError as exc:
         log.warning("Redis unreachable at start (%s): answering 503 until it is back", type(exc).__name__)
+    # What start-up built (routes, models, schemas) lives as long as the process: out of the garbage
+    # collector's sight, its full collections no longer walk it (they were the API's p99 latency).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app,
         host=host,
