@@ -21,11 +21,17 @@ def run(command: str, sandbox: Sandbox = TIGHT, timeout_s: float = 10) -> Outcom
     return run_command(command, timeout_s=timeout_s, env=ENV, limit_bytes=4096, job_id=None, sandbox=sandbox)
 
 
-@pytest.fixture(autouse=True, params=["prlimit and setpriv", "set up in the child"])
+@pytest.fixture(autouse=True, params=["dash", "prlimit", "set up in the child"])
 def spawn_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs both ways a sandbox is set up: util-linux's tools, or without them."""
+    """Every test runs each way a sandbox is set up: dash's ulimit, util-linux's prlimit (setpriv
+    switches the user in both), or Python in the child when neither is there."""
+    if request.param == "dash" and not shell_runner.SHELL_IS_DASH:
+        pytest.skip("/bin/sh is not dash here")
+    if request.param != "dash":
+        monkeypatch.setattr(shell_runner, "SHELL_IS_DASH", False)
     if request.param == "set up in the child":
         monkeypatch.setattr(shell_runner, "PRLIMIT", None)
+        monkeypatch.setattr(shell_runner, "SETPRIV", None)
 
 
 def _processes_of(uid: int) -> list[int]:

@@ -29,9 +29,10 @@ from unicron_core.models import CommandOutput
 from unicron_worker.outcome import Outcome, format_seconds
 
 SHELL = "/bin/sh"
-# util-linux's: each sets up its part and execs the next, so the worker's Popen needs no preexec_fn
-# and no user switch of its own. Either of those makes Python fork() the whole worker (~8 ms for a
-# 200 MB process) instead of vfork() (~1 ms); None falls back to that slower path.
+# How a sandbox is set up without Python code in the child (``Sandbox.argv``): a preexec_fn or a
+# user switch in Popen makes Python fork() the whole worker (~8 ms for a 200 MB process) instead of
+# vfork() (~1 ms). util-linux's tools each exec the next; dash sets limits itself, with no exec.
+SHELL_IS_DASH = os.path.basename(os.path.realpath(SHELL)) == "dash"  # Debian's, and the images'
 PRLIMIT = shutil.which("prlimit")
 SETPRIV = shutil.which("setpriv")
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a timed-out group
@@ -148,18 +149,29 @@ class Sandbox:
             (resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes)),
         ]
 
-    def wrap(self, argv: list[str]) -> list[str] | None:
-        """``argv`` under the limits and, for a root worker, as the user, through prlimit and
-        setpriv; None when they are not installed (the child then sets both up itself)."""
+    def argv(self, command: str) -> list[str] | None:
+        """The command line that runs ``command`` under the limits and, for a root worker, as the user,
+        with no Python code in the child, so that Popen can vfork: dash sets the limits itself before
+        it runs the command (``eval``: no extra exec; ``$0`` is the command line), another ``/bin/sh``
+        gets them from prlimit; setpriv switches the user. None when the tools are missing."""
         identity = self.identity()
-        if PRLIMIT is None or (identity is not None and SETPRIV is None):
+        switch: list[str] = []
+        if identity is not None:
+            if SETPRIV is None:
+                return None
+            switch = [SETPRIV, f"--reuid={identity[0]}", f"--regid={identity[1]}", "--clear-groups", "--"]
+        if SHELL_IS_DASH:
+            ulimits = [
+                f"ulimit -{which} -{flag} {value // unit}"
+                for kind, (soft, hard) in self.limits()
+                for flag, unit in [_DASH_ULIMIT[kind]]
+                for which, value in (("S", soft), ("H", hard))  # soft first: it may not exceed the hard
+            ]
+            return [*switch, SHELL, "-c", " && ".join([*ulimits, 'eval "$0"']), command]
+        if PRLIMIT is None:
             return None
         limits = [f"--{_PRLIMIT_OPTIONS[kind]}={soft}:{hard}" for kind, (soft, hard) in self.limits()]
-        wrapped = [PRLIMIT, *limits, "--"]
-        if identity is not None:
-            uid, gid = identity
-            wrapped += [cast(str, SETPRIV), f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
-        return wrapped + argv
+        return [PRLIMIT, *limits, "--", *switch, SHELL, "-c", command]
 
     def identity(self) -> tuple[int, int] | None:
         """``(uid, gid)`` to switch to, or None when the worker is not root (or no user is set)."""
@@ -169,6 +181,12 @@ class Sandbox:
         return entry.pw_uid, entry.pw_gid
 
 
+_DASH_ULIMIT = {  # dash's ulimit option and unit (bytes) for each limit
+    resource.RLIMIT_CPU: ("t", 1),
+    resource.RLIMIT_AS: ("v", 1024),
+    resource.RLIMIT_NPROC: ("p", 1),
+    resource.RLIMIT_FSIZE: ("f", 512),
+}
 _PRLIMIT_OPTIONS = {
     resource.RLIMIT_CPU: "cpu",
     resource.RLIMIT_AS: "as",
@@ -260,7 +278,10 @@ def _workdir(sandbox: Sandbox | None) -> Iterator[str | None]:
             os.chown(path, *identity)
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        try:
+            os.rmdir(path)  # the usual case: the command left nothing
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _spawn(
@@ -270,7 +291,7 @@ def _spawn(
     identity: tuple[int, int] | None = None
     limits: list[tuple[int, tuple[int, int]]] = []
     if sandbox is not None:
-        wrapped = sandbox.wrap(argv)
+        wrapped = sandbox.argv(command)
         if wrapped is not None:
             argv = wrapped
         else:
