@@ -339,13 +339,24 @@ def wait_for(predicate: Callable[[], Any], timeout_s: float, what: str, interval
         time.sleep(interval_s)
 
 
-def drain(fetch: Callable[[], list[T]], expected: int, timeout_s: float, interval_s: float = 0.1) -> list[T]:
-    """Polls ``fetch`` until it returns ``expected`` items or ``timeout_s`` passes; returns the last
-    answer (what is still missing then is counted as missing by the caller)."""
+def drain(
+    fetch: Callable[[], list[T]],
+    expected: int,
+    timeout_s: float,
+    interval_s: float = 0.1,
+    quiet_s: float = 5.0,
+) -> list[T]:
+    """Polls ``fetch`` until it returns ``expected`` items, nothing new arrived for ``quiet_s`` (a
+    peer that will never enqueue the rest: every system here enqueues at least once a second), or
+    ``timeout_s`` passes; returns the last answer (what is still missing is counted by the caller)."""
     deadline = time.monotonic() + timeout_s
+    count, changed = -1, time.monotonic()
     while True:
         got = fetch()
-        if len(got) >= expected or time.monotonic() > deadline:
+        now = time.monotonic()
+        if len(got) != count:
+            count, changed = len(got), now
+        if len(got) >= expected or now > deadline or now - changed > quiet_s:
             return got
         time.sleep(interval_s)
 

@@ -71,7 +71,7 @@ class Params:
     schedulers: int
 
 
-FULL = Params(jobs=5, kills=20, terms=10, peer_kills=3, schedulers=3)
+FULL = Params(jobs=5, kills=20, terms=5, peer_kills=3, schedulers=3)
 SMOKE = Params(jobs=2, kills=1, terms=1, peer_kills=0, schedulers=2)
 
 

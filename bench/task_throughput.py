@@ -1,18 +1,19 @@
-"""Async tasks end to end: Unicron's API and workers against raw RQ SimpleWorkers on the same Redis.
+"""Async tasks: Unicron's workers against raw RQ SimpleWorkers, and what a task costs in Redis.
 
-Unicron: a task is submitted with ``POST /api/async/`` to a ``unicron api``, run by ``unicron
-worker`` processes (its spec read and decrypted, the command or call, the result encrypted and
-stored) and counted done when its status is ``SUCCESS``. RQ: the same work as an RQ job,
-``Queue.enqueue`` of ``peers.command`` (``/bin/sh -c``, output captured) or ``peers.call`` (a GET
-with a keep-alive client), run by ``rq worker -w SimpleWorker`` and counted done when ``finished``.
+``task-throughput``: tasks through 1 or 2 worker processes, a no-op command and an HTTP GET to a
+loopback target. Unicron: ``unicron worker`` runs each task as ``POST /api/async/`` leaves it (the
+spec read and decrypted, the command in its sandbox or the call through the egress guard, the
+result encrypted and stored, status ``SUCCESS``). RQ: ``Queue.enqueue`` of ``peers.command``
+(``/bin/sh -c``, output captured) or ``peers.call`` (a GET with a keep-alive client), run by ``rq
+worker -w SimpleWorker``, done when ``finished``. The workers start once per case and run
+``reps`` batches; each batch is submitted while they run (with ``Store.create_task``, what the API
+runs, and ``Queue.enqueue``: both several times faster than the workers, so the queue never runs
+dry) and its rate is taken from the runs' own start and end times. One worker is pinned to the
+measured CPU; a second one to the side CPU, with Redis, the HTTP target and the harness.
 
-The workers start first and wait, idle; the clock runs from the first submission to the last task
-done, so the figure is the whole path's throughput. With one worker it is pinned to the measured
-CPU, with two one is on each CPU; the API, Redis, the HTTP target and the harness share the side CPU.
-
-``task-costs`` (``run_costs``): Redis commands per task (``INFO commandstats``, the harness's own
-commands taken out) over 5,000 tasks, API included for Unicron, and one worker's memory (RSS) after
-5,000 and after 50,000 tasks.
+``task-costs``: Redis commands per task (``INFO commandstats``, the harness's own polling taken
+out) over 5,000 HTTP tasks submitted through ``POST /api/async/`` (API and worker) against RQ's
+enqueue and worker; then one worker's memory (RSS) after 5,000 and after 50,000 tasks.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from common import (
     procs,
     redis_server,
     row,
-    sink,
+    rq_utc_ms,
     unicron_env,
+    unicron_store,
     venv_bin,
     wait_for,
 )
@@ -46,11 +48,14 @@ from rq import Queue
 
 from unicron.redis_server import free_port
 from unicron_core import keys
+from unicron_core.models import TaskSpec
+from unicron_core.store import Store
 
 NAME = "task-throughput"
 COSTS_NAME = "task-costs"
 TOKEN = "bench-api-token-0123456789abcdef0123456789"  # noqa: S105 - the bench cluster's own
 DONE_TIMEOUT_S = 120
+WARMUP = 20  # tasks run before the measured batches
 POLL_S = 0.01
 
 
@@ -79,21 +84,22 @@ HTTP = Kind(
 
 
 def run(ctx: Context) -> list[Row]:
-    n = 20 if ctx.smoke else 1500
+    n = 20 if ctx.smoke else 600
     cases = [(kind, processes) for kind in (NOOP, HTTP) for processes in (1, 2)]
     if ctx.smoke:  # each path once is enough to keep the harness working
         cases = [(NOOP, 1), (HTTP, 2)]
-    calls = []
-    for kind, processes in cases:
-        for rep in range(ctx.reps):
-            name = f"{'cmd' if kind is NOOP else 'http'}-{processes}-{rep}"
-            calls.append(lambda k=kind, p=processes, m=name: _rq_rate(ctx, f"rq-{m}", k, p, n))
-            calls.append(lambda k=kind, p=processes, m=name: _unicron_rate(ctx, f"unicron-{m}", k, p, n))
-    rates = iter(ctx.each(calls))  # per case: RQ, Unicron, RQ, Unicron... (alternating)
+    calls = [
+        call
+        for kind, processes in cases
+        for call in (
+            lambda k=kind, p=processes: _rq_rates(ctx, k, p, n),
+            lambda k=kind, p=processes: _unicron_rates(ctx, k, p, n),
+        )
+    ]
+    rates = iter(ctx.each(calls))
     rows = []
     for kind, processes in cases:
-        pairs = [(next(rates), next(rates)) for _ in range(ctx.reps)]
-        theirs, mine = [p[0] for p in pairs], [p[1] for p in pairs]
+        theirs, mine = next(rates), next(rates)
         workers = f"{processes} worker process{'es' * (processes > 1)}"
         ctx.details.setdefault(NAME, {})[f"{kind.label}, {workers}"] = {
             "tasks": n,
@@ -103,14 +109,14 @@ def run(ctx: Context) -> list[Row]:
         rows.append(
             row(
                 scenario=NAME,
-                figure=f"tasks/s end to end, {kind.label}, {workers}",
+                figure=f"async tasks/s, {kind.label}, {workers}",
                 unit="/s",
                 unicron=mine,
                 peer=f"RQ SimpleWorker x{processes}",
                 peer_reps=theirs,
                 goal=">= 0.9x RQ",
                 check=lambda _mine, ratio: ratio is not None and ratio >= 0.9,
-                note=f"{n} tasks",
+                note=f"{n} tasks a repetition",
             )
         )
     return rows
@@ -119,12 +125,58 @@ def run(ctx: Context) -> list[Row]:
 # -- Unicron ---------------------------------------------------------------------------------------
 
 
+def unicron_env_for_tasks(redis_url: str) -> dict[str, str]:
+    return unicron_env(
+        redis_url,
+        UNICRON_API_TOKENS=TOKEN,
+        UNICRON_ALLOW_COMMANDS="true",
+        UNICRON_EGRESS_ALLOW="127.0.0.0/8",
+        UNICRON_RATE_LIMIT="100000000",  # on (its cost is counted), never refusing
+        # The harness is root; Unicron's images run the worker as uid 10001, which runs commands
+        # under the limits as itself. A root worker switching to nobody adds an exec of setpriv.
+        UNICRON_COMMAND_USER="",
+    )
+
+
+def start_unicron_workers(ps: Procs, env: dict[str, str], processes: int) -> list[int]:
+    args = [sys.executable, "-m", "unicron", "worker"]
+    return [ps.start(f"worker-{i}", args, env=env, cpu=_worker_cpu(i)).pid for i in range(processes)]
+
+
+def unicron_statuses(conn: Redis, ids: list[str]) -> list[bytes | None]:
+    with conn.pipeline(transaction=False) as pipe:
+        for task_id in ids:
+            pipe.hget(keys.task(task_id), "status")
+        return pipe.execute()
+
+
+def _unicron_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[float]:
+    """Tasks through ``processes`` workers, ``ctx.reps`` batches of ``n``: each batch is submitted
+    (with ``Store.create_task``, what ``POST /api/async/`` runs: several times faster than the
+    workers) while the workers run; the rate is over the runs' own start and end times."""
+    name = f"unicron-{'cmd' if kind is NOOP else 'http'}-{processes}"
+    with redis_server(ctx, name) as server, procs(ctx, name) as ps:
+        target = http_target(ps)
+        store = unicron_store(server.url)
+        start_unicron_workers(ps, unicron_env_for_tasks(server.url), processes)
+        wait_for(lambda: store.redis.scard("rq:workers") >= processes, 30, "the workers")
+        spec = TaskSpec.model_validate(kind.body(target.url))
+        rates = []
+        for rep in range(ctx.reps + 1):  # the first batch warms up (imports, connections): not counted
+            ids = [store.create_task(spec=spec) for _ in range(n if rep else WARMUP)]
+            wait_done(lambda some: unicron_statuses(store.redis, some), ids, b"SUCCESS")
+            runs = [store.get_task(task_id=task_id).result for task_id in ids]
+            rates.append(len(ids) / (max(r.end for r in runs if r) - min(r.start for r in runs if r)))
+        store.redis.close()
+        return rates[1:]
+
+
 @dataclass
 class UnicronCluster:
     """A ``unicron api`` and workers on one Redis, and the harness's clients of both."""
 
     api: httpx.Client
-    redis: Redis
+    store: Store
     workers: list[int]  # pids
 
     def submit(self, body: dict[str, Any], count: int) -> list[str]:
@@ -137,46 +189,26 @@ class UnicronCluster:
         return ids
 
     def statuses(self, ids: list[str]) -> list[bytes | None]:
-        with self.redis.pipeline(transaction=False) as pipe:
-            for task_id in ids:
-                pipe.hget(keys.task(task_id), "status")
-            return pipe.execute()
+        return unicron_statuses(self.store.redis, ids)
 
 
 @contextmanager
-def unicron_cluster(ctx: Context, name: str, processes: int, url: str = "") -> Iterator[UnicronCluster]:
+def unicron_cluster(ctx: Context, name: str, processes: int) -> Iterator[UnicronCluster]:
     with redis_server(ctx, name) as server, procs(ctx, name) as ps:
-        env = unicron_env(
-            server.url,
-            UNICRON_API_TOKENS=TOKEN,
-            UNICRON_ALLOW_COMMANDS="true",
-            UNICRON_EGRESS_ALLOW="127.0.0.0/8",
-            UNICRON_RATE_LIMIT="100000000",  # on (its cost is counted), never refusing
-        )
+        env = unicron_env_for_tasks(server.url)
         port = free_port()
         args = [sys.executable, "-m", "unicron", "api", "--host", "127.0.0.1", "--port", str(port)]
         ps.start("api", args, env=env, cpu=SIDE_CPU)
-        workers = [
-            ps.start(f"worker-{i}", [sys.executable, "-m", "unicron", "worker"], env=env, cpu=_worker_cpu(i))
-            for i in range(processes)
-        ]
-        conn = Redis.from_url(server.url)
+        workers = start_unicron_workers(ps, env, processes)
+        store = unicron_store(server.url)
         api = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"})
         try:
             wait_for(lambda: _answers(api), 30, "the API")
-            wait_for(lambda: conn.scard("rq:workers") >= processes, 30, "the workers")
-            yield UnicronCluster(api=api, redis=conn, workers=[w.pid for w in workers])
+            wait_for(lambda: store.redis.scard("rq:workers") >= processes, 30, "the workers")
+            yield UnicronCluster(api=api, store=store, workers=workers)
         finally:
             api.close()
-            conn.close()
-
-
-def _unicron_rate(ctx: Context, name: str, kind: Kind, processes: int, n: int) -> float:
-    with sink() as target, unicron_cluster(ctx, name, processes) as cluster:
-        started = time.perf_counter()
-        ids = cluster.submit(kind.body(target.url), n)
-        wait_done(cluster.statuses, ids, b"SUCCESS")
-        return n / (time.perf_counter() - started)
+            store.redis.close()
 
 
 # -- RQ --------------------------------------------------------------------------------------------
@@ -199,21 +231,50 @@ def rq_statuses(conn: Redis, ids: list[str]) -> list[bytes | None]:
         return pipe.execute()
 
 
-def _rq_rate(ctx: Context, name: str, kind: Kind, processes: int, n: int) -> float:
-    with sink() as target, redis_server(ctx, name) as server, procs(ctx, name) as ps:
+def _rq_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[float]:
+    """``_unicron_rates`` for RQ: ``Queue.enqueue`` and ``rq worker -w SimpleWorker``."""
+    name = f"rq-{'cmd' if kind is NOOP else 'http'}-{processes}"
+    with redis_server(ctx, name) as server, procs(ctx, name) as ps:
+        target = http_target(ps)
         conn = Redis.from_url(server.url)
         start_rq_workers(ps, server.url, processes)
         wait_for(lambda: conn.scard("rq:workers") >= processes, 30, "the RQ workers")
         queue = Queue(QUEUE, connection=conn)
-        started = time.perf_counter()
-        ids = [queue.enqueue(kind.peer_func, kind.peer_arg(target.url)).id for _ in range(n)]
-        wait_done(lambda some: rq_statuses(conn, some), ids, b"finished")
-        rate = n / (time.perf_counter() - started)
+        rates = []
+        for rep in range(ctx.reps + 1):
+            ids = [
+                queue.enqueue(kind.peer_func, kind.peer_arg(target.url)).id
+                for _ in range(n if rep else WARMUP)
+            ]
+            wait_done(lambda some: rq_statuses(conn, some), ids, b"finished")
+            with conn.pipeline(transaction=False) as pipe:
+                for job_id in ids:
+                    pipe.hmget(f"rq:job:{job_id}", "started_at", "ended_at")
+                times = [(rq_utc_ms(a), rq_utc_ms(b)) for a, b in pipe.execute()]
+            rates.append(len(ids) * 1000 / (max(t[1] for t in times) - min(t[0] for t in times)))
         conn.close()
-        return rate
+        return rates[1:]
 
 
 # -- shared ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+
+
+def http_target(ps: Procs) -> Target:
+    """The tasks' HTTP target: loadgen.py's trivial HTTP/1.1 server (keep-alive, a fixed answer, tens
+    of thousands of answers a second), in its own process on the side CPU."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    ps.start(
+        "http-target", [sys.executable, str(BENCH_DIR / "loadgen.py"), url, "--serve-trivial"], cpu=SIDE_CPU
+    )
+    with httpx.Client(base_url=url) as client:
+        wait_for(lambda: _answers(client, "/"), 10, "the HTTP target")
+    return Target(url=url)
 
 
 def _worker_cpu(i: int) -> int:
@@ -221,9 +282,9 @@ def _worker_cpu(i: int) -> int:
     return MEASURED_CPU if i % 2 == 0 else SIDE_CPU
 
 
-def _answers(api: httpx.Client) -> bool:
+def _answers(client: httpx.Client, path: str = "/readyz") -> bool:
     try:
-        return api.get("/readyz").status_code == 200
+        return client.get(path).status_code < 300
     except httpx.HTTPError:
         return False
 
@@ -260,9 +321,10 @@ def rss_kib(pid: int) -> int:
 
 def run_costs(ctx: Context) -> list[Row]:
     n, n_long = (20, 60) if ctx.smoke else (5000, 50_000)
-    with sink() as target:
-        theirs = _rq_commands(ctx, n, target.url)
-        mine, rss = _unicron_costs(ctx, n, n_long, target.url)
+    with procs(ctx, "costs-target") as ps:
+        url = http_target(ps).url
+        theirs = _rq_commands(ctx, n, url)
+        mine, rss = _unicron_costs(ctx, n, n_long, url)
     ctx.details[COSTS_NAME] = {"tasks": n, "unicron": mine, "rq": theirs, "worker_rss_kib": rss}
     per_task = mine["total"] / n
     growth = (rss[n_long] - rss[n]) / rss[n]
@@ -295,15 +357,18 @@ def _unicron_costs(ctx: Context, n: int, n_long: int, url: str) -> tuple[dict[st
     ``n_long`` tasks (the rest submitted in batches, so the queue never holds them all)."""
     with unicron_cluster(ctx, "unicron-costs", 1) as cluster:
         body = HTTP.body(url)
-        cluster.redis.config_resetstat()
+        conn = cluster.store.redis
+        conn.config_resetstat()
         harness = wait_done(cluster.statuses, cluster.submit(body, n), b"SUCCESS")
-        commands = _commandstats(cluster.redis, harness)
+        commands = _commandstats(conn, harness)
         (worker,) = cluster.workers
         rss = {n: rss_kib(worker)}
+        spec = TaskSpec.model_validate(body)
         done = n
-        while done < n_long:
+        while done < n_long:  # what POST /api/async/ runs, faster than the API: the worker is measured
             batch = min(5000, n_long - done)
-            wait_done(cluster.statuses, cluster.submit(body, batch), b"SUCCESS")
+            ids = [cluster.store.create_task(spec=spec) for _ in range(batch)]
+            wait_done(cluster.statuses, ids, b"SUCCESS")
             done += batch
         rss[n_long] = rss_kib(worker)
         return commands, rss
