@@ -372,7 +372,10 @@ def unicron_env(redis_url: str, **extra: str) -> dict[str, str]:
 
 
 def unicron_store(redis_url: str) -> Store:
-    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, tz="UTC", fire_log_max=5_000_000))
+    """The harness's own Store. The scale scenario registers more jobs than a cluster's default
+    maximum (UNICRON_MAX_JOBS, 100,000), which ``create_job`` enforces."""
+    settings = Settings(key=KEY, redis_url=redis_url, tz="UTC", fire_log_max=5_000_000, max_jobs=1_000_000)
+    store = Store.from_settings(settings)
     store.verify_key()
     return store
 
