@@ -5,13 +5,15 @@ Services talk to ``Store``, never to Redis. RQ jobs carry ids only; what they re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import string
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -23,6 +25,7 @@ from redis.backoff import ExponentialBackoff
 from redis.client import PubSub
 from redis.commands.core import AsyncScript
 from redis.connection import parse_url
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 from rq import Queue
@@ -56,6 +59,7 @@ MARKER_MARGIN_MS = 120_000
 # RQ hash fields not shared by a prepared batch: per fire (lua.FIRE), or the time it runs.
 _NOT_SHARED = frozenset({"data", "description", "timeout", "created_at", "enqueued_at"})
 _RQ_SERIALIZER = resolve_serializer()
+SOCKET_TIMEOUT_S = 10
 
 
 def open_redis(settings: Settings) -> Redis:
@@ -74,8 +78,11 @@ def open_redis(settings: Settings) -> Redis:
 
 def open_async_redis(settings: Settings) -> AsyncRedis:
     """``open_redis``'s asyncio twin, for the API's event loop (no thread per request). Connections
-    are made on first use, in the loop that uses them."""
+    are made on first use, in the loop that uses them. It has no socket timeout: redis-py runs every
+    write of a client with one in ``asyncio.wait_for`` (a task per command); callers bound their
+    calls with ``deadline()``, one timer each."""
     options = _client_options(settings, AsyncRetry(ExponentialBackoff(cap=0.2, base=0.02), retries=2))
+    options["socket_timeout"] = None
     if not settings.sentinel_addresses:
         return AsyncRedis.from_url(settings.redis_dsn, **options)
     sentinel = AsyncSentinel(settings.sentinel_addresses, sentinel_kwargs=_sentinel_options(settings))  # type: ignore[no-untyped-call]
@@ -83,10 +90,20 @@ def open_async_redis(settings: Settings) -> AsyncRedis:
     return master
 
 
+@asynccontextmanager
+async def deadline() -> AsyncIterator[None]:
+    """Bounds calls on the asyncio client as the blocking client's socket timeout does."""
+    try:
+        async with asyncio.timeout(SOCKET_TIMEOUT_S):
+            yield
+    except TimeoutError as exc:
+        raise RedisTimeoutError(f"Redis did not answer within {SOCKET_TIMEOUT_S} s") from exc
+
+
 def _client_options(settings: Settings, retry: object) -> dict[str, Any]:
     options: dict[str, Any] = {
         "socket_connect_timeout": 2,
-        "socket_timeout": 10,
+        "socket_timeout": SOCKET_TIMEOUT_S,
         "health_check_interval": 15,
         "retry": retry,
     }
@@ -161,7 +178,6 @@ class Store:
         self._fire = redis.register_script(lua.FIRE)
         self._record_run = redis.register_script(lua.RECORD_RUN)
         self._create_job = redis.register_script(lua.CREATE_JOB)
-        self._create_task = redis.register_script(lua.CREATE_TASK)
         self._aredis: AsyncRedis | None = None
         self._async_scripts: tuple[AsyncScript, AsyncScript] | None = None
         # The RQ job hash fields every job of ours shares, from RQ itself (see ``_rq_hash``).
@@ -169,6 +185,9 @@ class Store:
         self._rq_shared = [
             x for k, v in shared.items() if v is not None and k not in _NOT_SHARED for x in (k, v)
         ]
+        fields = ", ".join(lua.literal(getattr(x, "value", x)) for x in self._rq_shared)
+        self._create_task_lua = lua.CREATE_TASK.replace("SHARED_FIELDS", fields)
+        self._create_task = redis.register_script(self._create_task_lua)
 
     @property
     def aredis(self) -> AsyncRedis:
@@ -240,7 +259,9 @@ class Store:
     async def create_job_async(self, *, spec: JobSpec, created_by: str | None = None) -> str:
         """``create_job`` on the asyncio client."""
         job_id, script_keys, args = self._new_job(spec, created_by, None)
-        return self._created_job(job_id, await self._scripts_async()[0](keys=script_keys, args=args))
+        async with deadline():
+            created = await self._scripts_async()[0](keys=script_keys, args=args)
+        return self._created_job(job_id, created)
 
     def _new_job(
         self, spec: JobSpec, created_by: str | None, now_ms: int | None
@@ -406,14 +427,15 @@ class Store:
     async def create_task_async(self, *, spec: TaskSpec) -> str:
         """``create_task`` on the asyncio client."""
         task_id, script_keys, args = self._new_task(spec)
-        await self._scripts_async()[1](keys=script_keys, args=args)
+        async with deadline():
+            await self._scripts_async()[1](keys=script_keys, args=args)
         return task_id
 
     def _new_task(self, spec: TaskSpec) -> tuple[str, list[str], list[Any]]:
         """A new task's id and the CREATE_TASK script's keys and arguments."""
         task_id = str(uuid.uuid4())
         blob = self._encrypt("task", task_id, spec.model_dump_json().encode())
-        rq_fields = self._rq_hash(TASK_FUNC, (task_id,), self.run_timeout(spec))
+        rq_fields = self._rq_own(TASK_FUNC, (task_id,), self.run_timeout(spec))  # the rest: in the script
         script_keys = [keys.task(task_id), Job.key_for(task_id), self.queue.key, Queue.redis_queues_keys]
         args = [blob, TaskStatus.PENDING.value, self._settings.result_retention_s, task_id, *rq_fields]
         return task_id, script_keys, args
@@ -433,7 +455,7 @@ class Store:
         if self._async_scripts is None:
             self._async_scripts = (
                 self.aredis.register_script(lua.CREATE_JOB),
-                self.aredis.register_script(lua.CREATE_TASK),
+                self.aredis.register_script(self._create_task_lua),
             )
         return self._async_scripts
 
@@ -585,13 +607,16 @@ class Store:
 
     def _rq_hash(self, func: str, args: tuple[Any, ...], run_timeout_s: float) -> list[Any]:
         """The hash RQ's ``Job.to_dict()`` writes for such a queued job (tests/bench/test_fire_hash.py
-        holds it to that), built without a ``Job``: the shared fields once per process, per job only
-        ``data``, ``description``, ``timeout`` and the times."""
+        holds it to that), built without a ``Job``: the shared fields are computed once per process."""
+        return [*self._rq_shared, *self._rq_own(func, args, run_timeout_s)]
+
+    def _rq_own(self, func: str, args: tuple[Any, ...], run_timeout_s: float) -> list[Any]:
+        """The fields of ``_rq_hash`` that differ per job: ``data``, ``description``, ``timeout``, times."""
         now = utcformat(rq_now())
         data = zlib.compress(_RQ_SERIALIZER.dumps((func, None, args, {})))
         description = get_call_string(func, args, {}, max_length=75)
         timeout = _rq_timeout(run_timeout_s)
-        own = [
+        return [
             "data",
             data,
             "description",
@@ -603,7 +628,6 @@ class Store:
             "enqueued_at",
             now,
         ]
-        return [*self._rq_shared, *own]
 
     def run_timeout(self, spec: RunSpec) -> float:
         """The run's own time limit in seconds: its ``timeout``, else the default of its kind."""

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from unicron_core.apikeys import ApiKeys, Principal, Scope
 from unicron_core.errors import Forbidden, Unauthorized
 from unicron_core.ratelimit import RateLimiter
-from unicron_core.store import Store
+from unicron_core.store import Store, deadline
 
 SCOPE_KEY = "x-unicron-scope"
 bearer = HTTPBearer(
@@ -44,7 +44,8 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
     api_keys: ApiKeys = request.app.state.api_keys
     limiter: RateLimiter = request.app.state.rate_limiter
     store: Store = request.app.state.store
-    principal = await api_keys.admit_async(credentials.credentials, limiter=limiter, redis=store.aredis)
+    async with deadline():
+        principal = await api_keys.admit_async(credentials.credentials, limiter=limiter, redis=store.aredis)
     if principal is None:
         raise Unauthorized("unknown API token")
     request.state.principal = principal
