@@ -346,17 +346,17 @@ def drain(
     interval_s: float = 0.1,
     quiet_s: float = 5.0,
 ) -> list[T]:
-    """Polls ``fetch`` until it returns ``expected`` items, nothing new arrived for ``quiet_s`` (a
-    peer that will never enqueue the rest: every system here enqueues at least once a second), or
-    ``timeout_s`` passes; returns the last answer (what is still missing is counted by the caller)."""
+    """Polls ``fetch`` until it returns ``expected`` items, nothing new arrived for ``quiet_s`` after
+    something did (a peer that will never enqueue the rest: every system here enqueues at least once
+    a second), or ``timeout_s`` passes; returns the last answer (the caller counts what is missing)."""
     deadline = time.monotonic() + timeout_s
-    count, changed = -1, time.monotonic()
+    count, changed = 0, time.monotonic()
     while True:
         got = fetch()
         now = time.monotonic()
         if len(got) != count:
             count, changed = len(got), now
-        if len(got) >= expected or now > deadline or now - changed > quiet_s:
+        if len(got) >= expected or now > deadline or (count and now - changed > quiet_s):
             return got
         time.sleep(interval_s)
 

@@ -50,6 +50,14 @@ class Worker(SimpleWorker):
 
     _beat_at = 0.0
     _suspension_checked_at = 0.0
+    # SIGTERM/SIGINT before RQ's own handlers were installed (``run`` notes it): stop at once.
+    stop_requested_early = False
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()  # type: ignore[no-untyped-call]
+        if Worker.stop_requested_early:  # the loop stops before its first dequeue, cleanly
+            self._shutdown_requested_date = rq_now()
+            self._stop_requested = True
 
     def clean_registries(self) -> None:
         for queue in self.queues:
@@ -132,8 +140,12 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
     """Works the queue until SIGTERM (or, with ``burst``, until it is empty)."""
     if processes > 1:
         return _supervise(processes, burst)
+    for signum in (signal.SIGTERM, signal.SIGINT):  # until RQ's handlers take over
+        signal.signal(signum, _note_early_stop)
     store = Store.from_settings(settings)
     _wait_for_redis(store)
+    if Worker.stop_requested_early:
+        return 0
     store.verify_key()
     http = HttpRunner(limit_bytes=settings.output_limit_bytes, guard=settings.egress_guard())
     notifier = Notifier(settings)
@@ -180,7 +192,7 @@ def _stopping(worker: Worker) -> bool:
 def _wait_for_redis(store: Store) -> None:
     """A worker started before Redis waits for it instead of crash-looping."""
     warned = False
-    while True:
+    while not Worker.stop_requested_early:
         try:
             store.ping()
             return
@@ -189,6 +201,10 @@ def _wait_for_redis(store: Store) -> None:
                 log.warning("waiting for Redis (%s)", type(exc).__name__)
                 warned = True
             time.sleep(REDIS_RETRY_S)
+
+
+def _note_early_stop(signum: int, _frame: FrameType | None) -> None:
+    Worker.stop_requested_early = True
 
 
 def _child(burst: bool) -> None:
