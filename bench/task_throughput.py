@@ -160,7 +160,7 @@ def _unicron_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[flo
         store = unicron_store(server.url)
         start_unicron_workers(ps, unicron_env_for_tasks(server.url), processes)
         wait_for(lambda: store.redis.scard("rq:workers") >= processes, 30, "the workers")
-        spec = TaskSpec.model_validate(kind.body(target.url))
+        spec = TaskSpec.model_validate(kind.body(target))
         rates = []
         for rep in range(ctx.reps + 1):  # the first batch warms up (imports, connections): not counted
             ids = [store.create_task(spec=spec) for _ in range(n if rep else WARMUP)]
@@ -243,8 +243,7 @@ def _rq_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[float]:
         rates = []
         for rep in range(ctx.reps + 1):
             ids = [
-                queue.enqueue(kind.peer_func, kind.peer_arg(target.url)).id
-                for _ in range(n if rep else WARMUP)
+                queue.enqueue(kind.peer_func, kind.peer_arg(target)).id for _ in range(n if rep else WARMUP)
             ]
             wait_done(lambda some: rq_statuses(conn, some), ids, b"finished")
             with conn.pipeline(transaction=False) as pipe:
@@ -259,14 +258,9 @@ def _rq_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[float]:
 # -- shared ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    url: str
-
-
-def http_target(ps: Procs) -> Target:
-    """The tasks' HTTP target: loadgen.py's trivial HTTP/1.1 server (keep-alive, a fixed answer, tens
-    of thousands of answers a second), in its own process on the side CPU."""
+def http_target(ps: Procs) -> str:
+    """The URL of the tasks' HTTP target: loadgen.py's trivial HTTP/1.1 server (keep-alive, a fixed
+    answer, tens of thousands of answers a second), in its own process on the side CPU."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     ps.start(
@@ -274,7 +268,7 @@ def http_target(ps: Procs) -> Target:
     )
     with httpx.Client(base_url=url) as client:
         wait_for(lambda: _answers(client, "/"), 10, "the HTTP target")
-    return Target(url=url)
+    return url
 
 
 def _worker_cpu(i: int) -> int:
@@ -322,7 +316,7 @@ def rss_kib(pid: int) -> int:
 def run_costs(ctx: Context) -> list[Row]:
     n, n_long = (20, 60) if ctx.smoke else (5000, 50_000)
     with procs(ctx, "costs-target") as ps:
-        url = http_target(ps).url
+        url = http_target(ps)
         theirs = _rq_commands(ctx, n, url)
         mine, rss = _unicron_costs(ctx, n, n_long, url)
     ctx.details[COSTS_NAME] = {"tasks": n, "unicron": mine, "rq": theirs, "worker_rss_kib": rss}
