@@ -297,10 +297,6 @@ class Store:
             raise NotFound(f"no job with id {job_id!r}")
         return self._job_record(job_id, fields, score)
 
-    def count_jobs(self) -> int:
-        """How many jobs are registered."""
-        return int(self.redis.scard(keys.JOBS))
-
     def list_jobs(self) -> dict[str, JobRecord]:
         """Every job that this node can read; an unreadable one is logged by id and left out."""
         job_ids = sorted(text(m) for m in self.redis.smembers(keys.JOBS))
@@ -551,10 +547,7 @@ class Store:
             for ms in item.fire_ms:
                 rq_id = fire_id(item.job_id, ms)
                 script_keys += [keys.fired(item.job_id, ms), Job.key_for(rq_id)]
-                call = (item.job_id, ms)
-                # What RQ's Job.to_dict() writes for these two (tests/bench/test_fire_hash.py compares).
-                data = zlib.compress(_RQ_SERIALIZER.dumps((FIRE_FUNC, None, call, {})))
-                body += [rq_id, data, get_call_string(FIRE_FUNC, call, {}, max_length=75), timeout]
+                body += [rq_id, *_rq_call(FIRE_FUNC, (item.job_id, ms)), timeout]
         script_keys.append(keys.FIRE_LOG)
         body.append(self._settings.fire_log_max)
         head = [marker_ttl_ms, self.queue.key, len(batch)]
@@ -613,21 +606,9 @@ class Store:
     def _rq_own(self, func: str, args: tuple[Any, ...], run_timeout_s: float) -> list[Any]:
         """The fields of ``_rq_hash`` that differ per job: ``data``, ``description``, ``timeout``, times."""
         now = utcformat(rq_now())
-        data = zlib.compress(_RQ_SERIALIZER.dumps((func, None, args, {})))
-        description = get_call_string(func, args, {}, max_length=75)
-        timeout = _rq_timeout(run_timeout_s)
-        return [
-            "data",
-            data,
-            "description",
-            description,
-            "timeout",
-            timeout,
-            "created_at",
-            now,
-            "enqueued_at",
-            now,
-        ]
+        data, description = _rq_call(func, args)
+        own = ["data", data, "description", description, "timeout", _rq_timeout(run_timeout_s)]
+        return [*own, "created_at", now, "enqueued_at", now]
 
     def run_timeout(self, spec: RunSpec) -> float:
         """The run's own time limit in seconds: its ``timeout``, else the default of its kind."""
@@ -645,6 +626,14 @@ class Store:
         if not isinstance(blob, bytes):
             raise UnreadableRecord(f"{kind} {record_id}: missing")
         return self._cipher.decrypt(kind=kind, record_id=record_id, blob=blob)
+
+
+def _rq_call(func: str, args: tuple[Any, ...]) -> tuple[bytes, str | None]:
+    """RQ's ``data`` and ``description`` of a call, as ``Job.to_dict()`` writes them
+    (tests/bench/test_fire_hash.py compares)."""
+    return zlib.compress(_RQ_SERIALIZER.dumps((func, None, args, {}))), get_call_string(
+        func, args, {}, max_length=75
+    )
 
 
 def _rq_timeout(run_timeout_s: float) -> int:
