@@ -111,10 +111,12 @@ class Worker(SimpleWorker):
     def handle_job_success(
         self, job: Job, queue: Queue, started_job_registry: StartedJobRegistry, execution: Execution
     ) -> None:
-        """Forgets the job: off the started registry, its hash deleted (it keeps no result)."""
+        """Forgets the job: off the started registry, its hash deleted (it keeps no result), the
+        worker idle again, in one round trip."""
         with self.connection.pipeline(transaction=False) as pipe:
             started_job_registry.remove_execution(execution, pipeline=pipe)
             pipe.delete(job.key)
+            self.set_state(WorkerStatus.IDLE, pipeline=pipe)
             pipe.execute()
         self.executions.pop(execution.id, None)
 
