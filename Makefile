@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Bytecode compiled at install, as in the images: where PYTHONDONTWRITEBYTECODE is set
+# every process would otherwise compile redis-py, rq and FastAPI again (~1 s more per start).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install run test lint format typecheck chaos bench
 
@@ -12,7 +15,7 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock libs/*/pyproject.toml services/*/pyproject.toml
+$(VENV)/.synced: $(BIN)/uv Makefile pyproject.toml uv.lock libs/*/pyproject.toml services/*/pyproject.toml
 	$(BIN)/uv sync --locked --python $(BIN)/python
 	touch $@
 

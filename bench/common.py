@@ -136,9 +136,16 @@ class Context:
         """Runs independent measurements one after the other, never overlapping; with ``--smoke``
         (a check of the harness, not a measurement) all at once, to keep it to seconds."""
         if not self.smoke:
-            return [call() for call in calls]
+            return [self._timed(i, call) for i, call in enumerate(calls)]
         with ThreadPoolExecutor(max(1, len(calls))) as pool:
             return list(pool.map(lambda call: call(), calls))
+
+    def _timed(self, i: int, call: Callable[[], T]) -> T:
+        started = time.monotonic()
+        try:
+            return call()
+        finally:
+            self.log(f"  measurement {i + 1}: {time.monotonic() - started:.1f} s")
 
     def dir(self, name: str) -> Path:
         path = self.tmp / name
