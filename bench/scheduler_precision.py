@@ -54,6 +54,7 @@ NAME = "scheduler-precision"
 LAG_GOAL_MS = 50
 START_GOAL_MS = 150
 EVERY_SECOND = "* * * * * *"
+LEAD_MS = 500  # from the jobs' registration to their first measured due second, at least
 DRAIN_TIMEOUT_S = 15  # at most, after the window, for its last fires (5 s without a new one ends it)
 
 
@@ -66,9 +67,9 @@ class Params:
     start_seconds: int
 
 
-# Three repetitions of 20 s: 60 s of 1,000 jobs in all; the peers, whose lag is set by their 1 s
-# poll, 10 s each (make bench must stay under 10 minutes).
-FULL = Params(jobs=1000, seconds=10, peer_seconds=5, start_jobs=2, start_seconds=5)
+# Three repetitions of 20 s: 60 s of 1,000 jobs in all, as the scheduler issue asks; the peers,
+# whose lag is set by their 1 s poll, 5 s each (make bench must stay under 10 minutes).
+FULL = Params(jobs=1000, seconds=20, peer_seconds=5, start_jobs=2, start_seconds=5)
 SMOKE = Params(jobs=10, seconds=1, peer_seconds=1, start_jobs=1, start_seconds=1)
 
 
@@ -202,7 +203,7 @@ def _unicron_lag(ctx: Context, p: Params, rep: int) -> Lags:
         start_scheduler(ps, redis.url)
         wait_for_leader(store)
         ids = set(create_jobs(store, schedules=[EVERY_SECOND] * p.jobs, url="http://127.0.0.1:9"))
-        first, last = _window(p.seconds, lead_ms=1000)
+        first, last = _window(p.seconds, lead_ms=LEAD_MS)
         expected = p.jobs * p.seconds
         sleep_until_ms(last + 500)
 
@@ -226,7 +227,7 @@ def _unicron_start(ctx: Context, p: Params, rep: int) -> Lags:
         wait_for_leader(store)
         wait_for(lambda: store.redis.scard("rq:workers") >= p.start_jobs, 30, "the workers")
         ids = create_jobs(store, schedules=[EVERY_SECOND] * p.start_jobs, url=target.url)
-        first, last = _window(p.start_seconds, lead_ms=1000)
+        first, last = _window(p.start_seconds, lead_ms=LEAD_MS)
         sleep_until_ms(last + 500)
         expected = p.start_jobs * p.start_seconds
 
@@ -254,11 +255,13 @@ def _rq_scheduler_lag(ctx: Context, p: Params, rep: int) -> Lags:
         monitor = Monitor(redis, ctx.dir(name) / "monitor.txt", ["RPUSH", "ZADD"])
         conn = Redis.from_url(redis.url)
         ps.start("rqscheduler", [venv_bin("rqscheduler"), "-u", redis.url, "-i", "1"])
-        first, last = _window(p.peer_seconds, lead_ms=2000 + p.jobs)  # ~1 ms to schedule each
-        scheduler = Scheduler(queue_name=QUEUE, connection=conn, interval=1)
+        first, last = _window(p.peer_seconds, lead_ms=LEAD_MS + p.jobs // 5)  # ~0.1 ms to schedule each
         at = datetime.fromtimestamp(first / 1000, UTC)
-        for i in range(p.jobs):
-            scheduler.schedule(at, "peers.noop", interval=1, id=f"p{i}")
+        with conn.pipeline(transaction=False) as pipe:  # its own API, its calls pipelined
+            scheduler = Scheduler(queue_name=QUEUE, connection=pipe, interval=1)
+            for i in range(p.jobs):
+                scheduler.schedule(at, "peers.noop", interval=1, id=f"p{i}")
+            pipe.execute()
         if now_ms() >= first:
             raise RuntimeError("scheduling the rq-scheduler jobs took longer than the lead time")
         _await_queue(conn, p.jobs * p.peer_seconds, last)
@@ -296,7 +299,7 @@ def _rq_builtin_lag(ctx: Context, p: Params, rep: int) -> Lags:
         monitor = Monitor(redis, ctx.dir(name) / "monitor.txt", ["RPUSH"])
         conn = Redis.from_url(redis.url)
         ps.start("rq-builtin", peer_command("rq-builtin", redis.url))
-        first, last = _window(p.peer_seconds, lead_ms=1500)
+        first, last = _window(p.peer_seconds, lead_ms=LEAD_MS)
         expected = 0
         for due in range(first, last + 1, 1000):  # second by second, each in before it is due
             expected += _schedule_window(
@@ -326,7 +329,7 @@ def _rq_builtin_start(ctx: Context, p: Params, rep: int) -> Lags:
                  "--worker-class", "rq.worker.SimpleWorker", "--logging_level", "WARNING", QUEUE],
             )  # fmt: skip
         wait_for(lambda: conn.scard("rq:workers") >= p.start_jobs, 30, "the RQ workers")
-        first, last = _window(p.start_seconds, lead_ms=2000)
+        first, last = _window(p.start_seconds, lead_ms=LEAD_MS)
         expected = _schedule_window(
             conn, jobs=p.start_jobs, first=first, last=last, prefix="w", func="peers.get", args=(target.url,)
         )
