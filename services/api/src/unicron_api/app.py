@@ -106,7 +106,9 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(WholePath)
-    routers = (routes.public, routes.router, routes.health)
+    # Matching tries routes in order, at a cost per route tried (~30,000 instructions with FastAPI's
+    # included routers): the secured router, whose two submission routes come first, leads.
+    routers = (routes.router, routes.public, routes.health)
     handlers.install(app, routers)
     for router in routers:
         app.include_router(router)

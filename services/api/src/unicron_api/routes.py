@@ -185,6 +185,28 @@ async def create_job(spec: JobSpec, request: Request) -> JobIdEnvelope:
 
 @_both(
     router,
+    "POST",
+    "/async/",
+    operation_id="create_task",
+    scope=Scope.TASKS_WRITE,
+    tags=["tasks"],
+    summary="Submit an async task",
+    status_code=201,
+    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("task_id", "get_task")}},
+)
+async def create_task(spec: TaskSpec, request: Request) -> TaskIdEnvelope:
+    """Submits a one-off task; answers its id (a UUID).
+
+    The task runs once, as soon as a worker is free, with `retries` extra attempts if it fails.
+    It takes exactly one of `http_url` and `command`. Read its status with get_task.
+    """
+    store, _ = _hot(request)
+    await _check_allowed(spec, request)
+    return TaskIdEnvelope.ok(await store.create_task_async(spec=spec), "task submitted")
+
+
+@_both(
+    router,
     "GET",
     "/job/",
     operation_id="list_jobs",
@@ -261,28 +283,6 @@ def delete_job(job_id: JobId, store: StoreDep) -> DeletedEnvelope:
     """Deletes a job and its results; answers 1."""
     store.delete_job(job_id=job_id)
     return DeletedEnvelope.ok(1, "job deleted")
-
-
-@_both(
-    router,
-    "POST",
-    "/async/",
-    operation_id="create_task",
-    scope=Scope.TASKS_WRITE,
-    tags=["tasks"],
-    summary="Submit an async task",
-    status_code=201,
-    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("task_id", "get_task")}},
-)
-async def create_task(spec: TaskSpec, request: Request) -> TaskIdEnvelope:
-    """Submits a one-off task; answers its id (a UUID).
-
-    The task runs once, as soon as a worker is free, with `retries` extra attempts if it fails.
-    It takes exactly one of `http_url` and `command`. Read its status with get_task.
-    """
-    store, _ = _hot(request)
-    await _check_allowed(spec, request)
-    return TaskIdEnvelope.ok(await store.create_task_async(spec=spec), "task submitted")
 
 
 @_both(
