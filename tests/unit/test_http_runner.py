@@ -72,6 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if status == 302:
             self.send_header("Location", "/elsewhere")
+        if url.path == "/login":
+            self.send_header("Set-Cookie", "session=user-a-secret; Path=/")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":
@@ -287,6 +289,14 @@ def test_connections_are_reused(server: RecordingServer, runner: HttpRunner) -> 
     call(runner, spec(server.url + "/one"))
     call(runner, spec(server.url + "/two"))
     assert server.seen[0].client_port == server.seen[1].client_port
+
+
+def test_no_cookie_is_kept_between_calls(server: RecordingServer, runner: HttpRunner) -> None:
+    """Every job shares the worker's client: a cookie one job's target sets must never reach another
+    job's call to the same host (it could be another user's session)."""
+    call(runner, spec(server.url + "/login"))
+    call(runner, spec(server.url + "/next"))
+    assert "cookie" not in server.seen[1].headers
 
 
 @pytest.mark.parametrize("url", ["http://xn--/", "http://127.0.0.1:8x/"])

@@ -24,6 +24,7 @@ import codecs
 import json
 import time
 from collections.abc import Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from typing import Any
 
@@ -55,6 +56,12 @@ def user_agent() -> str:
         return "unicron/dev"
 
 
+def no_cookies() -> CookieJar:
+    """A cookie jar that keeps nothing. Every job shares the worker's client: a cookie that one job's
+    target sets must never go out with another job's call to the same host (another user's session)."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 class _BudgetSpentError(Exception):
     """The body was still arriving when the call's budget ran out."""
 
@@ -73,7 +80,9 @@ class HttpRunner:
         self._guard = guard
         # Redirects are not followed: a cron call should hit exactly the URL it names, and a
         # redirect would carry the user's headers (tokens) to another host.
-        self._client = httpx.Client(follow_redirects=False, verify=True, headers={"User-Agent": user_agent()})
+        self._client = httpx.Client(
+            follow_redirects=False, verify=True, headers={"User-Agent": user_agent()}, cookies=no_cookies()
+        )
 
     def call(
         self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None, job_id: str | None

@@ -27,7 +27,7 @@ import httpx
 from unicron_core.cron import get_zone
 from unicron_core.models import CommandOutput, RunResult
 from unicron_core.settings import Settings
-from unicron_worker.http_runner import describe_error, pinned, user_agent
+from unicron_worker.http_runner import describe_error, no_cookies, pinned, user_agent
 from unicron_worker.outcome import format_seconds
 
 SENT = "sent"
@@ -50,7 +50,10 @@ class Notifier:
         self._guard = settings.egress_guard()
         self._hook_secret = settings.hook_secret.get_secret_value().encode()
         self._client = httpx.Client(
-            timeout=settings.notify_timeout_s, follow_redirects=False, headers={"User-Agent": user_agent()}
+            timeout=settings.notify_timeout_s,
+            follow_redirects=False,
+            headers={"User-Agent": user_agent()},
+            cookies=no_cookies(),
         )
 
     def email(self, *, to: str, job_name: str, run: RunResult) -> str:
