@@ -49,7 +49,7 @@ chaos: install
 # docs/performance.md; exits 1 when a figure misses its goal. The peers are the `bench` group.
 bench: install
 	$(BIN)/uv sync --locked --inexact --group bench --python $(BIN)/python
-	timeout 900 $(BIN)/python bench/run.py
+	timeout --kill-after=30 900 $(BIN)/python bench/run.py
 
 # The API's contract, openapi.json, and the Python client generated from it (never edited by hand);
 # tests/client fails when either differs from what this target would write.

@@ -22,7 +22,7 @@ from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
-from redis.client import PubSub
+from redis.client import Pipeline, PubSub
 from redis.commands.core import AsyncScript
 from redis.connection import parse_url
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -503,13 +503,21 @@ class Store:
     def start_task(self, *, task_id: str) -> TaskRecord | None:
         """Marks a task STARTED and counts the attempt; None when the task no longer exists.
 
-        One round trip of three commands; a task that expired meanwhile leaves a hash without its
-        spec, which is deleted."""
+        One round trip of three commands (``start_task_on`` puts them on a caller's pipeline)."""
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(keys.task(task_id), "status", TaskStatus.STARTED.value)
-            pipe.hincrby(keys.task(task_id), "attempts", 1)
-            pipe.hgetall(keys.task(task_id))
-            *_, fields = pipe.execute()
+            self.start_task_on(pipe, task_id=task_id)
+            fields = pipe.execute()[-1]
+        return self.started_task(task_id=task_id, fields=fields)
+
+    def start_task_on(self, pipe: Pipeline, *, task_id: str) -> None:
+        """``start_task``'s commands on ``pipe``; its last reply is for ``started_task``."""
+        pipe.hset(keys.task(task_id), "status", TaskStatus.STARTED.value)
+        pipe.hincrby(keys.task(task_id), "attempts", 1)
+        pipe.hgetall(keys.task(task_id))
+
+    def started_task(self, *, task_id: str, fields: dict[bytes, bytes]) -> TaskRecord | None:
+        """The task ``start_task_on`` started, from its last reply. A task that expired meanwhile
+        leaves a hash without its spec, which is deleted: None."""
         if b"spec" not in fields:
             self.redis.delete(keys.task(task_id))
             return None

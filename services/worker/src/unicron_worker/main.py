@@ -84,8 +84,9 @@ class Worker(SimpleWorker):
         super().set_state(state, pipeline)
 
     def prepare_execution(self, job: Job) -> Execution:
-        """Marks the job started, in the started registry and off the intermediate list: one round trip
-        (RQ's ``prepare_execution`` and ``prepare_job_execution`` take two and 18 commands)."""
+        """Marks the job started, in the started registry and off the intermediate list, and a task's
+        own start too: one round trip (RQ's ``prepare_execution`` and ``prepare_job_execution`` take
+        two and 18 commands, the task's start one more)."""
         ttl = self.get_heartbeat_ttl(job)
         execution = Execution(
             id=uuid.uuid4().hex, job_id=job.id, connection=self.connection, worker_name=self.name
@@ -98,7 +99,10 @@ class Worker(SimpleWorker):
             self.set_state(WorkerStatus.BUSY, pipeline=pipe)
             if ttl > self.worker_ttl:  # a long job: the worker's key must outlive it
                 pipe.expire(self.key, ttl)
-            pipe.execute()
+            task = tasks.start_on(job, pipe)
+            replies = pipe.execute()
+        if task:
+            tasks.started(job, replies[-1])
         self.executions[execution.id] = execution
         return execution
 

@@ -17,11 +17,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from redis import exceptions as redis_errors
+from redis.client import Pipeline
 from rq.job import Job
 
-from unicron_core.models import HttpOutput, JobSpec, RunResult, RunSpec, TaskStatus
+from unicron_core.models import HttpOutput, JobSpec, RunResult, RunSpec, TaskRecord, TaskStatus
 from unicron_core.settings import Settings
-from unicron_core.store import FIRE_FUNC, Store, fire_id
+from unicron_core.store import FIRE_FUNC, TASK_FUNC, Store, fire_id
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier
 from unicron_worker.outcome import Outcome
@@ -74,10 +75,38 @@ def run_fire(job_id: str, scheduled_ms: int) -> None:
         _patiently(lambda: rt.store.record_run(job_id=job_id, run=run))
 
 
+# A task the worker started in its own start round trip (``start_on``): its id and what it read.
+_started: tuple[str, dict[bytes, bytes]] | None = None
+
+
+def start_on(job: Job, pipe: Pipeline) -> bool:
+    """Puts the start of the task ``job`` runs on ``pipe``, the worker's own start round trip (one
+    round trip less a task); True when it did: the pipeline's last reply then goes to ``started``."""
+    if job.func_name != TASK_FUNC or _runtime is None:
+        return False
+    _runtime.store.start_task_on(pipe, task_id=job.args[0])
+    return True
+
+
+def started(job: Job, fields: dict[bytes, bytes]) -> None:
+    """Keeps what ``start_on``'s commands read, for ``run_task``."""
+    global _started  # noqa: PLW0603 - handed from the worker's start to the task it runs
+    _started = (job.args[0], fields)
+
+
+def _start(rt: Runtime, task_id: str) -> TaskRecord | None:
+    """The task, started by the worker's round trip (``start_on``) or else here."""
+    global _started
+    early, _started = _started, None
+    if early is not None and early[0] == task_id:
+        return rt.store.started_task(task_id=task_id, fields=early[1])
+    return _patiently(lambda: rt.store.start_task(task_id=task_id))
+
+
 def run_task(task_id: str) -> None:
     """Runs one attempt of an async task; a failed one with retries left is enqueued again."""
     rt = _rt()
-    task = _patiently(lambda: rt.store.start_task(task_id=task_id))
+    task = _start(rt, task_id)
     if task is None:
         log.info("task %s expired before it ran", task_id)
         return
