@@ -24,7 +24,8 @@ from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
 from redis.client import PubSub
 from redis.commands.core import AsyncScript
-from redis.connection import parse_url
+from redis.connection import Connection, parse_url
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
@@ -531,7 +532,7 @@ class Store:
         Each fire becomes an RQ job ``<job_id>-<scheduled_ms>`` carrying ids only. A fire marker and
         RQ's unique id make a repeated fire a no-op; a job deleted or already moved on is skipped.
         """
-        return self.fire_prepared(lease_value=lease_value, prepared=self.prepare_fire(fires=fires))
+        return self.fire_prepared(lease_value=lease_value, batches=[self.prepare_fire(fires=fires)])[0]
 
     def prepare_fire(self, *, fires: Iterable[Fire]) -> PreparedFire:
         """The work of ``fire`` that can be done before the fires are due (most of it, for a burst)."""
@@ -553,22 +554,48 @@ class Store:
         head = [marker_ttl_ms, self.queue.key, len(batch)]
         return PreparedFire(fires=batch, keys=script_keys, head=head, common=self._rq_shared, body=body)
 
-    def fire_prepared(self, *, lease_value: str, prepared: PreparedFire) -> FireOutcome:
-        """Runs a prepared batch, fenced by ``lease_value``: see ``fire``."""
+    def fire_prepared(self, *, lease_value: str, batches: Sequence[PreparedFire]) -> list[FireOutcome]:
+        """Runs prepared batches, each fenced by ``lease_value`` on its own (see ``fire``), pipelined:
+        every batch is sent before the first reply is read, so Redis runs them back to back instead
+        of waiting for this process to read a reply and send the next batch."""
         enqueued_at = utcformat(rq_now())  # RQ's created_at and enqueued_at: now, not when prepared
-        common = [*prepared.common, "created_at", enqueued_at, "enqueued_at", enqueued_at]
-        args = [lease_value, *prepared.head, len(common) // 2, *common, *prepared.body]
-        codes = self._fire(keys=prepared.keys, args=args)
-        if not codes[0]:
-            return FireOutcome(fenced=False)
-        outcome = FireOutcome(fenced=True)
-        flat = [(item.job_id, ms) for item in prepared.fires for ms in item.fire_ms]
-        for (job_id, ms), code in zip(flat, codes[1:], strict=True):
-            if code == 1:
-                outcome.enqueued.append((job_id, ms))
-            elif code == 2:
-                outcome.suppressed += 1
-        return outcome
+        common = ["created_at", enqueued_at, "enqueued_at", enqueued_at]
+        calls = [
+            [
+                "EVALSHA", self._fire.sha, len(b.keys), *b.keys, lease_value, *b.head,
+                (len(b.common) + len(common)) // 2, *b.common, *common, *b.body,
+            ]
+            for b in batches
+        ]  # fmt: skip
+        replies = self._run_fire(calls)
+        return [_fire_outcome(b, codes) for b, codes in zip(batches, replies, strict=True)]
+
+    def _run_fire(self, calls: list[list[Any]]) -> list[list[int]]:
+        """Sends FIRE calls pipelined and reads their replies. A Redis that does not know the script
+        (restarted, or SCRIPT FLUSH) runs none of them: it is loaded and those calls are sent again."""
+        replies = self._pipelined(calls)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            self.redis.script_load(lua.FIRE)
+            for i, reply in zip(missing, self._pipelined([calls[i] for i in missing]), strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return cast(list[list[int]], replies)
+
+    def _pipelined(self, calls: list[list[Any]]) -> list[object]:
+        """Each call sent as soon as it is packed, then every reply read (an error reply in its
+        place). A broken connection is retried as redis-py's own pipelines are: FIRE is idempotent."""
+        pool = self.redis.connection_pool
+        conn = pool.get_connection()
+        try:
+            return conn.retry.call_with_retry(
+                lambda: _send_and_read(conn, calls),
+                lambda _error: conn.disconnect(),  # type: ignore[no-untyped-call]  # untyped in redis-py
+            )
+        finally:
+            pool.release(conn)
 
     def fire_log(self, *, after: str = "-", count: int = 10_000) -> list[tuple[int, str, int, int]]:
         """Enqueues after stream id ``after``, oldest first: (enqueue ms by Redis's clock, job id,
@@ -634,6 +661,32 @@ def _rq_call(func: str, args: tuple[Any, ...]) -> tuple[bytes, str | None]:
     return zlib.compress(_RQ_SERIALIZER.dumps((func, None, args, {}))), get_call_string(
         func, args, {}, max_length=75
     )
+
+
+def _send_and_read(conn: Connection, calls: list[list[Any]]) -> list[object]:
+    for call in calls:
+        conn.send_command(*call)  # type: ignore[no-untyped-call]  # untyped in redis-py
+    replies: list[object] = []
+    for _ in calls:
+        try:
+            replies.append(conn.read_response())
+        except ResponseError as exc:  # the connection is still in step: the next reply follows
+            replies.append(exc)
+    return replies
+
+
+def _fire_outcome(prepared: PreparedFire, codes: list[int]) -> FireOutcome:
+    """What one FIRE call did, from its codes (one per fire, after the fence's own)."""
+    if not codes[0]:
+        return FireOutcome(fenced=False)
+    outcome = FireOutcome(fenced=True)
+    flat = [(item.job_id, ms) for item in prepared.fires for ms in item.fire_ms]
+    for (job_id, ms), code in zip(flat, codes[1:], strict=True):
+        if code == 1:
+            outcome.enqueued.append((job_id, ms))
+        elif code == 2:
+            outcome.suppressed += 1
+    return outcome
 
 
 def _rq_timeout(run_timeout_s: float) -> int:

@@ -155,42 +155,43 @@ class Scheduler:
                 gc.enable()
 
     def _fire_due(self) -> int:
-        enqueued = 0
-        for batch in self._take_prepared():
-            done = self._send(batch)
-            if done is None:
-                return enqueued
-            enqueued += done
-        while True:
+        enqueued = self._send(self._take_prepared())
+        while self.lease.epoch is not None:
             now_ms = int(self._clock() * 1000)
             rows = self.store.due(until_ms=now_ms, limit=BATCH)
             if not rows:
-                return enqueued
+                break
             self._load_plans([job_id for job_id, _ in rows])
             fires = [self._fire_for(job_id, due_ms, now_ms) for job_id, due_ms in rows]
-            done = self._send(self.store.prepare_fire(fires=fires))
-            if done is None:
-                return enqueued
-            enqueued += done
+            enqueued += self._send([self.store.prepare_fire(fires=fires)])
             if len(rows) < BATCH:
-                return enqueued
+                break
+        return enqueued
 
-    def _send(self, batch: PreparedFire) -> int | None:
-        """Runs one fenced batch and counts it; None when another scheduler holds the lease."""
-        outcome = self.store.fire_prepared(lease_value=self.lease.value, prepared=batch)
-        if not outcome.fenced:
+    def _send(self, batches: list[PreparedFire]) -> int:
+        """Runs fenced batches, pipelined, and counts what they did; returns how many were enqueued.
+
+        Each batch is fenced on its own, so a batch sent behind one that was fenced off is fenced
+        off too (the lease never comes back with the same value); what a batch enqueued before the
+        lease was lost is still counted. A fenced-off batch makes this node stand down."""
+        if not batches:
+            return 0
+        outcomes = self.store.fire_prepared(lease_value=self.lease.value, batches=batches)
+        m = self.metrics
+        done_ms = int(self._clock() * 1000)
+        for batch, outcome in zip(batches, outcomes, strict=True):
+            if not outcome.fenced:
+                continue
+            m.fires.inc(len(outcome.enqueued))
+            for _, scheduled_ms in outcome.enqueued:
+                m.lag.observe((done_ms - scheduled_ms) / 1000)
+            m.suppressed.inc(outcome.suppressed)
+            m.missed.inc(sum(fire.missed for fire in batch.fires))
+        if not all(outcome.fenced for outcome in outcomes):
             log.warning("fenced off: another scheduler holds the lease; standing by")
             self.lease.lose()
             self.metrics.is_leader.set(0)
-            return None
-        m = self.metrics
-        done_ms = int(self._clock() * 1000)
-        m.fires.inc(len(outcome.enqueued))
-        for _, scheduled_ms in outcome.enqueued:
-            m.lag.observe((done_ms - scheduled_ms) / 1000)
-        m.suppressed.inc(outcome.suppressed)
-        m.missed.inc(sum(fire.missed for fire in batch.fires))
-        return len(outcome.enqueued)
+        return sum(len(outcome.enqueued) for outcome in outcomes)
 
     def _prepare(self, due_ms: int) -> None:
         """Prepares the fires due at ``due_ms`` while the loop waits for it."""
