@@ -30,12 +30,13 @@ return 0
 # Fenced, idempotent firing of a batch of due jobs.
 # KEYS[1] lease, KEYS[2] due index, KEYS[3] rq:queues, KEYS[4] the RQ queue list; then per job its
 # hash key, then per fire of that job its marker key and its RQ job key; last, the fire log.
-# ARGV[1] lease value <epoch>:<token>, ARGV[2] marker TTL ms, ARGV[3] the RQ queue key, ARGV[4] job
-# count, ARGV[5] count of the RQ hash fields every fire of the batch shares, then those fields
-# (field, value, ...); then per job: job id, expected due score, next fire ms (-1: none), missed
-# count, fire count; then per fire: RQ job id, its RQ ``data``, ``description`` and ``timeout``;
-# last ARGV: the fire log's length (0: off). (Sending the shared fields once per batch rather than
-# per fire keeps the call small: packing its arguments was most of a burst's cost.)
+# ARGV[1] lease value <epoch>:<token>, ARGV[2] the enqueue time (RQ's created_at and enqueued_at),
+# ARGV[3] marker TTL ms, ARGV[4] the RQ queue key, ARGV[5] job count, ARGV[6] count of the RQ hash
+# fields every fire shares, then those fields (field, value, ...); then per job: job id, expected due
+# score, next fire ms (-1: none), missed count, fire count; then per fire: RQ job id, its RQ
+# ``data``, ``description`` and ``timeout``; last ARGV: the fire log's length (0: off). (The shared
+# fields go once per batch, not per fire, to keep the call small; the store packs the call before
+# the fires are due, all but ARGV[1] and ARGV[2], which are packed when it runs.)
 # Each enqueue is appended to the fire log stream (job, scheduled ms, epoch): an audit trail in
 # enqueue order, with Redis's own clock in the entry id.
 # Returns {1, codes...} with one code per fire (1 enqueued, 2 suppressed by the marker or RQ's unique
@@ -46,12 +47,16 @@ local out = {1}
 local epoch = ARGV[1]:match('^(%d+):')
 local log_max = tonumber(ARGV[#ARGV])
 local fields = {}
-for i = 6, 5 + 2 * tonumber(ARGV[5]) do fields[#fields + 1] = ARGV[i] end
+for i = 7, 6 + 2 * tonumber(ARGV[6]) do fields[#fields + 1] = ARGV[i] end
+for _, name in ipairs({'created_at', 'enqueued_at'}) do
+    fields[#fields + 1] = name
+    fields[#fields + 1] = ARGV[2]
+end
 local n = #fields
 fields[n + 1], fields[n + 3], fields[n + 5] = 'data', 'description', 'timeout'
-local k, a = 5, 6 + 2 * tonumber(ARGV[5])
+local k, a = 5, 7 + 2 * tonumber(ARGV[6])
 local pushed = false
-for _ = 1, tonumber(ARGV[4]) do
+for _ = 1, tonumber(ARGV[5]) do
     local job_key = KEYS[k]; k = k + 1
     local job_id, expected, nxt = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
     local missed, nfires = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
@@ -68,7 +73,7 @@ for _ = 1, tonumber(ARGV[4]) do
         local code = 0
         if live then
             code = 2
-            if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[2]) and redis.call('EXISTS', rq_key) == 0 then
+            if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[3]) and redis.call('EXISTS', rq_key) == 0 then
                 fields[n + 2], fields[n + 4], fields[n + 6] = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
                 redis.call('HSET', rq_key, unpack(fields))
                 redis.call('RPUSH', KEYS[4], rq_id)
@@ -88,7 +93,7 @@ for _ = 1, tonumber(ARGV[4]) do
         if missed > 0 then redis.call('HINCRBY', job_key, 'missed_count', missed) end
     end
 end
-if pushed then redis.call('SADD', KEYS[3], ARGV[3]) end
+if pushed then redis.call('SADD', KEYS[3], ARGV[4]) end
 return out
 """
 

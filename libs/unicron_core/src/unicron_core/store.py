@@ -61,6 +61,8 @@ MARKER_MARGIN_MS = 120_000
 _NOT_SHARED = frozenset({"data", "description", "timeout", "created_at", "enqueued_at"})
 _RQ_SERIALIZER = resolve_serializer()
 SOCKET_TIMEOUT_S = 10
+# FIRE's arguments packed when a prepared batch runs, not ahead: the lease value, the enqueue time.
+RUN_TIME_ARG_COUNT = 2
 
 
 def open_redis(settings: Settings) -> Redis:
@@ -149,14 +151,13 @@ class Fire:
 
 @dataclass(frozen=True)
 class PreparedFire:
-    """A batch of fires turned into the FIRE script's arguments, ready before the fires are due;
-    the lease value and the enqueue time are added when it runs (``Store.fire_prepared``)."""
+    """A batch of fires as one call of the FIRE script, packed in Redis's protocol before the fires
+    are due: when it runs only the lease value and the enqueue time are packed, between ``head`` and
+    ``tail`` (``Store.fire_prepared``). Packing thousands of arguments takes milliseconds."""
 
     fires: list[Fire]
-    keys: list[str]
-    head: list[Any]
-    common: list[Any]
-    body: list[Any]
+    head: bytes  # the command, its script and its keys
+    tail: bytes  # the arguments after the lease value and the enqueue time
 
 
 @dataclass
@@ -535,43 +536,46 @@ class Store:
         return self.fire_prepared(lease_value=lease_value, batches=[self.prepare_fire(fires=fires)])[0]
 
     def prepare_fire(self, *, fires: Iterable[Fire]) -> PreparedFire:
-        """The work of ``fire`` that can be done before the fires are due (most of it, for a burst)."""
+        """The work of ``fire`` that can be done before the fires are due (all of it but the lease
+        value and the enqueue time)."""
         batch = list(fires)
         script_keys = [keys.LEASE, keys.DUE, Queue.redis_queues_keys, self.queue.key]
         marker_ttl_ms = max((item.grace_ms for item in batch), default=0) + MARKER_MARGIN_MS
-        body: list[Any] = []
+        args: list[Any] = [marker_ttl_ms, self.queue.key, len(batch), len(self._rq_shared) // 2]
+        args += self._rq_shared
         for item in batch:
             script_keys.append(keys.job(item.job_id))
             next_ms = -1 if item.next_ms is None else item.next_ms
             timeout = _rq_timeout(item.run_timeout_s)
-            body += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
+            args += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
             for ms in item.fire_ms:
                 rq_id = fire_id(item.job_id, ms)
                 script_keys += [keys.fired(item.job_id, ms), Job.key_for(rq_id)]
-                body += [rq_id, *_rq_call(FIRE_FUNC, (item.job_id, ms)), timeout]
+                args += [rq_id, *_rq_call(FIRE_FUNC, (item.job_id, ms)), timeout]
         script_keys.append(keys.FIRE_LOG)
-        body.append(self._settings.fire_log_max)
-        head = [marker_ttl_ms, self.queue.key, len(batch)]
-        return PreparedFire(fires=batch, keys=script_keys, head=head, common=self._rq_shared, body=body)
+        args.append(self._settings.fire_log_max)
+        call = ["EVALSHA", self._fire.sha, len(script_keys), *script_keys]
+        arity = len(call) + RUN_TIME_ARG_COUNT + len(args)
+        return PreparedFire(
+            fires=batch, head=b"*%d\r\n" % arity + self._packed(call), tail=self._packed(args)
+        )
 
     def fire_prepared(self, *, lease_value: str, batches: Sequence[PreparedFire]) -> list[FireOutcome]:
         """Runs prepared batches, each fenced by ``lease_value`` on its own (see ``fire``), pipelined:
         every batch is sent before the first reply is read, so Redis runs them back to back instead
         of waiting for this process to read a reply and send the next batch."""
         enqueued_at = utcformat(rq_now())  # RQ's created_at and enqueued_at: now, not when prepared
-        common = ["created_at", enqueued_at, "enqueued_at", enqueued_at]
-        calls = [
-            [
-                "EVALSHA", self._fire.sha, len(b.keys), *b.keys, lease_value, *b.head,
-                (len(b.common) + len(common)) // 2, *b.common, *common, *b.body,
-            ]
-            for b in batches
-        ]  # fmt: skip
-        replies = self._run_fire(calls)
+        run_time = self._packed([lease_value, enqueued_at])
+        replies = self._run_fire([[b.head, run_time, b.tail] for b in batches])
         return [_fire_outcome(b, codes) for b, codes in zip(batches, replies, strict=True)]
 
-    def _run_fire(self, calls: list[list[Any]]) -> list[list[int]]:
-        """Sends FIRE calls pipelined and reads their replies. A Redis that does not know the script
+    def _packed(self, args: Sequence[Any]) -> bytes:
+        """``args`` as the bulk strings of a Redis command, encoded as redis-py encodes them."""
+        encode = self.redis.get_encoder().encode
+        return b"".join([b"$%d\r\n%b\r\n" % (len(v), v) for v in map(encode, args)])
+
+    def _run_fire(self, calls: list[list[bytes]]) -> list[list[int]]:
+        """Sends packed FIRE calls pipelined and reads their replies. A Redis that does not know the script
         (restarted, or SCRIPT FLUSH) runs none of them: it is loaded and those calls are sent again."""
         replies = self._pipelined(calls)
         missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
@@ -584,8 +588,8 @@ class Store:
                 raise reply
         return cast(list[list[int]], replies)
 
-    def _pipelined(self, calls: list[list[Any]]) -> list[object]:
-        """Each call sent as soon as it is packed, then every reply read (an error reply in its
+    def _pipelined(self, calls: list[list[bytes]]) -> list[object]:
+        """Every packed call sent, then every reply read (an error reply in its
         place). A broken connection is retried as redis-py's own pipelines are: FIRE is idempotent."""
         pool = self.redis.connection_pool
         conn = pool.get_connection()
@@ -663,9 +667,9 @@ def _rq_call(func: str, args: tuple[Any, ...]) -> tuple[bytes, str | None]:
     )
 
 
-def _send_and_read(conn: Connection, calls: list[list[Any]]) -> list[object]:
+def _send_and_read(conn: Connection, calls: list[list[bytes]]) -> list[object]:
     for call in calls:
-        conn.send_command(*call)  # type: ignore[no-untyped-call]  # untyped in redis-py
+        conn.send_packed_command(call)  # type: ignore[no-untyped-call]  # untyped in redis-py
     replies: list[object] = []
     for _ in calls:
         try:
