@@ -17,7 +17,7 @@ from unicron_core.lease import Lease
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Fire, FireOutcome, PreparedFire, Store, fire_id
-from unicron_scheduler.scheduler import BATCH, PREPARE_LEAD_MS, PREPARE_MAX, Scheduler
+from unicron_scheduler.scheduler import BATCH, CATCHUP_ALL_MAX, PREPARE_LEAD_MS, PREPARE_MAX, Scheduler
 
 SECOND_MS = 1000
 T0 = 1_800_000_000_000  # a whole minute, in 2027
@@ -73,6 +73,21 @@ def test_batches_sent_together_each_report_their_own_outcome(store: Store) -> No
     outcomes = store.fire_prepared(lease_value=lease.value, batches=[first, again])
     assert [o.enqueued for o in outcomes] == [[(a, DUE_MS), (b, DUE_MS)], [(c, DUE_MS)]]
     assert _queued(store) == [fire_id(j, DUE_MS) for j in (a, b, c)]
+
+
+def test_a_batch_with_more_fires_than_one_push_takes_queues_them_in_order(store: Store) -> None:
+    job_ids = _jobs(store, 11)
+    lease = Lease(redis=store.redis, ttl_ms=5000)
+    assert lease.acquire()
+    times = [DUE_MS + i * SECOND_MS for i in range(CATCHUP_ALL_MAX)]  # catch-up "all", capped
+    next_ms = times[-1] + SECOND_MS
+    fires = [
+        Fire(job_id=j, expected_ms=DUE_MS, fire_ms=times, next_ms=next_ms, run_timeout_s=1, grace_ms=0)
+        for j in job_ids
+    ]
+    (outcome,) = store.fire_prepared(lease_value=lease.value, batches=[store.prepare_fire(fires=fires)])
+    assert len(outcome.enqueued) == 11 * CATCHUP_ALL_MAX  # more than FIRE's PUSH_CHUNK (1,000)
+    assert _queued(store) == [fire_id(j, ms) for j in job_ids for ms in times]
 
 
 def test_a_stale_lease_fences_off_every_batch(store: Store) -> None:
