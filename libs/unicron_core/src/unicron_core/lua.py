@@ -39,6 +39,9 @@ return 0
 # the fires are due, all but ARGV[1] and ARGV[2], which are packed when it runs.)
 # Each enqueue is appended to the fire log stream (job, scheduled ms, epoch): an audit trail in
 # enqueue order, with Redis's own clock in the entry id.
+# The first RQ job hash of a batch is written field by field, the others are COPYs of it with their
+# own data, description and timeout set: COPY duplicates a hash in about half the work of HSET
+# building it from 36 arguments (Redis 6.2 or later).
 # Numbers stay the strings they came as: a Lua number passed to redis.call is formatted with
 # printf and a string compared as a number is parsed with strtod, ~10% of the script's work.
 # Returns {1, codes...} with one code per fire (1 enqueued, 2 suppressed by the marker or RQ's unique
@@ -58,6 +61,17 @@ end
 local n = #fields
 fields[n + 1], fields[n + 3], fields[n + 5] = 'data', 'description', 'timeout'
 local k, a = 5, 7 + 2 * tonumber(ARGV[6])
+local first = false  -- the batch's first RQ job hash, copied for the others
+local function write_rq_job(rq_key, data, description, timeout)
+    if first then
+        redis.call('COPY', first, rq_key)
+        redis.call('HSET', rq_key, 'data', data, 'description', description, 'timeout', timeout)
+    else
+        fields[n + 2], fields[n + 4], fields[n + 6] = data, description, timeout
+        redis.call('HSET', rq_key, unpack(fields))
+        first = rq_key
+    end
+end
 local queued = {}  -- pushed after the loop: one RPUSH per PUSH_CHUNK ids, not one per fire
 for _ = 1, tonumber(ARGV[5]) do
     local job_key = KEYS[k]; k = k + 1
@@ -77,8 +91,7 @@ for _ = 1, tonumber(ARGV[5]) do
         if live then
             code = 2
             if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[3]) and redis.call('EXISTS', rq_key) == 0 then
-                fields[n + 2], fields[n + 4], fields[n + 6] = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-                redis.call('HSET', rq_key, unpack(fields))
+                write_rq_job(rq_key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
                 queued[#queued + 1] = rq_id
                 if log_max ~= '0' then
                     redis.call('XADD', KEYS[#KEYS], '*',
