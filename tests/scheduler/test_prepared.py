@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pytest
 import redis
 from rq import Queue
+from rq.job import Job
 
 from unicron_core import keys
 from unicron_core.lease import Lease
@@ -88,6 +89,27 @@ def test_a_batch_with_more_fires_than_one_push_takes_queues_them_in_order(store:
     (outcome,) = store.fire_prepared(lease_value=lease.value, batches=[store.prepare_fire(fires=fires)])
     assert len(outcome.enqueued) == 11 * CATCHUP_ALL_MAX  # more than FIRE's PUSH_CHUNK (1,000)
     assert _queued(store) == [fire_id(j, ms) for j in job_ids for ms in times]
+
+
+def test_rq_s_unique_id_guards_every_fire_of_a_batch(store: Store) -> None:
+    job_ids = _jobs(store, 3)
+    lease = Lease(redis=store.redis, ttl_ms=5000)
+    assert lease.acquire()
+    (outcome,) = store.fire_prepared(
+        lease_value=lease.value, batches=[store.prepare_fire(fires=[_fire(j) for j in job_ids])]
+    )
+    assert len(outcome.enqueued) == 3
+    written = {j: store.redis.hgetall(Job.key_for(fire_id(j, DUE_MS))) for j in job_ids}
+    # The markers gone (as if expired) and the due entries put back: only RQ's unique id is left to
+    # refuse them, for the batch's first hash (written field by field) and the copied ones alike.
+    store.redis.delete(*[keys.fired(j, DUE_MS) for j in job_ids])
+    store.redis.zadd(keys.DUE, dict.fromkeys(job_ids, DUE_MS))
+    (again,) = store.fire_prepared(
+        lease_value=lease.value, batches=[store.prepare_fire(fires=[_fire(j) for j in job_ids])]
+    )
+    assert (again.enqueued, again.suppressed) == ([], 3)
+    assert _queued(store) == [fire_id(j, DUE_MS) for j in job_ids]
+    assert {j: store.redis.hgetall(Job.key_for(fire_id(j, DUE_MS))) for j in job_ids} == written
 
 
 def test_a_stale_lease_fences_off_every_batch(store: Store) -> None:

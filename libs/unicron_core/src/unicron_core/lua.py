@@ -62,15 +62,18 @@ local n = #fields
 fields[n + 1], fields[n + 3], fields[n + 5] = 'data', 'description', 'timeout'
 local k, a = 5, 7 + 2 * tonumber(ARGV[6])
 local first = false  -- the batch's first RQ job hash, copied for the others
+-- Writes an RQ job hash unless the key exists (RQ's unique id, the second guard); false if it does.
 local function write_rq_job(rq_key, data, description, timeout)
     if first then
-        redis.call('COPY', first, rq_key)
+        if redis.call('COPY', first, rq_key) == 0 then return false end  -- COPY refuses an existing key
         redis.call('HSET', rq_key, 'data', data, 'description', description, 'timeout', timeout)
     else
+        if redis.call('EXISTS', rq_key) == 1 then return false end
         fields[n + 2], fields[n + 4], fields[n + 6] = data, description, timeout
         redis.call('HSET', rq_key, unpack(fields))
         first = rq_key
     end
+    return true
 end
 local queued = {}  -- pushed after the loop: one RPUSH per PUSH_CHUNK ids, not one per fire
 for _ = 1, tonumber(ARGV[5]) do
@@ -90,8 +93,8 @@ for _ = 1, tonumber(ARGV[5]) do
         local code = 0
         if live then
             code = 2
-            if redis.call('SET', marker, '1', 'NX', 'PX', ARGV[3]) and redis.call('EXISTS', rq_key) == 0 then
-                write_rq_job(rq_key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+            local marked = redis.call('SET', marker, '1', 'NX', 'PX', ARGV[3])
+            if marked and write_rq_job(rq_key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]) then
                 queued[#queued + 1] = rq_id
                 if log_max ~= '0' then
                     redis.call('XADD', KEYS[#KEYS], '*',
