@@ -98,7 +98,7 @@ for _ = 1, tonumber(ARGV[5]) do
                 queued[#queued + 1] = rq_id
                 if log_max ~= '0' then
                     redis.call('XADD', KEYS[#KEYS], '*',
-                        'job', job_id, 'ms', rq_id:match('-(%d+)$'), 'epoch', epoch)
+                        'job', job_id, 'ms', rq_id:sub(#job_id + 2), 'epoch', epoch)  -- <job_id>-<ms>
                 end
                 code = 1
             end
