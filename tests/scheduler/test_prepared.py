@@ -6,6 +6,7 @@ real Redis, with a clock the test controls.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -18,7 +19,14 @@ from unicron_core.lease import Lease
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Fire, FireOutcome, PreparedFire, Store, fire_id
-from unicron_scheduler.scheduler import BATCH, CATCHUP_ALL_MAX, PREPARE_LEAD_MS, PREPARE_MAX, Scheduler
+from unicron_scheduler.scheduler import (
+    BATCH,
+    CATCHUP_ALL_MAX,
+    PREPARE_LEAD_MS,
+    PREPARE_MAX,
+    WAKE_EARLY_S,
+    Scheduler,
+)
 
 SECOND_MS = 1000
 T0 = 1_800_000_000_000  # a whole minute, in 2027
@@ -234,6 +242,18 @@ def test_a_burst_bigger_than_what_is_prepared_goes_on_live(store: Store, setting
     clock.ms = DUE_MS
     assert scheduler.fire_due() == PREPARE_MAX + 5
     assert len(set(_queued(store))) == len(job_ids)
+
+
+def test_the_last_stretch_to_a_due_time_is_slept(store: Store, settings: Settings) -> None:
+    clock = Clock(DUE_MS - 1)
+    scheduler = Scheduler(store=store, settings=settings, clock=clock)
+    started = time.perf_counter()
+    scheduler._sleep_until(DUE_MS)  # 1 ms, by the real clock
+    assert time.perf_counter() - started >= 0.0009
+    clock.ms = DUE_MS - int(WAKE_EARLY_S * 1000) - 500  # further than the last stretch: the wait's
+    started = time.perf_counter()
+    scheduler._sleep_until(DUE_MS)
+    assert time.perf_counter() - started < 0.25
 
 
 class _LeaseLostMidway(Store):
