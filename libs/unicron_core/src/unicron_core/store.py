@@ -575,8 +575,8 @@ class Store:
         return b"".join([b"$%d\r\n%b\r\n" % (len(v), v) for v in map(encode, args)])
 
     def _run_fire(self, calls: list[list[bytes]]) -> list[list[int]]:
-        """Sends packed FIRE calls pipelined and reads their replies. A Redis that does not know the script
-        (restarted, or SCRIPT FLUSH) runs none of them: it is loaded and those calls are sent again."""
+        """Sends packed FIRE calls pipelined and reads their replies. A Redis that does not know the
+        script (restarted, or SCRIPT FLUSH) runs none of them: it is loaded and they are sent again."""
         replies = self._pipelined(calls)
         missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if missing:
@@ -589,8 +589,8 @@ class Store:
         return cast(list[list[int]], replies)
 
     def _pipelined(self, calls: list[list[bytes]]) -> list[object]:
-        """Every packed call sent, then every reply read (an error reply in its
-        place). A broken connection is retried as redis-py's own pipelines are: FIRE is idempotent."""
+        """Every packed call sent, then every reply read (an error reply in its place). A broken
+        connection is retried as redis-py's own pipelines are: FIRE is idempotent."""
         pool = self.redis.connection_pool
         conn = pool.get_connection()
         try:
@@ -668,6 +668,7 @@ def _rq_call(func: str, args: tuple[Any, ...]) -> tuple[bytes, str | None]:
 
 
 def _send_and_read(conn: Connection, calls: list[list[bytes]]) -> list[object]:
+    """Writes every call before reading the first reply: Redis runs them back to back."""
     for call in calls:
         conn.send_packed_command(call)  # type: ignore[no-untyped-call]  # untyped in redis-py
     replies: list[object] = []

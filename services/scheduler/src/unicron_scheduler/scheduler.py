@@ -5,9 +5,10 @@ are cached per job (jobs are immutable; a deletion arrives on the wake channel).
 in the pub/sub read, so a created or deleted job wakes it at once.
 
 While it waits, the leader prepares the fires of the next due time (decisions, RQ payloads, the
-script's arguments): when the time comes only the fenced script runs, so a thousand fires due in
-the same second are enqueued in the script's own time. The script checks each job's due time again,
-and a prepared batch is used only while a decision taken then would be the same (see ``Prepared``).
+script's calls packed in Redis's protocol): when the time comes the batches are written at once and
+only the fenced scripts run, so a thousand fires due in the same second are enqueued in the scripts'
+own time. The script checks each job's due time again, and a prepared batch is used only while a
+decision taken then would be the same (see ``Prepared``). docs/decisions/0001 has the figures.
 """
 
 from __future__ import annotations
