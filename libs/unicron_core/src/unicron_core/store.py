@@ -24,7 +24,8 @@ from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
 from redis.client import Pipeline, PubSub
 from redis.commands.core import AsyncScript
-from redis.connection import parse_url
+from redis.connection import Connection, parse_url
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
@@ -61,6 +62,8 @@ MARKER_MARGIN_MS = 120_000
 _NOT_SHARED = frozenset({"data", "description", "timeout", "created_at", "enqueued_at"})
 _RQ_SERIALIZER = resolve_serializer()
 SOCKET_TIMEOUT_S = 10
+# FIRE's arguments packed when a prepared batch runs, not ahead: the lease value, the enqueue time.
+RUN_TIME_ARG_COUNT = 2
 
 
 def open_redis(settings: Settings) -> Redis:
@@ -149,14 +152,13 @@ class Fire:
 
 @dataclass(frozen=True)
 class PreparedFire:
-    """A batch of fires turned into the FIRE script's arguments, ready before the fires are due;
-    the lease value and the enqueue time are added when it runs (``Store.fire_prepared``)."""
+    """A batch of fires as one call of the FIRE script, packed in Redis's protocol before the fires
+    are due: when it runs only the lease value and the enqueue time are packed, between ``head`` and
+    ``tail`` (``Store.fire_prepared``). Packing thousands of arguments takes milliseconds."""
 
     fires: list[Fire]
-    keys: list[str]
-    head: list[Any]
-    common: list[Any]
-    body: list[Any]
+    head: bytes  # the command, its script and its keys
+    tail: bytes  # the arguments after the lease value and the enqueue time
 
 
 @dataclass
@@ -558,44 +560,73 @@ class Store:
         Each fire becomes an RQ job ``<job_id>-<scheduled_ms>`` carrying ids only. A fire marker and
         RQ's unique id make a repeated fire a no-op; a job deleted or already moved on is skipped.
         """
-        return self.fire_prepared(lease_value=lease_value, prepared=self.prepare_fire(fires=fires))
+        return self.fire_prepared(lease_value=lease_value, batches=[self.prepare_fire(fires=fires)])[0]
 
     def prepare_fire(self, *, fires: Iterable[Fire]) -> PreparedFire:
-        """The work of ``fire`` that can be done before the fires are due (most of it, for a burst)."""
+        """The work of ``fire`` that can be done before the fires are due (all of it but the lease
+        value and the enqueue time)."""
         batch = list(fires)
         script_keys = [keys.LEASE, keys.DUE, Queue.redis_queues_keys, self.queue.key]
         marker_ttl_ms = max((item.grace_ms for item in batch), default=0) + MARKER_MARGIN_MS
-        body: list[Any] = []
+        args: list[Any] = [marker_ttl_ms, self.queue.key, len(batch), len(self._rq_shared) // 2]
+        args += self._rq_shared
         for item in batch:
             script_keys.append(keys.job(item.job_id))
             next_ms = -1 if item.next_ms is None else item.next_ms
             timeout = _rq_timeout(item.run_timeout_s)
-            body += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
+            args += [item.job_id, item.expected_ms, next_ms, item.missed, len(item.fire_ms)]
             for ms in item.fire_ms:
                 rq_id = fire_id(item.job_id, ms)
                 script_keys += [keys.fired(item.job_id, ms), Job.key_for(rq_id)]
-                body += [rq_id, *_rq_call(FIRE_FUNC, (item.job_id, ms)), timeout]
+                args += [rq_id, *_rq_call(FIRE_FUNC, (item.job_id, ms)), timeout]
         script_keys.append(keys.FIRE_LOG)
-        body.append(self._settings.fire_log_max)
-        head = [marker_ttl_ms, self.queue.key, len(batch)]
-        return PreparedFire(fires=batch, keys=script_keys, head=head, common=self._rq_shared, body=body)
+        args.append(self._settings.fire_log_max)
+        call = ["EVALSHA", self._fire.sha, len(script_keys), *script_keys]
+        arity = len(call) + RUN_TIME_ARG_COUNT + len(args)
+        return PreparedFire(
+            fires=batch, head=b"*%d\r\n" % arity + self._packed(call), tail=self._packed(args)
+        )
 
-    def fire_prepared(self, *, lease_value: str, prepared: PreparedFire) -> FireOutcome:
-        """Runs a prepared batch, fenced by ``lease_value``: see ``fire``."""
+    def fire_prepared(self, *, lease_value: str, batches: Sequence[PreparedFire]) -> list[FireOutcome]:
+        """Runs prepared batches, each fenced by ``lease_value`` on its own (see ``fire``), pipelined:
+        every batch is sent before the first reply is read, so Redis runs them back to back instead
+        of waiting for this process to read a reply and send the next batch."""
         enqueued_at = utcformat(rq_now())  # RQ's created_at and enqueued_at: now, not when prepared
-        common = [*prepared.common, "created_at", enqueued_at, "enqueued_at", enqueued_at]
-        args = [lease_value, *prepared.head, len(common) // 2, *common, *prepared.body]
-        codes = self._fire(keys=prepared.keys, args=args)
-        if not codes[0]:
-            return FireOutcome(fenced=False)
-        outcome = FireOutcome(fenced=True)
-        flat = [(item.job_id, ms) for item in prepared.fires for ms in item.fire_ms]
-        for (job_id, ms), code in zip(flat, codes[1:], strict=True):
-            if code == 1:
-                outcome.enqueued.append((job_id, ms))
-            elif code == 2:
-                outcome.suppressed += 1
-        return outcome
+        run_time = self._packed([lease_value, enqueued_at])
+        replies = self._run_fire([[b.head, run_time, b.tail] for b in batches])
+        return [_fire_outcome(b, codes) for b, codes in zip(batches, replies, strict=True)]
+
+    def _packed(self, args: Sequence[Any]) -> bytes:
+        """``args`` as the bulk strings of a Redis command, encoded as redis-py encodes them."""
+        encode = self.redis.get_encoder().encode
+        return b"".join([b"$%d\r\n%b\r\n" % (len(v), v) for v in map(encode, args)])
+
+    def _run_fire(self, calls: list[list[bytes]]) -> list[list[int]]:
+        """Sends packed FIRE calls pipelined and reads their replies. A Redis that does not know the
+        script (restarted, or SCRIPT FLUSH) runs none of them: it is loaded and they are sent again."""
+        replies = self._pipelined(calls)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            self.redis.script_load(lua.FIRE)
+            for i, reply in zip(missing, self._pipelined([calls[i] for i in missing]), strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return cast(list[list[int]], replies)
+
+    def _pipelined(self, calls: list[list[bytes]]) -> list[object]:
+        """Every packed call sent, then every reply read (an error reply in its place). A broken
+        connection is retried as redis-py's own pipelines are: FIRE is idempotent."""
+        pool = self.redis.connection_pool
+        conn = pool.get_connection()
+        try:
+            return conn.retry.call_with_retry(
+                lambda: _send_and_read(conn, calls),
+                lambda _error: conn.disconnect(),  # type: ignore[no-untyped-call]  # untyped in redis-py
+            )
+        finally:
+            pool.release(conn)
 
     def fire_log(self, *, after: str = "-", count: int = 10_000) -> list[tuple[int, str, int, int]]:
         """Enqueues after stream id ``after``, oldest first: (enqueue ms by Redis's clock, job id,
@@ -661,6 +692,33 @@ def _rq_call(func: str, args: tuple[Any, ...]) -> tuple[bytes, str | None]:
     return zlib.compress(_RQ_SERIALIZER.dumps((func, None, args, {}))), get_call_string(
         func, args, {}, max_length=75
     )
+
+
+def _send_and_read(conn: Connection, calls: list[list[bytes]]) -> list[object]:
+    """Writes every call before reading the first reply: Redis runs them back to back."""
+    for call in calls:
+        conn.send_packed_command(call)  # type: ignore[no-untyped-call]  # untyped in redis-py
+    replies: list[object] = []
+    for _ in calls:
+        try:
+            replies.append(conn.read_response())
+        except ResponseError as exc:  # the connection is still in step: the next reply follows
+            replies.append(exc)
+    return replies
+
+
+def _fire_outcome(prepared: PreparedFire, codes: list[int]) -> FireOutcome:
+    """What one FIRE call did, from its codes (one per fire, after the fence's own)."""
+    if not codes[0]:
+        return FireOutcome(fenced=False)
+    outcome = FireOutcome(fenced=True)
+    flat = [(item.job_id, ms) for item in prepared.fires for ms in item.fire_ms]
+    for (job_id, ms), code in zip(flat, codes[1:], strict=True):
+        if code == 1:
+            outcome.enqueued.append((job_id, ms))
+        elif code == 2:
+            outcome.suppressed += 1
+    return outcome
 
 
 def _rq_timeout(run_timeout_s: float) -> int:
