@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import string
 import time
@@ -38,7 +39,7 @@ from rq.utils import now as rq_now
 
 from unicron_core import cron, keys, lua
 from unicron_core.crypto import Cipher
-from unicron_core.errors import Forbidden, KeyMismatch, NotFound, UnreadableRecord
+from unicron_core.errors import ConfigError, Forbidden, KeyMismatch, NotFound, UnreadableRecord
 from unicron_core.models import JobRecord, JobSpec, RunResult, RunSpec, TaskRecord, TaskSpec, TaskStatus
 from unicron_core.replies import text
 from unicron_core.rotation import KeyRotation, RotationReport
@@ -50,6 +51,7 @@ JOB_ID_CHARS = string.ascii_letters + string.digits
 JOB_ID_LEN = 16
 CANARY_TEXT = b"unicron cluster key canary v1"
 CREATE_BATCH = 1000  # job creations a round trip in ``create_jobs``
+MIN_REDIS = (6, 2)  # lua.FIRE copies hashes with COPY
 # RQ jobs are ids only and never outlive the records they point to.
 FIRE_FUNC = "unicron_worker.tasks.run_fire"
 TASK_FUNC = "unicron_worker.tasks.run_task"
@@ -214,11 +216,19 @@ class Store:
     # -- the canary ------------------------------------------------------------------------------
 
     def verify_key(self) -> None:
-        """Writes the canary on a new cluster, else checks that this node's key decrypts it.
+        """Every node's start-up check: Redis is recent enough (``MIN_REDIS``), and the canary is
+        written on a new cluster, else this node's key must decrypt it.
 
         Raises:
+            ConfigError: the Redis at ``REDIS_URL`` is older than ``MIN_REDIS``.
             KeyMismatch: the cluster was created with another ``UNICRON_KEY``.
         """
+        found = str(self.redis.info("server").get("redis_version", "unknown"))
+        if not redis_supported(found):
+            raise ConfigError(
+                f"the Redis at REDIS_URL is version {found}; Unicron needs Redis "
+                f"{'.'.join(map(str, MIN_REDIS))} or later"
+            )
         blob = self.redis.get(keys.CANARY)
         if blob is None:
             mine = self._cipher.encrypt(kind="canary", record_id="cluster", plaintext=CANARY_TEXT)
@@ -719,6 +729,12 @@ def _fire_outcome(prepared: PreparedFire, codes: list[int]) -> FireOutcome:
         elif code == 2:
             outcome.suppressed += 1
     return outcome
+
+
+def redis_supported(version: str) -> bool:
+    """Whether a ``redis_version`` (``INFO server``) is ``MIN_REDIS`` or later."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return match is not None and (int(match[1]), int(match[2])) >= MIN_REDIS
 
 
 def _rq_timeout(run_timeout_s: float) -> int:
