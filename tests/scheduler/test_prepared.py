@@ -231,6 +231,25 @@ def test_a_job_created_after_the_batches_were_prepared_fires_too(store: Store, s
     assert _queued(store) == [fire_id(early, DUE_MS), fire_id(late, DUE_MS)]
 
 
+def test_a_job_change_has_the_second_prepared_again(store: Store, settings: Settings) -> None:
+    """Jobs registered after their first second was prepared go in its batches, not down the live
+    path at the due time (1,000 created at once made that second ~100 ms late)."""
+    (early,) = _jobs(store, 1)
+    clock = Clock(DUE_MS - 500)
+    scheduler = _leader(store, settings, clock)
+    scheduler._pubsub = store.wake_subscription()
+    scheduler._prepare(DUE_MS)
+    (late,) = _jobs(store, 1)  # publishes the change
+    deadline = time.monotonic() + 5  # the first read may be the subscription's own confirmation
+    while scheduler._prepared is not None and time.monotonic() < deadline:
+        scheduler._wait(0.5)
+    assert scheduler._prepared is None
+    scheduler._prepare(DUE_MS)
+    prepared = scheduler._prepared
+    assert prepared is not None
+    assert sorted(f.job_id for b in prepared.batches for f in b.fires) == sorted([early, late])
+
+
 @pytest.mark.timeout(60)
 def test_a_burst_bigger_than_what_is_prepared_goes_on_live(store: Store, settings: Settings) -> None:
     job_ids = _jobs(store, PREPARE_MAX + 5)

@@ -296,7 +296,8 @@ class Scheduler:
         )
 
     def _wait(self, timeout_s: float) -> None:
-        """Sleeps up to ``timeout_s``, woken early by a job change (whose cached plan is dropped)."""
+        """Sleeps up to ``timeout_s``, woken early by a job change: its cached plan is dropped, and the
+        prepared second with it (prepared again, with the change, while there is time)."""
         self._waiting = True
         try:
             if self._stopping:
@@ -307,6 +308,7 @@ class Scheduler:
             message = self._pubsub.get_message(timeout=timeout_s)
             while message is not None:
                 self._plans.pop(message["data"].decode(), None)
+                self._prepared = None
                 message = self._pubsub.get_message(timeout=0)
         finally:
             self._waiting = False
