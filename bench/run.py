@@ -174,7 +174,7 @@ def _batches(names: list[str]) -> list[list[str]]:
 def _meta(*, smoke: bool, reps: int, seed: int) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _git("rev-parse", "--short", "HEAD"),
+        "commit": _git("rev-parse", "--short", "HEAD") or "unknown",
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "smoke": smoke,
         "reps": reps,
@@ -187,7 +187,7 @@ def _meta(*, smoke: bool, reps: int, seed: int) -> dict[str, Any]:
 
 def _git(*args: str) -> str:
     out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-    return out.stdout.strip() or "unknown"
+    return out.stdout.strip()
 
 
 def _machine() -> dict[str, Any]:
