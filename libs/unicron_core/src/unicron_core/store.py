@@ -25,7 +25,7 @@ from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
 from redis.client import Pipeline, PubSub
 from redis.commands.core import AsyncScript
-from redis.connection import Connection, parse_url
+from redis.connection import Connection, HiredisRespSerializer, parse_url
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
@@ -90,10 +90,28 @@ def open_async_redis(settings: Settings) -> AsyncRedis:
     options = _client_options(settings, AsyncRetry(ExponentialBackoff(cap=0.2, base=0.02), retries=2))
     options["socket_timeout"] = None
     if not settings.sentinel_addresses:
-        return AsyncRedis.from_url(settings.redis_dsn, **options)
+        return _packed_in_c(AsyncRedis.from_url(settings.redis_dsn, **options))
     sentinel = AsyncSentinel(settings.sentinel_addresses, sentinel_kwargs=_sentinel_options(settings))  # type: ignore[no-untyped-call]
     master: AsyncRedis = sentinel.master_for(settings.redis_sentinel_master, **options)
-    return master
+    return _packed_in_c(master)
+
+
+class _HiredisPacking:
+    """Packs commands as redis-py's blocking connections do, with hiredis: its asyncio ones pack in
+    Python (packing a CREATE_TASK call was 6 % of the API's CPU under load); the bytes are the same."""
+
+    _packer = HiredisRespSerializer()
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        packed: list[bytes] = self._packer.pack(*args)
+        return packed
+
+
+def _packed_in_c(client: AsyncRedis) -> AsyncRedis:
+    """``client``, its connections (TCP, TLS, unix socket or Sentinel's) packing with hiredis."""
+    pool = client.connection_pool
+    pool.connection_class = type(pool.connection_class.__name__, (_HiredisPacking, pool.connection_class), {})
+    return client
 
 
 @asynccontextmanager
