@@ -128,7 +128,7 @@ class Context:
     reps: int
     tmp: Path
     seed: int
-    has_rq_scheduler: bool = True  # the bench group is installed (``make bench`` syncs it)
+    has_peers: bool = True  # the bench group (rq-scheduler, Celery and RedBeat) is installed
     log: Callable[[str], None] = print
     details: dict[str, Any] = field(default_factory=dict)  # per scenario, written to the results file
 

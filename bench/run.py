@@ -121,15 +121,13 @@ def _run_all(
     rows: list[Row] = []
     errors: dict[str, str] = {}
     tmp = Path(tempfile.mkdtemp(prefix="unicron-bench-"))
-    peers = importlib.util.find_spec("rq_scheduler") is not None
+    peers = all(importlib.util.find_spec(name) is not None for name in ("rq_scheduler", "redbeat"))
     if not peers:
-        print("rq-scheduler is not installed (`uv sync --group bench`): its figures are left out")
+        print("the peers are not installed (`uv sync --group bench`): their figures are left out")
     ok = False
 
     def one(name: str) -> tuple[list[Row], str | None]:
-        ctx = Context(
-            smoke=smoke, reps=reps, tmp=tmp / name, seed=seed, details=details, has_rq_scheduler=peers
-        )
+        ctx = Context(smoke=smoke, reps=reps, tmp=tmp / name, seed=seed, details=details, has_peers=peers)
         ctx.log = lambda text: print(f"{name}: {text}", flush=True)
         t = time.monotonic()
         print(f"{name} ...", flush=True)

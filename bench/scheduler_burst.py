@@ -91,7 +91,7 @@ def run(ctx: Context) -> list[Row]:
     for rep in range(ctx.reps):
         ctx.log(f"  rep {rep + 1}")
         calls: dict[str, Callable[[], Burst]] = {"unicron": lambda r=rep: _unicron(ctx, p, r)}
-        if ctx.has_rq_scheduler:
+        if ctx.has_peers:
             calls["rq-scheduler"] = lambda r=rep: _rq_scheduler(ctx, p, r)
         if p.builtin:
             calls["rq-builtin"] = lambda r=rep: _rq_builtin(ctx, p, r)

@@ -109,7 +109,7 @@ def run(ctx: Context) -> list[Row]:
             "start-unicron": lambda r=rep: _unicron_start(ctx, p, r),
             "start-rq-builtin": lambda r=rep: _rq_builtin_start(ctx, p, r),
         }
-        if ctx.has_rq_scheduler:
+        if ctx.has_peers:
             calls["rq-scheduler"] = lambda r=rep: _rq_scheduler_lag(ctx, p, r)
         for key, lags in zip(calls, ctx.each(list(calls.values())), strict=True):
             (starts if key.startswith("start-") else results)[key.removeprefix("start-")].append(lags)

@@ -82,7 +82,7 @@ def run(ctx: Context) -> list[Row]:
         full = [_idle_step_ms(redis.url, p.idle_steps) for _ in range(ctx.reps)]
         lags = [_lag_p99(ctx, redis.url, p, rep) for rep in range(ctx.reps)]
         store.redis.close()
-    peer = _rq_scheduler_memory(ctx, p.jobs) if ctx.has_rq_scheduler else None
+    peer = _rq_scheduler_memory(ctx, p.jobs) if ctx.has_peers else None
     detail.update(
         idle_step_ms={"no jobs": empty, f"{p.jobs} jobs": full},
         memory={"per_job_B": per_job, "job_hash_B": one_job, "rq_scheduler_per_job_B": peer},
