@@ -12,8 +12,10 @@ FastAPI app that enqueues with RQ (``bench/bare_api.py``), in the same repetitio
 Each system has its own fresh Redis. The API process is pinned to MEASURED_CPU; Redis and the load
 generator (``bench/loadgen.py``, closed loop, keep-alive connections) to SIDE_CPU. No workers run.
 Both systems are started once (a start costs seconds, which three repetitions cannot afford in the
-time budget); in each repetition each route is driven on the peer and on Unicron in turn, the order
-flipping every repetition. Every non-2xx answer fails the measurement.
+time budget). In each repetition each route is driven on the peer and on Unicron by one load
+generator, in turns of half a second (A B B A ..., the first one flipping every repetition), so
+that this VM's slow spells, which last seconds, fall on both alike. Every non-2xx answer fails the
+measurement.
 """
 
 from __future__ import annotations
@@ -66,11 +68,12 @@ PEER = "bare FastAPI + Queue.enqueue"
 class Params:
     connections: int
     warmup_s: float
-    window_s: float
+    window_s: float  # counted, for each system
+    slices: int  # turns the window is cut into
 
 
-FULL = Params(connections=16, warmup_s=0.5, window_s=3.0)
-SMOKE = Params(connections=4, warmup_s=0.2, window_s=0.5)
+FULL = Params(connections=16, warmup_s=0.5, window_s=3.0, slices=6)
+SMOKE = Params(connections=4, warmup_s=0.2, window_s=0.4, slices=2)
 
 
 @dataclass
@@ -95,15 +98,15 @@ def run(ctx: Context) -> list[Row]:
             _wait_ready(api)
         for rep in range(ctx.reps):
             ctx.log(f"  rep {rep + 1}")
-            order = list(SYSTEMS) if rep % 2 == 0 else list(reversed(SYSTEMS))
-            for route, body in ROUTES.items():
-                calls: list[Callable[[], dict[str, Any]]] = [
-                    lambda a=apis[s], r=route, b=body: _load(p, a, r, b) for s in order
-                ]
-                for system, result in zip(order, ctx.each(calls), strict=True):
-                    runs[route][system].append(result)
+            order = [apis[s] for s in (SYSTEMS if rep % 2 == 0 else reversed(SYSTEMS))]
+            calls: list[Callable[[], list[dict[str, Any]]]] = [
+                lambda r=route, b=body, o=order: _load(p, o, r, b) for route, body in ROUTES.items()
+            ]
+            for route, results in zip(ROUTES, ctx.each(calls), strict=True):
+                for api, result in zip(order, results, strict=True):
+                    runs[route][api.name].append(result)
                     ctx.log(
-                        f"    {route} {system}: {result['rps']:,.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+                        f"    {route} {api.name}: {result['rps']:,.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
                         f"p99 {result['p99_ms']:.1f} ms, CPU {result['cpu_ms_per_request']:.2f} ms a request"
                     )
     ctx.details[NAME] = {"params": p.__dict__, "runs": runs}
@@ -185,22 +188,25 @@ def _wait_ready(api: Api) -> None:
     wait_for(ready, START_TIMEOUT_S, f"the {api.name} API", interval_s=0.05)
 
 
-def _load(p: Params, api: Api, route: str, body: dict[str, Any]) -> dict[str, Any]:
-    """One closed-loop measurement of ``route``, by a load generator process on SIDE_CPU."""
-    headers = ["Content-Type: application/json", *api.headers]
+def _load(p: Params, apis: list[Api], route: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """One closed-loop measurement of ``route`` on each API in turns, by a load generator process on
+    SIDE_CPU; a result for each API, in order."""
+    targets = [
+        {"url": api.url + route, "headers": ["Content-Type: application/json", *api.headers]} for api in apis
+    ]
     args = [
         sys.executable,
         str(BENCH_DIR / "loadgen.py"),
-        api.url + route,
         "--json",
         f"--connections={p.connections}",
         f"--warmup={p.warmup_s}",
         f"--duration={p.window_s}",
+        f"--slices={p.slices}",
         f"--body={json.dumps(body)}",
-        *(f"--header={h}" for h in headers),
+        *(f"--target={json.dumps(t)}" for t in targets),
     ]
     started = time.monotonic()
-    cpu_before = _cpu_s(api.proc.pid)
+    cpu_before = [_cpu_s(api.proc.pid) for api in apis]
     gen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     pin(gen.pid, SIDE_CPU)
     try:
@@ -210,16 +216,17 @@ def _load(p: Params, api: Api, route: str, body: dict[str, Any]) -> dict[str, An
             gen.kill()
             gen.wait()
     if not out:
-        raise RuntimeError(f"the load generator failed on {api.name} {route}: {err.decode()[-2000:]}")
-    result: dict[str, Any] = json.loads(out)
-    errors = {s: n for s, n in result["statuses"].items() if not s.startswith("2")}
-    if errors or not result["requests"]:
-        raise RuntimeError(f"{api.name} {route}: non-2xx or no answers {errors} ({err.decode()[-500:]})")
-    result["elapsed_s"] = round(time.monotonic() - started, 2)
-    # CPU time of the API process (all its threads) per answer: unlike req/s, it hardly moves
-    # when other processes compete for the core.
-    result["cpu_ms_per_request"] = (_cpu_s(api.proc.pid) - cpu_before) * 1000 / result["answered"]
-    return result
+        raise RuntimeError(f"the load generator failed on {route}: {err.decode()[-2000:]}")
+    results: list[dict[str, Any]] = json.loads(out)
+    elapsed_s = round(time.monotonic() - started, 2)
+    for api, before, result in zip(apis, cpu_before, results, strict=True):
+        errors = {s: n for s, n in result["statuses"].items() if not s.startswith("2")}
+        if errors or not result["requests"]:
+            raise RuntimeError(f"{api.name} {route}: non-2xx or no answers {errors} ({err.decode()[-500:]})")
+        result["elapsed_s"] = elapsed_s
+        # CPU time of the API process (all its threads) per answer: the other API idles meanwhile.
+        result["cpu_ms_per_request"] = (_cpu_s(api.proc.pid) - before) * 1000 / result["answered"]
+    return results
 
 
 def _cpu_s(pid: int) -> float:

@@ -3,13 +3,17 @@
 A fixed number of keep-alive connections, each sending its next request as soon as the previous
 answer is read (closed loop: the server's speed sets the rate). Requests are written as raw bytes on
 asyncio streams, on uvloop when it is installed: much lighter than an HTTP client library, so the
-generator is not what limits the rate (``--self-test`` shows how far it goes against a trivial
-server). A warm-up is sent and discarded, then every request completed within a fixed window is
+generator is not what limits the rate (``--serve-trivial`` starts a trivial server to show how far it
+goes). A warm-up is sent and discarded, then every request completed within a fixed window is
 counted: requests/s, latency p50 and p99 (per request, nearest-rank) and the count of each status.
 A non-2xx status or a broken connection is an error; the caller fails the measurement on it.
 
+Given several targets (the peer and Unicron), it drives one at a time and cuts each one's window
+into turns taken A B B A A B ... (``--slices``): a machine that slows down for a few seconds, as a
+shared VM does, then slows every target alike, and their ratio holds still.
+
 The bench scenarios run it as its own process pinned to the side CPU (``bench/api_submit.py``), so
-it never shares the measured process's core; ``--json`` prints the result as one JSON object.
+it never shares the measured process's core; ``--json`` prints a JSON list, one result a target.
 """
 
 from __future__ import annotations
@@ -91,97 +95,137 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-@dataclass
-class _Plan:
-    """What every connection of one measurement shares: the request, the window, the tallies."""
+@dataclass(frozen=True)
+class Target:
+    """A URL and the request sent to it, built once."""
 
-    host: str
-    port: int
+    url: str
     request: bytes
-    start: float  # perf_counter at the end of the warm-up
-    stop: float
+
+    @classmethod
+    def of(
+        cls, url: str, *, method: str = "POST", body: bytes = b"", headers: Sequence[tuple[str, str]] = ()
+    ) -> Target:
+        return cls(url=url, request=request_bytes(url, method=method, body=body, headers=headers))
+
+
+@dataclass
+class _Tally:
+    """What one target's connections saw within its counted windows."""
+
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
-    answered: int = 0  # every answer, the warm-up's too
+    answered: int = 0  # every answer, the warm-up's and the settling's too
+
+    def result(self, connections: int, window_s: float) -> Result:
+        ms = [s * 1000 for s in self.latencies]
+        return Result(
+            requests=len(ms),
+            window_s=window_s,
+            rps=len(ms) / window_s,
+            p50_ms=percentile(ms, 50),
+            p99_ms=percentile(ms, 99),
+            max_ms=max(ms, default=math.nan),
+            statuses=dict(self.statuses),
+            connections=connections,
+            answered=self.answered,
+        )
 
 
-async def _connection(plan: _Plan) -> None:
-    """One keep-alive connection in a closed loop until ``plan.stop``; records the requests
-    answered between ``plan.start`` (the end of the warm-up) and ``plan.stop``."""
-    connect = asyncio.open_connection(plan.host, plan.port)
-    reader, writer = await asyncio.wait_for(connect, CONNECT_TIMEOUT_S)
+_Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _closed_loop(
+    conn: _Connection, request: bytes, tally: _Tally, count_from: float, stop: float
+) -> bool:
+    """Sends ``request`` on one keep-alive connection, the next as soon as an answer is read, until
+    ``stop``; counts the answers read between ``count_from`` and ``stop``. False if it broke."""
+    reader, writer = conn
     clock = time.perf_counter
-    try:
-        while True:
-            sent = clock()
-            if sent >= plan.stop:
-                return
-            writer.write(plan.request)
-            try:
-                status = await asyncio.wait_for(_read_response(reader), READ_TIMEOUT_S)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-                plan.statuses["error"] += 1
-                return
-            done = clock()
-            plan.answered += 1
-            if plan.start <= done <= plan.stop:
-                plan.latencies.append(done - sent)
-                plan.statuses[str(status)] += 1
-    finally:
-        writer.close()
+    while (sent := clock()) < stop:
+        writer.write(request)
+        try:
+            status = await asyncio.wait_for(_read_response(reader), READ_TIMEOUT_S)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+            tally.statuses["error"] += 1
+            return False
+        done = clock()
+        tally.answered += 1
+        if count_from <= done <= stop:
+            tally.latencies.append(done - sent)
+            tally.statuses[str(status)] += 1
+    return True
+
+
+async def _phase(
+    pool: list[_Connection], request: bytes, tally: _Tally, count_from: float, stop: float
+) -> None:
+    """Every connection of ``pool`` in a closed loop until ``stop``; a broken one leaves the pool."""
+    alive = await asyncio.gather(*(_closed_loop(c, request, tally, count_from, stop) for c in pool))
+    for conn, ok in zip(list(pool), alive, strict=True):
+        if not ok:
+            conn[1].close()
+            pool.remove(conn)
 
 
 async def run(
-    url: str,
+    targets: Sequence[Target],
     *,
     connections: int,
     warmup_s: float,
     duration_s: float,
-    method: str = "POST",
-    body: bytes = b"",
-    headers: Sequence[tuple[str, str]] = (),
-) -> Result:
-    """Drives ``url`` with ``connections`` closed-loop connections: ``warmup_s``, then ``duration_s``
-    measured."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = request_bytes(url, method=method, body=body, headers=headers)
-    start = time.perf_counter() + warmup_s
-    plan = _Plan(host=host, port=port, request=request, start=start, stop=start + duration_s)
-    await asyncio.gather(*(_connection(plan) for _ in range(connections)))
-    ms = [s * 1000 for s in plan.latencies]
-    return Result(
-        requests=len(ms),
-        window_s=duration_s,
-        rps=len(ms) / duration_s,
-        p50_ms=percentile(ms, 50),
-        p99_ms=percentile(ms, 99),
-        max_ms=max(ms, default=math.nan),
-        statuses=dict(plan.statuses),
-        connections=connections,
-        answered=plan.answered,
-    )
+    slices: int = 1,
+    settle_s: float = 0.1,
+) -> list[Result]:
+    """Drives each target with ``connections`` keep-alive connections of its own, one target at a
+    time: ``warmup_s`` each, not counted; then ``duration_s`` each, counted, cut into ``slices``
+    turns taken A B B A A B ... (each target as often first as second), so that a machine slowing
+    down for a few seconds slows every target alike. A turn starts with ``settle_s`` not counted (the
+    connections were idle) and drains its answers before the next target's turn."""
+    pools: list[list[_Connection]] = []
+    try:
+        for target in targets:
+            parts = urlsplit(target.url)
+            host, port = parts.hostname or "127.0.0.1", parts.port or 80
+            connect = (
+                asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT_S)
+                for _ in range(connections)
+            )
+            pools.append(list(await asyncio.gather(*connect)))
+        clock = time.perf_counter
+        for target, pool in zip(targets, pools, strict=True):
+            await _phase(pool, target.request, _Tally(), math.inf, clock() + warmup_s)
+        tallies = [_Tally() for _ in targets]
+        turn_s = duration_s / slices
+        order = list(range(len(targets)))
+        for i in range(slices):
+            for t in order if i % 2 == 0 else reversed(order):
+                count_from = clock() + settle_s
+                await _phase(pools[t], targets[t].request, tallies[t], count_from, count_from + turn_s)
+    finally:
+        for pool in pools:
+            for _, writer in pool:
+                writer.close()
+    return [tally.result(connections, duration_s) for tally in tallies]
 
 
 def measure(
-    url: str,
+    targets: Sequence[Target],
     *,
     connections: int,
     warmup_s: float,
     duration_s: float,
-    method: str = "POST",
-    body: bytes = b"",
-    headers: Sequence[tuple[str, str]] = (),
-) -> Result:
+    slices: int = 1,
+    settle_s: float = 0.1,
+) -> list[Result]:
     """``run`` on a fresh event loop (uvloop's when installed)."""
     coro = run(
-        url,
+        targets,
         connections=connections,
         warmup_s=warmup_s,
         duration_s=duration_s,
-        method=method,
-        body=body,
-        headers=headers,
+        slices=slices,
+        settle_s=settle_s,
     )
     try:
         import uvloop  # noqa: PLC0415 - optional, and only where a loop is started
@@ -222,39 +266,63 @@ def serve_trivial(port: int) -> None:
         asyncio.run(main())
 
 
+def _headers(lines: Sequence[str]) -> list[tuple[str, str]]:
+    return [(name.strip(), value.strip()) for name, _, value in (h.partition(":") for h in lines)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="*", help="a target (with the common headers)")
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        type=json.loads,
+        help='a target with headers of its own, as JSON: {"url": URL, "headers": ["Name: value"]}',
+    )
     parser.add_argument("--method", default="POST")
     parser.add_argument("--body", default="", help="the request body (sent as is)")
-    parser.add_argument("-H", "--header", action="append", default=[], help="'Name: value', repeatable")
-    parser.add_argument("-c", "--connections", type=int, default=16)
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds sent and not counted")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds measured")
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument("-H", "--header", action="append", default=[], help="'Name: value' for every target")
+    parser.add_argument("-c", "--connections", type=int, default=16, help="per target")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds sent to each target, not counted")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds counted for each target")
+    parser.add_argument("--slices", type=int, default=1, help="turns each target's duration is cut into")
+    parser.add_argument("--settle", type=float, default=0.1, help="seconds not counted at a turn's start")
+    parser.add_argument("--json", action="store_true", help="print a JSON list, one result a target")
     parser.add_argument("--serve-trivial", action="store_true", help="serve a fixed 201 on URL's port")
     args = parser.parse_args()
     if args.serve_trivial:
-        serve_trivial(urlsplit(args.url).port or 80)
+        serve_trivial(urlsplit(args.url[0]).port or 80)
         return 0
-    headers = [tuple(part.strip() for part in h.split(":", 1)) for h in args.header]
-    result = measure(
-        args.url,
+    specs = [{"url": url} for url in args.url] + args.target
+    if not specs:
+        parser.error("give at least one URL or --target")
+    targets = [
+        Target.of(
+            spec["url"],
+            method=args.method,
+            body=args.body.encode(),
+            headers=_headers([*args.header, *spec.get("headers", [])]),
+        )
+        for spec in specs
+    ]
+    results = measure(
+        targets,
         connections=args.connections,
         warmup_s=args.warmup,
         duration_s=args.duration,
-        method=args.method,
-        body=args.body.encode(),
-        headers=[(name, value) for name, value in headers],
+        slices=args.slices,
+        settle_s=args.settle,
     )
     if args.json:
-        print(json.dumps(asdict(result)))
+        print(json.dumps([asdict(r) for r in results]))
     else:
-        print(
-            f"{result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
-            f"max {result.max_ms:.2f} ms, {result.connections} connections, statuses {result.statuses}"
-        )
-    return 1 if result.errors or not result.requests else 0
+        for target, r in zip(targets, results, strict=True):
+            print(
+                f"{target.url}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms, "
+                f"max {r.max_ms:.2f} ms, {r.connections} connections, statuses {r.statuses}"
+            )
+    return 1 if any(r.errors or not r.requests for r in results) else 0
 
 
 if __name__ == "__main__":
