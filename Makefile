@@ -56,7 +56,7 @@ bench: install
 OPENAPI := openapi.json
 CLIENT_DIR := clients/python
 client: install
-	$(BIN)/python -m unicron_api.contract $(OPENAPI)
+	$(BIN)/python -m unicron_api.spec $(OPENAPI)
 	rm -rf $(CLIENT_DIR)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path $(OPENAPI) \
 		--config clients/config.yaml --custom-template-path clients/templates --meta uv \

@@ -19,8 +19,8 @@ from unicron import commands
 from unicron_core.errors import UnicronError
 
 if TYPE_CHECKING:
-    from unicron_core.apikeys import ApiKeys
     from unicron_core.settings import Settings
+    from unicron_core.store import Store
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 EXIT_USAGE = 2  # also what argparse uses for bad arguments
@@ -160,40 +160,40 @@ def _keygen(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _api_keys() -> ApiKeys:
+def _store() -> Store:
     settings = _settings()
-    from unicron_core.apikeys import ApiKeys  # noqa: PLC0415 - lazy, as every service
-    from unicron_core.store import open_redis  # noqa: PLC0415
+    from unicron_core.store import Store  # noqa: PLC0415 - lazy, as every service
 
-    return ApiKeys(redis=open_redis(settings))
+    return Store.from_settings(settings)
 
 
 def _token_create(args: argparse.Namespace) -> int:
     from unicron_core.apikeys import parse_scopes  # noqa: PLC0415
 
-    print(_api_keys().create(name=args.name, scopes=parse_scopes(args.scopes)))
+    store = _store()
+    print(store.run(store.access.create(name=args.name, scopes=parse_scopes(args.scopes))))
     print("Keep it now: it is stored only as a hash and cannot be shown again.", file=sys.stderr)
     return 0
 
 
 def _token_list(_args: argparse.Namespace) -> int:
-    for info in _api_keys().list():
+    store = _store()
+    for info in store.run(store.access.list()):
         print(f"{info.name}\t{','.join(info.scopes)}")
     return 0
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    _api_keys().revoke(args.name)
+    store = _store()
+    store.run(store.access.revoke(name=args.name))
     print(f"revoked {args.name}")
     return 0
 
 
 def _rotate_key(_args: argparse.Namespace) -> int:
     """Safe while the cluster runs, and resumable: run it again until it reports nothing left."""
-    settings = _settings()
-    from unicron_core.store import Store  # noqa: PLC0415 - lazy, as every service
-
-    report = Store.from_settings(settings).rotate_keys()
+    store = _store()
+    report = store.run(store.cluster.rotate())
     print(
         f"rotated {report.rotated}, already current {report.current}, "
         f"changed meanwhile {report.changed_meanwhile} (run again), unreadable {len(report.unreadable)}"

@@ -33,5 +33,5 @@ def store(settings: Settings) -> Store:
 
 @pytest.fixture
 def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store), headers=AUTH) as client:
+    with TestClient(create_app(settings), headers=AUTH) as client:
         yield client

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from unicron_api.app import create_app
-from unicron_core.apikeys import ApiKeys, Scope
+from unicron_core.apikeys import Scope
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
@@ -35,13 +35,13 @@ OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None]] = [
 
 def _key(store: Store, *scopes: str) -> dict[str, str]:
     name = "k-" + "-".join(s.replace(":", "_") for s in scopes) if scopes else "k-none"
-    token = ApiKeys(redis=store.redis).create(name=name, scopes=frozenset(Scope(s) for s in scopes))
+    token = store.run(store.access.create(name=name, scopes=frozenset(Scope(s) for s in scopes)))
     return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
 def ids(client: TestClient, store: Store) -> dict[str, str]:
-    ApiKeys(redis=store.redis).create(name="victim", scopes=frozenset({Scope.JOBS_READ}))
+    store.run(store.access.create(name="victim", scopes=frozenset({Scope.JOBS_READ})))
     return {
         "job": client.post("/api/job/", json=JOB).json()["result"],
         "task": client.post("/api/async/", json=TASK).json()["result"],
@@ -147,5 +147,5 @@ def test_stored_key_revoked_and_rate_limited_on_the_hot_routes(settings: Setting
         limited = client.post("/api/job/", json=JOB, headers=headers)
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["Retry-After"]) <= 61
-        ApiKeys(redis=store.redis).revoke("k-tasks_write-jobs_write")
+        store.run(store.access.revoke(name="k-tasks_write-jobs_write"))
         assert client.post("/api/async/", json=TASK, headers=headers).status_code == 401

@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 import time
 
-from redis import Redis
-
-from unicron_core import keys, lua
+from unicron_core import keys
+from unicron_core.store import Store
+from unicron_core.store.scripts import Script
 
 # Renew at a quarter of the TTL: three renewals can fail before the lease lapses.
 RENEW_FRACTION = 4
@@ -22,17 +22,17 @@ RENEW_FRACTION = 4
 class Lease:
     """One node's view of the leader lease."""
 
-    def __init__(self, *, redis: Redis, ttl_ms: int) -> None:
+    def __init__(self, *, store: Store, ttl_ms: int) -> None:
         self.ttl_ms = ttl_ms
-        self._redis = redis
+        self._redis = store.redis
         self.token = secrets.token_hex(16)
         self.epoch: int | None = None
         self._valid_until = 0.0
         # After a failed acquire: how long the holder's lease had left, so a standby can wake then.
         self.holder_left_ms = 0
-        self._acquire = redis.register_script(lua.LEASE_ACQUIRE)
-        self._renew = redis.register_script(lua.LEASE_RENEW)
-        self._release = redis.register_script(lua.LEASE_RELEASE)
+        self._acquire = store.scripts[Script.LEASE_ACQUIRE]
+        self._renew = store.scripts[Script.LEASE_RENEW]
+        self._release = store.scripts[Script.LEASE_RELEASE]
 
     @property
     def value(self) -> str:

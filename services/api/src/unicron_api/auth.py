@@ -12,10 +12,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from unicron_core.apikeys import ApiKeys, Principal, Scope
+from unicron_core.apikeys import Principal, Scope
 from unicron_core.errors import Forbidden, Unauthorized
-from unicron_core.ratelimit import RateLimiter
-from unicron_core.store import Store, deadline
+from unicron_core.store import AsyncStore
 
 SCOPE_KEY = "x-unicron-scope"
 bearer = HTTPBearer(
@@ -35,17 +34,14 @@ async def require_token(
 
 async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The caller's key, checked once per request and counted against its rate limit, in one
-    round trip on the asyncio client: the event loop never waits on Redis, and no thread is used."""
+    round trip: the event loop never waits on Redis, and no thread is used."""
     known: Principal | None = getattr(request.state, "principal", None)
     if known is not None:
         return known
     if credentials is None:
         raise Unauthorized("missing API token: send Authorization: Bearer <token>")
-    api_keys: ApiKeys = request.app.state.api_keys
-    limiter: RateLimiter = request.app.state.rate_limiter
-    store: Store = request.app.state.store
-    async with deadline():
-        principal = await api_keys.admit_async(credentials.credentials, limiter=limiter, redis=store.aredis)
+    store: AsyncStore = request.app.state.store
+    principal = await store.run(store.access.admit(credentials.credentials))
     if principal is None:
         raise Unauthorized("unknown API token")
     request.state.principal = principal

@@ -4,17 +4,12 @@ Every error answer is the envelope (``ErrorEnvelope``). Each operation documents
 answer (see docs/decisions/0006-api-contract.md): 401 and 403 on every secured operation (403 also
 stands for a token without the needed scope once scopes exist), 429 on every ``/api`` operation (the
 rate limit slots in there), 503 wherever Redis is read.
-
-``python -m unicron_api.contract [PATH]`` writes the spec (default ``openapi.json``); ``make client``
-runs it and regenerates the Python client from the file.
+``python -m unicron_api.spec [PATH]`` writes the spec; ``make client`` runs it.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -124,23 +119,3 @@ def restore_nulls(spec: dict[str, Any], models: Iterable[type[BaseModel]]) -> No
                 example = response.get("content", {}).get("application/json", {}).get("example")
                 if code[0] in "45" and example is not None:
                     example.setdefault("result", None)
-
-
-def write(spec: dict[str, Any], path: Path) -> None:
-    """Writes ``spec`` as the committed file has it: indented, UTF-8, a final newline."""
-    path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Writes the API's OpenAPI spec to the path given (default ``openapi.json``)."""
-    from unicron_api.app import openapi_spec  # noqa: PLC0415 - the app imports this module
-
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0] if args else "openapi.json")
-    write(openapi_spec(), path)
-    print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -10,6 +11,7 @@ from redis.exceptions import RedisError
 
 from unicron_api.app import create_app
 from unicron_core.settings import Settings
+from unicron_core.store import AsyncStore
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +20,7 @@ def run(settings: Settings, *, host: str = "0.0.0.0", port: int = 8185) -> int: 
     """Serves the API until SIGTERM. A wrong cluster key stops it before the port opens."""
     app = create_app(settings)
     try:
-        app.state.store.verify_key()
+        asyncio.run(_verify(settings))
         app.state.key_verified = True
     except RedisError as exc:
         log.warning("Redis unreachable at start (%s): answering 503 until it is back", type(exc).__name__)
@@ -36,3 +38,13 @@ def run(settings: Settings, *, host: str = "0.0.0.0", port: int = 8185) -> int: 
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+async def _verify(settings: Settings) -> None:
+    """The start-up check (``Cluster.verify``), on a client of its own: the app's connections
+    belong to the loop uvicorn serves in."""
+    store = AsyncStore.from_settings(settings)
+    try:
+        await store.run(store.cluster.verify())
+    finally:
+        await store.aclose()

@@ -21,7 +21,7 @@ def run(settings: Settings, *, check: bool = False) -> int:
     if check:
         return _check(store)
     try:
-        store.verify_key()
+        store.run(store.cluster.verify())
     except RedisError as exc:
         log.warning("Redis unreachable at start (%s): retrying until it is back", type(exc).__name__)
     scheduler = Scheduler(store=store, settings=settings)
@@ -36,8 +36,8 @@ def run(settings: Settings, *, check: bool = False) -> int:
 def _check(store: Store) -> int:
     """Exit 0 when Redis answers and the key matches; prints who leads."""
     try:
-        store.verify_key()
-        epoch = Lease(redis=store.redis, ttl_ms=0).holder_epoch()
+        store.run(store.cluster.verify())
+        epoch = Lease(store=store, ttl_ms=0).holder_epoch()
     except RedisError as exc:
         print(f"unhealthy: Redis unreachable ({type(exc).__name__})")
         return 1

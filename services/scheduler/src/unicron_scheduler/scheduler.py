@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
@@ -24,10 +23,12 @@ from types import FrameType
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
-from unicron_core import cron
+from unicron_core import cron, policy
 from unicron_core.lease import Lease
+from unicron_core.models import Catchup
 from unicron_core.settings import Settings
-from unicron_core.store import Fire, PreparedFire, Store
+from unicron_core.store import Store
+from unicron_core.store.firing import Fire, PreparedFire
 from unicron_scheduler.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 STANDBY_POLL_S = 0.1
 MAX_SLEEP_S = 1.0
-CATCHUP_ALL_MAX = 100
 MAX_MS = 2**63 - 1  # "never", for the end of a prepared batch's window
 BACKOFF_MAX_S = 2.0
 PREPARE_MAX = 4 * BATCH  # fires prepared ahead of their due time; a bigger burst goes on live
@@ -50,7 +50,7 @@ class Plan:
     """What the scheduler needs of a job, derived once from its spec."""
 
     schedule: cron.Schedule
-    catchup: str
+    catchup: Catchup
     grace_ms: int
     run_timeout_s: float
 
@@ -77,7 +77,7 @@ class Scheduler:
     def __init__(self, *, store: Store, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.settings = settings
-        self.lease = Lease(redis=store.redis, ttl_ms=settings.lease_ttl_ms)
+        self.lease = Lease(store=store, ttl_ms=settings.lease_ttl_ms)
         self._clock = clock
         self.metrics = Metrics()
         self._plans: dict[str, Plan | None] = {}
@@ -118,7 +118,7 @@ class Scheduler:
         self.fire_due()
         if self.lease.epoch is None:
             return
-        due_ms = self.store.next_due_ms()
+        due_ms = self.store.firing.next_due_ms()
         if due_ms is not None:
             self._prepare(due_ms)
         now = time.monotonic()
@@ -143,7 +143,7 @@ class Scheduler:
             self.metrics.is_leader.set(1)
             self._plans.clear()
             if self._pubsub is None:
-                self._pubsub = self.store.wake_subscription()
+                self._pubsub = self.store.firing.wake_subscription()
             self._next_renew = now + self.lease.renew_interval_s
             return True
         if now >= self._next_renew:
@@ -170,12 +170,12 @@ class Scheduler:
         enqueued = self._send(self._take_prepared())
         while self.lease.epoch is not None:
             now_ms = int(self._clock() * 1000)
-            rows = self.store.due(until_ms=now_ms, limit=BATCH)
+            rows = self.store.firing.due(until_ms=now_ms, limit=BATCH)
             if not rows:
                 break
             self._load_plans([job_id for job_id, _ in rows])
             fires = [self._fire_for(job_id, due_ms, now_ms) for job_id, due_ms in rows]
-            enqueued += self._send([self.store.prepare_fire(fires=fires)])
+            enqueued += self._send([self.store.firing.prepare(fires=fires)])
             if len(rows) < BATCH:
                 break
         return enqueued
@@ -188,7 +188,7 @@ class Scheduler:
         lease was lost is still counted. A fenced-off batch makes this node stand down."""
         if not batches:
             return 0
-        outcomes = self.store.fire_prepared(lease_value=self.lease.value, batches=batches)
+        outcomes = self.store.firing.fire(lease_value=self.lease.value, batches=batches)
         m = self.metrics
         done_ms = int(self._clock() * 1000)
         for batch, outcome in zip(batches, outcomes, strict=True):
@@ -213,13 +213,13 @@ class Scheduler:
         self._prepared = None
         if self.lease.epoch is None or due_ms - self._clock() * 1000 < PREPARE_LEAD_MS:
             return
-        rows = self.store.due(until_ms=due_ms, limit=PREPARE_MAX)
+        rows = self.store.firing.due(until_ms=due_ms, limit=PREPARE_MAX)
         self._load_plans([job_id for job_id, _ in rows])
         fires = [self._fire_for(job_id, ms, due_ms) for job_id, ms in rows]
         live = [f for f in fires if f.fire_ms]  # a deleted job's fire is decided for good
         ends = [min(f.fire_ms) + f.grace_ms + 1 for f in live] + [f.next_ms for f in live if f.next_ms]
         until_ms = min(ends, default=MAX_MS)
-        batches = [self.store.prepare_fire(fires=fires[i : i + BATCH]) for i in range(0, len(fires), BATCH)]
+        batches = [self.store.firing.prepare(fires=fires[i : i + BATCH]) for i in range(0, len(fires), BATCH)]
         self._prepared = Prepared(epoch=self.lease.epoch, due_ms=due_ms, until_ms=until_ms, batches=batches)
 
     def _take_prepared(self) -> list[PreparedFire]:
@@ -239,60 +239,37 @@ class Scheduler:
         missing = [job_id for job_id in job_ids if job_id not in self._plans]
         if not missing:
             return
-        for job_id, spec in self.store.job_specs(job_ids=missing).items():
-            if spec is None:
-                self._plans[job_id] = None
-                continue
-            grace_s = self.settings.misfire_grace_s if spec.misfire_grace is None else spec.misfire_grace
-            self._plans[job_id] = Plan(
-                schedule=cron.parse(spec.schedule, spec.timezone or self.settings.tz),
-                catchup=spec.catchup,
-                grace_ms=grace_s * 1000,
-                run_timeout_s=self.store.run_timeout(spec),
+        settings = self.settings
+        for job_id, spec in self.store.run(self.store.jobs.specs(job_ids=missing)).items():
+            self._plans[job_id] = (
+                None
+                if spec is None
+                else Plan(
+                    schedule=policy.schedule_of(spec, settings),
+                    catchup=spec.catchup,
+                    grace_ms=policy.misfire_grace_ms(spec, settings),
+                    run_timeout_s=policy.run_timeout_s(spec, settings),
+                )
             )
 
     def _fire_for(self, job_id: str, due_ms: int, now_ms: int) -> Fire:
-        """Decides which of the times from ``due_ms`` to now to fire, by the job's catch-up policy."""
+        """Decides which of the times from ``due_ms`` to now to fire (``policy.catch_up``)."""
         plan = self._plans.get(job_id)
         if plan is None:  # deleted: the script drops the due entry
             return Fire(
                 job_id=job_id, expected_ms=due_ms, fire_ms=[], next_ms=None, run_timeout_s=0, grace_ms=0
             )
-        nxt = plan.schedule.next_after(due_ms)
-        if (nxt is None or nxt > now_ms) and now_ms - due_ms <= plan.grace_ms:
-            # The usual case, one fire on time: no catch-up to decide (a burst's cost is per fire).
-            return Fire(
-                job_id=job_id,
-                expected_ms=due_ms,
-                fire_ms=[due_ms],
-                next_ms=nxt,
-                run_timeout_s=plan.run_timeout_s,
-                grace_ms=plan.grace_ms,
-            )
-        return self._catch_up(plan, job_id, due_ms, now_ms)
-
-    def _catch_up(self, plan: Plan, job_id: str, due_ms: int, now_ms: int) -> Fire:
-        """More than one time is due, or a late one: the job's catch-up policy decides."""
-        in_grace: list[int] = []
-        missed: deque[int] = deque(maxlen=CATCHUP_ALL_MAX)
-        missed_count = 0
-        t: int | None = due_ms
-        while t is not None and t <= now_ms:
-            if now_ms - t <= plan.grace_ms:
-                in_grace.append(t)
-            else:
-                missed.append(t)
-                missed_count += 1
-            t = plan.schedule.next_after(t)
-        late = {"all": list(missed), "latest": list(missed)[-1:], "none": []}[plan.catchup]
+        decided = policy.catch_up(
+            plan.schedule, due_ms=due_ms, now_ms=now_ms, grace_ms=plan.grace_ms, catchup=plan.catchup
+        )
         return Fire(
             job_id=job_id,
             expected_ms=due_ms,
-            fire_ms=late + in_grace,
-            next_ms=t,
+            fire_ms=decided.fire_ms,
+            next_ms=decided.next_ms,
             run_timeout_s=plan.run_timeout_s,
             grace_ms=plan.grace_ms,
-            missed=missed_count,
+            missed=decided.missed,
         )
 
     def _wait(self, timeout_s: float) -> None:

@@ -99,10 +99,10 @@ class Worker(SimpleWorker):
             self.set_state(WorkerStatus.BUSY, pipeline=pipe)
             if ttl > self.worker_ttl:  # a long job: the worker's key must outlive it
                 pipe.expire(self.key, ttl)
-            task = tasks.start_on(job, pipe)
+            started = tasks.start_on(job, pipe)
             replies = pipe.execute()
-        if task:
-            tasks.started(job, replies[-1])
+        if started:
+            started(replies)
         self.executions[execution.id] = execution
         return execution
 
@@ -152,7 +152,7 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
     _wait_for_redis(store)
     if Worker.stop_requested_early:
         return 0
-    store.verify_key()
+    store.run(store.cluster.verify())
     http = HttpRunner(limit_bytes=settings.output_limit_bytes, guard=settings.egress_guard())
     notifier = Notifier(settings)
     sandbox = Sandbox(

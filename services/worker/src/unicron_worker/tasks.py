@@ -12,7 +12,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -20,9 +20,11 @@ from redis import exceptions as redis_errors
 from redis.client import Pipeline
 from rq.job import Job
 
-from unicron_core.models import HttpOutput, JobSpec, RunResult, RunSpec, TaskRecord, TaskStatus
+from unicron_core import policy
+from unicron_core.models import CommandOutput, HttpOutput, JobSpec, RunResult, RunSpec, TaskRecord, TaskStatus
 from unicron_core.settings import Settings
-from unicron_core.store import FIRE_FUNC, TASK_FUNC, Store, fire_id
+from unicron_core.store import Store
+from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC, fire_id
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier
 from unicron_worker.outcome import Outcome
@@ -43,6 +45,9 @@ class Runtime:
     http: HttpRunner
     notifier: Notifier
     sandbox: Sandbox
+    # Tasks the worker started in its own start round trip (``start_on``), for ``run_task``: what
+    # it read, None when the task had expired.
+    started: dict[str, TaskRecord | None] = field(default_factory=dict)
 
 
 _runtime: Runtime | None = None
@@ -63,44 +68,39 @@ def _rt() -> Runtime:
 def run_fire(job_id: str, scheduled_ms: int) -> None:
     """Runs one fire of a job and stores its result."""
     rt = _rt()
-    spec = _patiently(lambda: rt.store.job_spec(job_id=job_id))
+    spec = _patiently(lambda: rt.store.run(rt.store.jobs.specs(job_ids=[job_id])))[job_id]
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
     run = execute(
         rt, spec, job_id=job_id, idempotency_key=fire_id(job_id, scheduled_ms), scheduled_ms=scheduled_ms
     )
-    _patiently(lambda: rt.store.record_run(job_id=job_id, run=run))
+    _patiently(lambda: rt.store.run(rt.store.runs.record(job_id=job_id, run=run)))
     if _notify(rt, spec, run, job_id=job_id):
-        _patiently(lambda: rt.store.record_run(job_id=job_id, run=run))
+        _patiently(lambda: rt.store.run(rt.store.runs.record(job_id=job_id, run=run)))
 
 
-# A task the worker started in its own start round trip (``start_on``): its id and what it read.
-_started: tuple[str, dict[bytes, bytes]] | None = None
-
-
-def start_on(job: Job, pipe: Pipeline) -> bool:
+def start_on(job: Job, pipe: Pipeline) -> Callable[[list[Any]], None] | None:
     """Puts the start of the task ``job`` runs on ``pipe``, the worker's own start round trip (one
-    round trip less a task); True when it did: the pipeline's last reply then goes to ``started``."""
-    if job.func_name != TASK_FUNC or _runtime is None:
-        return False
-    _runtime.store.start_task_on(pipe, task_id=job.args[0])
-    return True
+    round trip less a task). Returns what to call with the pipeline's replies, or None when ``job``
+    is not a task."""
+    rt = _runtime
+    if job.func_name != TASK_FUNC or rt is None:
+        return None
+    task_id: str = job.args[0]
+    paused = rt.store.queue_first(rt.store.tasks.start(task_id=task_id), pipe)
 
+    def started(replies: list[Any]) -> None:
+        rt.started[task_id] = rt.store.resume(paused, replies)
 
-def started(job: Job, fields: dict[bytes, bytes]) -> None:
-    """Keeps what ``start_on``'s commands read, for ``run_task``."""
-    global _started  # noqa: PLW0603 - handed from the worker's start to the task it runs
-    _started = (job.args[0], fields)
+    return started
 
 
 def _start(rt: Runtime, task_id: str) -> TaskRecord | None:
     """The task, started by the worker's round trip (``start_on``) or else here."""
-    global _started
-    early, _started = _started, None
-    if early is not None and early[0] == task_id:
-        return rt.store.started_task(task_id=task_id, fields=early[1])
-    return _patiently(lambda: rt.store.start_task(task_id=task_id))
+    if task_id in rt.started:
+        return rt.started.pop(task_id)
+    return _patiently(lambda: rt.store.run(rt.store.tasks.start(task_id=task_id)))
 
 
 def run_task(task_id: str) -> None:
@@ -115,13 +115,15 @@ def run_task(task_id: str) -> None:
     status = TaskStatus.SUCCESS if run.success else TaskStatus.RETRY if retry else TaskStatus.FAILURE
 
     def finish() -> None:
-        rt.store.finish_task(task_id=task_id, status=status, result=run, error=run.error)
+        rt.store.run(rt.store.tasks.finish(task_id=task_id, status=status, result=run, error=run.error))
 
     _patiently(finish)
     if _notify(rt, task.spec, run, job_id=None):
         _patiently(finish)
     if retry:
-        _patiently(lambda: rt.store.retry_task(task_id=task_id, attempt=task.attempts, spec=task.spec))
+        _patiently(
+            lambda: rt.store.run(rt.store.tasks.retry(task_id=task_id, attempt=task.attempts, spec=task.spec))
+        )
 
 
 def _patiently(call: Callable[[], T]) -> T:
@@ -147,22 +149,30 @@ def on_rq_failure(
     rt = _rt()
     reason = f"{exc_type.__name__}: {exc}".rstrip(": ")
     detail = "".join(traceback.format_exception(exc_type, exc, tb)) if tb else reason
-    if job.func_name == FIRE_FUNC:
-        job_id, scheduled_ms = job.args
-        now = time.time()
-        run = RunResult(
-            success=False,
-            start=now,
-            end=now,
-            run_id=uuid.uuid4().hex,
-            scheduled=scheduled_ms / 1000,
-            error=f"the run did not finish: {reason}",
-            output=HttpOutput(job_id=job_id, status_code=None, text=""),
-        )
-        rt.store.record_run(job_id=job_id, run=run)
-    else:
+    if job.func_name != FIRE_FUNC:
         (task_id,) = job.args
-        rt.store.finish_task(task_id=task_id, status=TaskStatus.FAILURE, error=detail)
+        rt.store.run(rt.store.tasks.finish(task_id=task_id, status=TaskStatus.FAILURE, error=detail))
+        return
+    job_id, scheduled_ms = job.args
+    spec = rt.store.run(rt.store.jobs.specs(job_ids=[job_id]))[job_id]
+    if spec is None:
+        return  # deleted meanwhile: no history to keep
+    output: HttpOutput | CommandOutput = (
+        CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
+        if spec.kind == "command"
+        else HttpOutput(job_id=job_id, status_code=None, text="")
+    )
+    now = time.time()
+    run = RunResult(
+        success=False,
+        start=now,
+        end=now,
+        run_id=uuid.uuid4().hex,
+        scheduled=scheduled_ms / 1000,
+        error=f"the run did not finish: {reason}",
+        output=output,
+    )
+    rt.store.run(rt.store.runs.record(job_id=job_id, run=run))
 
 
 def execute(
@@ -170,7 +180,7 @@ def execute(
 ) -> RunResult:
     """Runs a spec with its executor; never raises for a failing command or call."""
     run_id = uuid.uuid4().hex
-    timeout_s = rt.store.run_timeout(spec)
+    timeout_s = policy.run_timeout_s(spec, rt.settings)
     start = time.time()
     if spec.command is not None:
         # A job's command sees the job's own zone as TZ, as its schedule does; a task the cluster's.

@@ -1,0 +1,147 @@
+"""Pure decisions, functions of their inputs only: the store and the loops carry them out
+(docs/architecture.md, "Policy"). Nothing here does I/O or reads the clock.
+
+- Admission: what a job or task must satisfy to be stored (commands allowed, the shortest
+  interval, the default time zone), one path for the API, the CLI and bulk imports.
+- Catch-up: which of a job's due times to fire after a scheduler outage.
+- Retry backoff and overlap: how long before the next attempt, and what a fire does while a run
+  of the same job is still going.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+from unicron_core import cron
+from unicron_core.apikeys import Principal, Scope
+from unicron_core.errors import Forbidden, InvalidSpec
+from unicron_core.models import Catchup, JobSpec, RunSpec, TaskSpec
+from unicron_core.settings import Settings
+
+CATCHUP_ALL_MAX = 100  # fires `catchup: all` runs at most after an outage
+
+
+# -- admission ---------------------------------------------------------------------------------
+
+
+def admit_job(spec: JobSpec, *, settings: Settings, actor: Principal) -> JobSpec:
+    """``spec`` as it is stored: in the cluster's zone when it names none.
+
+    Raises:
+        Forbidden: a command on a cluster or with a key that does not allow them.
+        InvalidSpec: the schedule fires more often than the cluster allows.
+    """
+    _check_command(spec, settings, actor)
+    if spec.timezone is None:
+        spec = spec.model_copy(update={"timezone": settings.tz})
+    interval_ms = schedule_of(spec, settings).min_interval_ms
+    if interval_ms < settings.min_interval_s * 1000:
+        raise InvalidSpec(
+            f"schedule: it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
+            f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)"
+        )
+    return spec
+
+
+def admit_task(spec: TaskSpec, *, settings: Settings, actor: Principal) -> TaskSpec:
+    """``spec`` as it is stored (see ``admit_job``).
+
+    Raises:
+        Forbidden: a command on a cluster or with a key that does not allow them.
+    """
+    _check_command(spec, settings, actor)
+    return spec
+
+
+def _check_command(spec: RunSpec, settings: Settings, actor: Principal) -> None:
+    if spec.command is None:
+        return
+    if not settings.allow_commands:
+        raise Forbidden(
+            "shell commands are disabled on this cluster (set UNICRON_ALLOW_COMMANDS=true to allow)"
+        )
+    if not actor.may(Scope.COMMANDS):
+        raise Forbidden("shell commands need an API key with the commands scope")
+
+
+def schedule_of(spec: JobSpec, settings: Settings) -> cron.Schedule:
+    """The job's schedule in its zone (the cluster's for a job stored before zones were set)."""
+    return cron.parse(spec.schedule, spec.timezone or settings.tz)
+
+
+def run_timeout_s(spec: RunSpec, settings: Settings) -> float:
+    """The run's own time limit: its ``timeout``, else the cluster's default for its kind."""
+    if spec.timeout is not None:
+        return spec.timeout
+    return settings.command_timeout_s if spec.kind == "command" else settings.http_timeout_s
+
+
+def misfire_grace_ms(spec: JobSpec, settings: Settings) -> int:
+    """How late a fire may still run: the job's grace, else the cluster's."""
+    grace_s = settings.misfire_grace_s if spec.misfire_grace is None else spec.misfire_grace
+    return grace_s * 1000
+
+
+# -- catch-up ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """Which due times to fire now, when the job is due next, and how many were given up."""
+
+    fire_ms: list[int]
+    next_ms: int | None
+    missed: int
+
+
+def catch_up(
+    schedule: cron.Schedule, *, due_ms: int, now_ms: int, grace_ms: int, catchup: Catchup
+) -> CatchUp:
+    """The fires of a job due at ``due_ms`` when the scheduler looks at ``now_ms``.
+
+    Times within ``grace_ms`` of now fire late; older ones are missed: counted, and by ``catchup``
+    all run (at most ``CATCHUP_ALL_MAX``, the newest), only the latest, or none.
+    """
+    nxt = schedule.next_after(due_ms)
+    if (nxt is None or nxt > now_ms) and now_ms - due_ms <= grace_ms:
+        return CatchUp(fire_ms=[due_ms], next_ms=nxt, missed=0)  # the usual case: one fire, on time
+    in_grace: list[int] = []
+    missed: deque[int] = deque(maxlen=CATCHUP_ALL_MAX)
+    missed_count = 0
+    t: int | None = due_ms
+    while t is not None and t <= now_ms:
+        if now_ms - t <= grace_ms:
+            in_grace.append(t)
+        else:
+            missed.append(t)
+            missed_count += 1
+        t = schedule.next_after(t)
+    late = {"all": list(missed), "latest": list(missed)[-1:], "none": []}[catchup]
+    return CatchUp(fire_ms=late + in_grace, next_ms=t, missed=missed_count)
+
+
+# -- retries and overlap -----------------------------------------------------------------------
+
+
+def retry_delay_s(attempt: int, *, initial_s: float, max_s: float, draw: float) -> float:
+    """Seconds before retrying after failed attempt ``attempt`` (1 for the first): exponential
+    backoff with full jitter, ``draw`` (uniform in [0, 1)) times ``min(max_s, initial_s * 2**(n-1))``,
+    so that many runs failing together do not retry together."""
+    if attempt < 1:
+        raise ValueError("attempt counts from 1")
+    ceiling = min(max_s, initial_s * 2.0 ** min(attempt - 1, 64))
+    return draw * ceiling
+
+
+Overlap = Literal["allow", "forbid", "replace"]
+OverlapAction = Literal["start", "skip", "replace"]
+
+
+def on_overlap(policy: Overlap, *, running: bool, force: bool = False) -> OverlapAction:
+    """What a new run of a job does while another is ``running``: start beside it, be skipped, or
+    replace it (the running one is aborted first). A forced manual run always starts."""
+    if not running or force or policy == "allow":
+        return "start"
+    return "skip" if policy == "forbid" else "replace"

@@ -1,0 +1,124 @@
+"""The one way services reach Redis (docs/architecture.md, "The store").
+
+Operations on records (``jobs``, ``runs``, ``tasks``, ``access``, ``cluster``) are written once as
+``ops.Op`` generators; ``Store.run`` carries them out on the blocking client (scheduler, worker,
+CLI), ``AsyncStore.run`` on the asyncio one (the API)::
+
+    record = store.run(store.jobs.get(job_id=job_id))
+    record = await astore.run(astore.jobs.get(job_id=job_id))
+
+Records are sealed with the cluster key on the way in and opened on the way out; RQ jobs carry
+ids only. The scheduler's fenced firing (``firing``) is on the blocking client only.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.client import Pipeline
+from rq import Queue
+
+from unicron_core.crypto import Cipher
+from unicron_core.settings import Settings
+from unicron_core.store import ops, scripts
+from unicron_core.store.access import Access
+from unicron_core.store.cluster import Cluster
+from unicron_core.store.codec import Codec
+from unicron_core.store.connections import open_async_redis, open_redis
+from unicron_core.store.firing import Firing
+from unicron_core.store.jobs import Jobs
+from unicron_core.store.ops import Batch, Op
+from unicron_core.store.rqhash import RqHash
+from unicron_core.store.runs import Runs
+from unicron_core.store.tasks import Tasks
+
+T = TypeVar("T")
+
+
+class Records:
+    """The operations on every kind of record, for one cluster key and settings."""
+
+    def __init__(self, *, cipher: Cipher, settings: Settings) -> None:
+        codec = Codec(cipher)
+        self.settings = settings
+        self.rq = RqHash(queue=settings.queue, failure_ttl_s=settings.result_retention_s)
+        self.jobs = Jobs(codec=codec, settings=settings)
+        self.runs = Runs(codec=codec, settings=settings)
+        self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
+        self.access = Access(settings=settings)
+        self.cluster = Cluster(codec=codec)
+
+    @property
+    def _placeholders(self) -> dict[str, str]:
+        return {"SHARED_FIELDS": self.rq.shared_lua}
+
+
+def cipher_of(settings: Settings) -> Cipher:
+    """The cipher of the cluster key and the old keys of ``settings``."""
+    return Cipher(settings.key.get_secret_value(), settings.old_key_list)
+
+
+class Store(Records):
+    """The store on a blocking client: the scheduler, the worker and the CLI."""
+
+    def __init__(self, *, redis: Redis, cipher: Cipher, settings: Settings) -> None:
+        super().__init__(cipher=cipher, settings=settings)
+        self.redis = redis
+        self.scripts = scripts.register(redis, self._placeholders)
+        self.queue = Queue(settings.queue, connection=redis)
+        self.firing = Firing(redis=redis, scripts=self.scripts, settings=settings, rq=self.rq)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """A store on a new client of ``settings``' Redis."""
+        return cls(redis=open_redis(settings), cipher=cipher_of(settings), settings=settings)
+
+    def run(self, op: Op[T]) -> T:
+        """Carries out ``op``, one round trip per batch it yields."""
+        return ops.run(self.redis, self.scripts, op)
+
+    def queue_first(self, op: Op[T], pipe: Pipeline) -> ops.Paused[T]:
+        """Puts ``op``'s first batch on a pipeline of the caller's (one round trip less); the
+        pipeline's replies to it then go to ``resume``."""
+        return ops.Paused(op=op, batch=ops.queue_first(op, pipe, self.scripts))
+
+    def resume(self, paused: ops.Paused[T], replies: list[object]) -> T:
+        """Carries on an op whose first batch went out on the caller's pipeline: ``replies`` are
+        that pipeline's, the batch's at the end."""
+        return ops.resume(self.redis, self.scripts, paused, replies)
+
+    def ping(self) -> bool:
+        """True when Redis answers."""
+        return bool(self.redis.ping())
+
+
+class AsyncStore(Records):
+    """The store on an asyncio client: the API. Connections are made in the loop that uses them."""
+
+    def __init__(self, *, redis: AsyncRedis, cipher: Cipher, settings: Settings) -> None:
+        super().__init__(cipher=cipher, settings=settings)
+        self.redis = redis
+        self.scripts = scripts.register_async(redis, self._placeholders)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AsyncStore:
+        """A store on a new asyncio client of ``settings``' Redis."""
+        return cls(redis=open_async_redis(settings), cipher=cipher_of(settings), settings=settings)
+
+    async def run(self, op: Op[T], *, offload: bool = False) -> T:
+        """Carries out ``op``, one round trip per batch, each bounded by a deadline; with
+        ``offload`` its own work (decrypting many records) runs in a thread."""
+        return await ops.arun(self.redis, self.scripts, op, offload=offload)
+
+    async def ping(self) -> bool:
+        """True when Redis answers."""
+        return bool(await self.redis.ping())
+
+    async def aclose(self) -> None:
+        """Closes the client's connections."""
+        await self.redis.aclose()
+
+
+__all__ = ["AsyncStore", "Batch", "Op", "Records", "Store", "open_async_redis", "open_redis"]

@@ -1,0 +1,68 @@
+"""The Lua scripts (``lua/*.lua``, each opening with its KEYS, ARGV and reply), read once and
+registered once per client, and their reply codes, named here and nowhere else."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from functools import cache
+from importlib.resources import files
+
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.commands.core import AsyncScript
+from redis.commands.core import Script as SyncScript
+
+
+class Script(StrEnum):
+    """A script, by its file's name in ``lua/``."""
+
+    LEASE_ACQUIRE = "lease_acquire"
+    LEASE_RENEW = "lease_renew"
+    LEASE_RELEASE = "lease_release"
+    FIRE = "fire"
+    CREATE_JOB = "create_job"
+    CREATE_TASK = "create_task"
+    RECORD_RUN = "record_run"
+    API_KEY_HIT = "api_key_hit"
+    RATE_HIT = "rate_hit"
+    REPLACE_FIELD = "replace_field"
+    REPLACE_STRING = "replace_string"
+
+
+class FireCode(IntEnum):
+    """What ``fire.lua`` did with one fire (its replies after the first)."""
+
+    GONE = 0  # the job was deleted, or its due time already moved on
+    ENQUEUED = 1
+    SUPPRESSED = 2  # the fire marker or RQ's unique id says it was enqueued before
+
+
+FENCED_OFF = 0  # fire.lua's first reply when the caller no longer holds the lease
+
+Scripts = dict[Script, SyncScript]
+AsyncScripts = dict[Script, AsyncScript]
+
+
+@cache
+def source(script: Script) -> str:
+    """The text of ``script``, read from the package once per process."""
+    return (files(__package__) / "lua" / f"{script.value}.lua").read_text(encoding="utf-8")
+
+
+def text(script: Script, placeholders: dict[str, str]) -> str:
+    """``script``'s text with each ``$NAME`` of ``placeholders`` replaced (``create_task.lua``'s
+    shared RQ fields)."""
+    body = source(script)
+    for name, value in placeholders.items():
+        body = body.replace(f"${name}", value)
+    return body
+
+
+def register(client: Redis, placeholders: dict[str, str]) -> Scripts:
+    """Every script, registered on a blocking client."""
+    return {s: client.register_script(text(s, placeholders)) for s in Script}
+
+
+def register_async(client: AsyncRedis, placeholders: dict[str, str]) -> AsyncScripts:
+    """Every script, registered on an asyncio client."""
+    return {s: client.register_script(text(s, placeholders)) for s in Script}

@@ -1,0 +1,106 @@
+"""Async tasks: the encrypted spec, the status and result, and the RQ job that runs each attempt."""
+
+from __future__ import annotations
+
+import uuid
+
+from unicron_core import keys, policy
+from unicron_core.apikeys import Principal
+from unicron_core.errors import NotFound
+from unicron_core.models import RunResult, TaskRecord, TaskSpec, TaskStatus
+from unicron_core.replies import text
+from unicron_core.settings import Settings
+from unicron_core.store import rqhash
+from unicron_core.store.codec import Codec
+from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
+from unicron_core.store.rqhash import TASK_FUNC, RqHash
+from unicron_core.store.scripts import Script
+
+
+class Tasks:
+    """Operations on async tasks (run them with ``Store.run`` or ``AsyncStore.run``)."""
+
+    def __init__(self, *, codec: Codec, settings: Settings, rq: RqHash) -> None:
+        self._codec = codec
+        self._settings = settings
+        self._rq = rq
+
+    def create(self, *, spec: TaskSpec, actor: Principal) -> Op[str]:
+        """Admits a task, stores it as PENDING and queues it, atomically; returns its id (a UUID).
+
+        Raises:
+            Forbidden: ``policy.admit_task`` refused it.
+        """
+        spec = policy.admit_task(spec, settings=self._settings, actor=actor)
+        task_id = str(uuid.uuid4())
+        blob = self._codec.seal("task", task_id, spec)
+        timeout_s = policy.run_timeout_s(spec, self._settings)
+        own = self._rq.own(TASK_FUNC, (task_id,), timeout_s)  # the shared fields are in the script
+        script_keys = [keys.task(task_id), rqhash.job_key(task_id), self._rq.queue_key, rqhash.QUEUES_KEY]
+        args = [blob, TaskStatus.PENDING.value, self._settings.result_retention_s, task_id, *own]
+        yield one(ScriptCall(Script.CREATE_TASK, script_keys, args))
+        return task_id
+
+    def get(self, *, task_id: str) -> Op[TaskRecord]:
+        """One task with its status and, once run, its result.
+
+        Raises:
+            NotFound: no such task (or it expired).
+        """
+        (fields,) = yield one(call("hgetall", keys.task(task_id)))
+        if not fields:
+            raise NotFound(f"no task with id {task_id!r}")
+        return self._record(task_id, fields)
+
+    def start(self, *, task_id: str) -> Op[TaskRecord | None]:
+        """Marks a task STARTED and counts the attempt; None when the task expired meanwhile (its
+        leftover is deleted). The worker sends the first round trip with its own bookkeeping."""
+        key = keys.task(task_id)
+        *_, fields = yield Batch(
+            [
+                call("hset", key, "status", TaskStatus.STARTED.value),
+                call("hincrby", key, "attempts", 1),
+                call("hgetall", key),
+            ]
+        )
+        if b"spec" not in fields:  # expired before it ran: the two writes made a hash without it
+            yield one(call("delete", key))
+            return None
+        return self._record(task_id, fields)
+
+    def finish(
+        self, *, task_id: str, status: TaskStatus, result: RunResult | None = None, error: str | None = None
+    ) -> Op[None]:
+        """Stores the outcome of an attempt; the task then lives for the retention window."""
+        items: list[str | bytes] = ["status", status.value]
+        if result is not None:
+            items += ["result", self._codec.seal("task-result", task_id, result)]
+        if error is not None:
+            items += ["error", self._codec.seal("task-error", task_id, error)]
+        key = keys.task(task_id)
+        yield Batch([call("hset", key, items=items), call("expire", key, self._settings.result_retention_s)])
+
+    def retry(self, *, task_id: str, attempt: int, spec: TaskSpec) -> Op[None]:
+        """Queues another attempt of a task that failed with retries left."""
+        rq_id = f"{task_id}-{attempt}"
+        fields = self._rq.fields(TASK_FUNC, (task_id,), policy.run_timeout_s(spec, self._settings))
+        yield Batch(
+            [
+                call("hset", rqhash.job_key(rq_id), items=fields),
+                call("rpush", self._rq.queue_key, rq_id),
+                call("sadd", rqhash.QUEUES_KEY, self._rq.queue_key),
+            ],
+            atomic=True,
+        )
+
+    def _record(self, task_id: str, fields: dict[bytes, bytes]) -> TaskRecord:
+        blob = fields.get(b"result")
+        error = fields.get(b"error")
+        return TaskRecord(
+            task_id=task_id,
+            spec=self._codec.open("task", task_id, fields[b"spec"], TaskSpec),
+            status=TaskStatus(text(fields[b"status"])),
+            result=None if blob is None else self._codec.open("task-result", task_id, blob, RunResult),
+            error=None if error is None else self._codec.open_text("task-error", task_id, error),
+            attempts=int(fields.get(b"attempts", 0)),
+        )

@@ -1,0 +1,131 @@
+"""Jobs and their runs: ``/api/job/...``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Request
+
+from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
+from unicron_api.envelope import DeletedEnvelope, JobEnvelope, JobIdEnvelope, JobsEnvelope, RunsEnvelope
+from unicron_api.routes.common import StoreDep, both, check_egress, principal, secured_router, store_of
+from unicron_core.apikeys import Scope
+from unicron_core.models import EXAMPLE_JOB_ID, JobSpec, JobView
+
+JobId = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9]{1,64}$",
+        description="a job id: 16 characters [A-Za-z0-9]",
+        examples=[EXAMPLE_JOB_ID],
+    ),
+]
+
+router = secured_router()
+
+
+@both(
+    router,
+    "POST",
+    "/job/",
+    operation_id="create_job",
+    scope=Scope.JOBS_WRITE,
+    tags=["jobs"],
+    summary="Register a job",
+    status_code=201,
+    responses={
+        **errors(*SECURED, *WITH_BODY),
+        201: {"links": links("job_id", "get_job", "job_results", "delete_job")},
+    },
+)
+async def create_job(spec: JobSpec, request: Request) -> JobIdEnvelope:
+    """Registers a job: a schedule plus exactly one of `http_url` and `command`. Answers its new id.
+
+    The job fires from the next time its schedule matches, in its `timezone` (default: the
+    cluster's `TZ`, stored on the job). Shell commands need `UNICRON_ALLOW_COMMANDS=true` (else 403).
+    """
+    store = store_of(request)
+    await check_egress(spec, request)
+    job_id = await store.run(store.jobs.create(spec=spec, actor=principal(request)))
+    return JobIdEnvelope.ok(job_id, "job created")
+
+
+@both(
+    router,
+    "GET",
+    "/job/",
+    operation_id="list_jobs",
+    scope=Scope.JOBS_READ,
+    tags=["jobs"],
+    summary="List jobs",
+    responses=errors(*SECURED),
+)
+async def list_jobs(store: StoreDep) -> JobsEnvelope:
+    """Every registered job, by id. Header values are masked (`***`)."""
+    jobs = await store.run(store.jobs.all(), offload=True)
+    return JobsEnvelope.ok({job_id: JobView.of(job) for job_id, job in jobs.items()})
+
+
+@both(
+    router,
+    "GET",
+    "/job/result",
+    operation_id="list_results",
+    scope=Scope.JOBS_READ,
+    tags=["results"],
+    summary="All job runs",
+    responses=errors(*SECURED),
+)
+async def list_results(store: StoreDep) -> RunsEnvelope:
+    """Every job's runs of the retention window (default 24 h), newest first."""
+    return RunsEnvelope.ok(await store.run(store.runs.all(), offload=True))
+
+
+@both(
+    router,
+    "GET",
+    "/job/result/{job_id}",
+    operation_id="job_results",
+    scope=Scope.JOBS_READ,
+    tags=["results"],
+    summary="A job's runs",
+    responses=errors(*SECURED, *WITH_ID),
+)
+async def job_results(job_id: JobId, store: StoreDep) -> RunsEnvelope:
+    """One job's runs of the retention window, newest first; 404 for an unknown job.
+
+    At most the newest `UNICRON_MAX_RUNS` (default 100) are kept per job.
+    """
+    await store.run(store.jobs.get(job_id=job_id))  # 404 for an unknown job
+    return RunsEnvelope.ok(await store.run(store.runs.of_job(job_id=job_id)))
+
+
+@both(
+    router,
+    "GET",
+    "/job/{job_id}",
+    operation_id="get_job",
+    scope=Scope.JOBS_READ,
+    tags=["jobs"],
+    summary="Get a job",
+    responses=errors(*SECURED, *WITH_ID),
+)
+async def get_job(job_id: JobId, store: StoreDep) -> JobEnvelope:
+    """One job: its schedule, definition (`info`, header values masked), counters and next fire."""
+    return JobEnvelope.ok(JobView.of(await store.run(store.jobs.get(job_id=job_id))))
+
+
+@both(
+    router,
+    "DELETE",
+    "/job/{job_id}",
+    operation_id="delete_job",
+    scope=Scope.JOBS_WRITE,
+    tags=["jobs"],
+    summary="Delete a job",
+    responses=errors(*SECURED, *WITH_ID),
+)
+async def delete_job(job_id: JobId, store: StoreDep) -> DeletedEnvelope:
+    """Deletes a job and its results; answers 1."""
+    await store.run(store.jobs.delete(job_id=job_id))
+    return DeletedEnvelope.ok(1, "job deleted")

@@ -1,0 +1,60 @@
+"""One-off async tasks: ``/api/async/...``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Request
+
+from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
+from unicron_api.envelope import TaskEnvelope, TaskIdEnvelope
+from unicron_api.routes.common import StoreDep, both, check_egress, principal, secured_router, store_of
+from unicron_core.apikeys import Scope
+from unicron_core.models import EXAMPLE_TASK_ID, TaskSpec, TaskView
+
+TaskId = Annotated[
+    str, Path(pattern=r"^[0-9a-fA-F-]{1,64}$", description="a task id: a UUID", examples=[EXAMPLE_TASK_ID])
+]
+
+router = secured_router()
+
+
+@both(
+    router,
+    "POST",
+    "/async/",
+    operation_id="create_task",
+    scope=Scope.TASKS_WRITE,
+    tags=["tasks"],
+    summary="Submit an async task",
+    status_code=201,
+    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("task_id", "get_task")}},
+)
+async def create_task(spec: TaskSpec, request: Request) -> TaskIdEnvelope:
+    """Submits a one-off task; answers its id (a UUID).
+
+    The task runs once, as soon as a worker is free, with `retries` extra attempts if it fails.
+    It takes exactly one of `http_url` and `command`. Read its status with get_task.
+    """
+    store = store_of(request)
+    await check_egress(spec, request)
+    task_id = await store.run(store.tasks.create(spec=spec, actor=principal(request)))
+    return TaskIdEnvelope.ok(task_id, "task submitted")
+
+
+@both(
+    router,
+    "GET",
+    "/async/{task_id}",
+    operation_id="get_task",
+    scope=Scope.TASKS_WRITE,
+    tags=["tasks"],
+    summary="Get a task's status",
+    responses=errors(*SECURED, *WITH_ID),
+)
+async def get_task(task_id: TaskId, store: StoreDep) -> TaskEnvelope:
+    """A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+
+    Tasks are kept for the retention window (default 24 h), then answer 404.
+    """
+    return TaskEnvelope.ok(TaskView.of(await store.run(store.tasks.get(task_id=task_id))))
