@@ -33,6 +33,7 @@ from typing import Any
 
 from common import (
     BENCH_DIR,
+    KEY,
     SIDE_CPU,
     Context,
     Procs,
@@ -44,10 +45,11 @@ from common import (
     unicron_env,
     wait_for,
 )
-from redis import Redis
 
 from unicron.redis_server import free_port
-from unicron_core.apikeys import ApiKeys, Scope
+from unicron_core.apikeys import Scope
+from unicron_core.settings import Settings
+from unicron_core.store import Store
 
 NAME = "api-submit"
 RPS_GOAL = 0.8  # x the peer's requests/s
@@ -159,9 +161,11 @@ def _start_unicron(ctx: Context, stack: ExitStack) -> Api:
     name = "api-unicron"
     redis = stack.enter_context(redis_server(ctx, name))
     ps: Procs = stack.enter_context(procs(ctx, name))
-    conn = Redis.from_url(redis.url)
-    token = ApiKeys(redis=conn).create(name="bench", scopes=frozenset({Scope.TASKS_WRITE, Scope.JOBS_WRITE}))
-    conn.close()
+    store = Store.from_settings(Settings(key=KEY, redis_url=redis.url))
+    token = store.run(
+        store.access.create(name="bench", scopes=frozenset({Scope.TASKS_WRITE, Scope.JOBS_WRITE}))
+    )
+    store.redis.close()
     port = free_port()
     env = unicron_env(
         redis.url, UNICRON_RATE_LIMIT=str(RATE_LIMIT_PER_MINUTE), UNICRON_EGRESS_ALLOW=EGRESS_ALLOW

@@ -34,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from common import fire_log
 from redis.exceptions import RedisError
 
 from unicron.redis_server import RedisServer, free_port
+from unicron_core.apikeys import OPERATOR
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
@@ -222,7 +224,7 @@ def analyse(
     store: Store, sink: Sink, chaos: Chaos, jobs: dict[str, int], *, first_ms: int, last_ms: int
 ) -> Verdict:
     """Checks the fire log against what was due, what the sink saw, and what the jobs counted."""
-    log = store.fire_log(count=10_000_000)
+    log = fire_log(store)
     counts = Counter((job, ms) for _, job, ms, _ in log)
     enqueued_at = {(job, ms): at for at, job, ms, _ in log}
     due = {(job, ms) for job in jobs for ms in range(first_ms, last_ms + 1, PERIOD_MS)}
@@ -271,7 +273,7 @@ def _missed_mismatches(
     for job_id, grace_s in jobs.items():
         lost = sum(1 for job, _ in missing if job == job_id)
         coalesced = sum(1 for (job, _), ms in late.items() if job == job_id and ms > grace_s * 1000)
-        if store.get_job(job_id=job_id).missed_count != lost + coalesced:
+        if store.run(store.jobs.get(job_id=job_id)).missed_count != lost + coalesced:
             bad += 1
     return bad
 
@@ -323,7 +325,7 @@ def _run(args: argparse.Namespace, rng: random.Random, tmp: Path) -> int:
     try:
         settings = Settings(key=KEY, redis_url=redis.url, tz="UTC")
         store = Store.from_settings(settings)
-        store.verify_key()
+        store.run(store.cluster.verify())
         jobs = _create_jobs(store, sink.url, args.jobs)
         created_ms = _now_ms()
         for port in (free_port(), free_port(), free_port()):
@@ -362,7 +364,7 @@ def _create_jobs(store: Store, url: str, n: int) -> dict[str, int]:
             timezone="UTC",
             misfire_grace=grace,
         )
-        jobs[store.create_job(spec=spec)] = grace
+        jobs[store.run(store.jobs.create(spec=spec, actor=OPERATOR))] = grace
     return jobs
 
 

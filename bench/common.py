@@ -35,6 +35,7 @@ from unicron.redis_server import (
     free_port,
 )
 from unicron_core import keys
+from unicron_core.apikeys import OPERATOR
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
@@ -388,9 +389,16 @@ def unicron_env(redis_url: str, **extra: str) -> dict[str, str]:
 def unicron_store(redis_url: str) -> Store:
     """The harness's own Store. The scale scenario registers more jobs than a cluster's default
     maximum (UNICRON_MAX_JOBS, 100,000), which ``create_job`` enforces."""
-    settings = Settings(key=KEY, redis_url=redis_url, tz="UTC", fire_log_max=5_000_000, max_jobs=1_000_000)
+    settings = Settings(
+        key=KEY,
+        redis_url=redis_url,
+        tz="UTC",
+        fire_log_max=5_000_000,
+        max_jobs=1_000_000,
+        allow_commands=True,
+    )
     store = Store.from_settings(settings)
-    store.verify_key()
+    store.run(store.cluster.verify())
     return store
 
 
@@ -423,12 +431,16 @@ def create_jobs(store: Store, *, schedules: Sequence[str], url: str) -> list[str
         )
         for i, schedule in enumerate(schedules)
     ]
-    return store.create_jobs(specs=specs)
+    return store.run(store.jobs.create_many(specs=specs, actor=OPERATOR))
 
 
 def fire_log(store: Store) -> list[tuple[int, str, int, int]]:
     """Every enqueue so far: (enqueue ms by Redis's clock, job id, scheduled ms, epoch)."""
-    return store.fire_log(count=100_000_000)
+    rows = store.redis.xrange(keys.FIRE_LOG)
+    return [
+        (int(entry_id.decode().split("-")[0]), f[b"job"].decode(), int(f[b"ms"]), int(f[b"epoch"]))
+        for entry_id, f in rows
+    ]
 
 
 # -- an HTTP target ------------------------------------------------------------------------------

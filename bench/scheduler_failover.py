@@ -200,7 +200,7 @@ def _unicron(ctx: Context, p: Params, rng: random.Random) -> tuple[list[float], 
         wait_for_leader(store)
         ids = set(create_jobs(store, schedules=[EVERY_SECOND] * p.jobs, url="http://127.0.0.1:9"))
         wait_for(lambda: {job for _, job, _, _ in fire_log(store)} >= ids, 10, "every job to fire")
-        holder = Lease(redis=store.redis, ttl_ms=0)
+        holder = Lease(store=store, ttl_ms=0)
         signals = [signal.SIGKILL] * p.kills + [signal.SIGTERM] * p.terms
         for n, sig in enumerate(signals, 1):
             port = fleet.ready_leader()

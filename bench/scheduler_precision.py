@@ -234,7 +234,7 @@ def _unicron_start(ctx: Context, p: Params, rep: int) -> Lags:
         def runs() -> list[float]:
             lags = []
             for job_id in ids:
-                for r in store.job_runs(job_id=job_id):
+                for r in store.run(store.runs.of_job(job_id=job_id)):
                     if r.scheduled is not None and first <= r.scheduled * 1000 <= last:
                         lags.append((r.start - r.scheduled) * 1000)
             return lags

@@ -48,7 +48,8 @@ from rq.job import Job
 
 from unicron_core import keys
 from unicron_core.settings import Settings
-from unicron_core.store import Store, fire_id
+from unicron_core.store import Store
+from unicron_core.store.rqhash import fire_id
 from unicron_scheduler.scheduler import Scheduler
 
 NAME = "scheduler-scale"
@@ -207,7 +208,7 @@ def _lag_p99(ctx: Context, url: str, p: Params, rep: int) -> float:
 
         lags = drain(window, expected, 15, interval_s=0.5)
         for job_id in ids:  # the next repetition starts with the N jobs only
-            store.delete_job(job_id=job_id)
+            store.run(store.jobs.delete(job_id=job_id))
         _drop_fires(store, ids)
         store.redis.close()
     missing = expected - len(lags)

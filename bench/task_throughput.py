@@ -48,6 +48,7 @@ from rq import Queue
 
 from unicron.redis_server import free_port
 from unicron_core import keys
+from unicron_core.apikeys import OPERATOR
 from unicron_core.models import TaskSpec
 from unicron_core.store import Store
 
@@ -163,9 +164,11 @@ def _unicron_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[flo
         spec = TaskSpec.model_validate(kind.body(target))
         rates = []
         for rep in range(ctx.reps + 1):  # the first batch warms up (imports, connections): not counted
-            ids = [store.create_task(spec=spec) for _ in range(n if rep else WARMUP)]
+            ids = [
+                store.run(store.tasks.create(spec=spec, actor=OPERATOR)) for _ in range(n if rep else WARMUP)
+            ]
             wait_done(lambda some: unicron_statuses(store.redis, some), ids, b"SUCCESS")
-            runs = [store.get_task(task_id=task_id).result for task_id in ids]
+            runs = [store.run(store.tasks.get(task_id=task_id)).result for task_id in ids]
             rates.append(len(ids) / (max(r.end for r in runs if r) - min(r.start for r in runs if r)))
         store.redis.close()
         return rates[1:]
@@ -361,7 +364,9 @@ def _unicron_costs(ctx: Context, n: int, n_long: int, url: str) -> tuple[dict[st
         done = n
         while done < n_long:  # what POST /api/async/ runs, faster than the API: the worker is measured
             batch = min(5000, n_long - done)
-            ids = [cluster.store.create_task(spec=spec) for _ in range(batch)]
+            ids = [
+                cluster.store.run(cluster.store.tasks.create(spec=spec, actor=OPERATOR)) for _ in range(batch)
+            ]
             wait_done(cluster.statuses, ids, b"SUCCESS")
             done += batch
         rss[n_long] = rss_kib(worker)

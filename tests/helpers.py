@@ -14,6 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from redis import Redis
+
+from unicron_core import keys
+
 T = TypeVar("T")
 STOP_TIMEOUT_S = 10.0
 OUTPUT_TAIL_CHARS = 4000  # enough of a log to see why a process failed, not a wall of text
@@ -35,6 +39,16 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s} s waiting for {message}")
         time.sleep(interval_s)
+
+
+def fire_log(redis: Redis, after: str = "-", count: int = 10_000) -> list[tuple[int, str, int, int]]:
+    """The fire log's entries after stream id ``after``, oldest first: (enqueue ms by Redis's clock,
+    job id, scheduled ms, epoch)."""
+    rows = redis.xrange(keys.FIRE_LOG, min=after, count=count)
+    return [
+        (int(entry_id.decode().split("-")[0]), f[b"job"].decode(), int(f[b"ms"]), int(f[b"epoch"]))
+        for entry_id, f in rows
+    ]
 
 
 class Procs:

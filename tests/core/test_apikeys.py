@@ -8,69 +8,80 @@ import pytest
 import redis
 
 from unicron.cli import SCOPES, main
-from unicron_core.apikeys import ALL_SCOPES, ApiKeys, Principal, Scope, parse_scopes
+from unicron_core.apikeys import ALL_SCOPES, Principal, Scope, parse_scopes
 from unicron_core.errors import Conflict, InvalidSpec, NotFound, RateLimited
-from unicron_core.ratelimit import RateLimiter
+from unicron_core.settings import Settings
+from unicron_core.store import Store
+
+KEY = "api-keys-test-key-0123456789"
 
 
-def test_create_authenticate_list_revoke(redis_client: redis.Redis) -> None:
-    api_keys = ApiKeys(redis=redis_client)
-    token = api_keys.create(name="ci", scopes=parse_scopes("jobs:read,tasks:write"))
+@pytest.fixture
+def store(redis_url: str, redis_client: redis.Redis) -> Store:
+    return _store(redis_url)
+
+
+def _store(redis_url: str, **settings: object) -> Store:
+    return Store.from_settings(Settings(key=KEY, redis_url=redis_url, **settings))
+
+
+def test_create_admit_list_revoke(store: Store) -> None:
+    token = store.run(store.access.create(name="ci", scopes=parse_scopes("jobs:read,tasks:write")))
     assert token.startswith("uc_") and len(token) >= 3 + 43  # 256 bits, URL-safe
-    principal = api_keys.authenticate(token)
+    principal = store.run(store.access.admit(token))
     assert principal is not None and principal.name == "ci"
     assert principal.may(Scope.JOBS_READ) and not principal.may(Scope.JOBS_WRITE)
-    assert [info.name for info in api_keys.list()] == ["ci"]
-    api_keys.revoke("ci")
-    assert api_keys.authenticate(token) is None
+    assert [info.name for info in store.run(store.access.list())] == ["ci"]
+    store.run(store.access.revoke(name="ci"))
+    assert store.run(store.access.admit(token)) is None
     with pytest.raises(NotFound):
-        api_keys.revoke("ci")
+        store.run(store.access.revoke(name="ci"))
 
 
-def test_only_the_hash_is_stored(redis_client: redis.Redis) -> None:
-    token = ApiKeys(redis=redis_client).create(name="k", scopes=frozenset({Scope.ADMIN}))
+def test_only_the_hash_is_stored(store: Store, redis_client: redis.Redis) -> None:
+    token = store.run(store.access.create(name="k", scopes=frozenset({Scope.ADMIN})))
     dump = b"".join(b"".join(redis_client.hgetall(key).values()) + key for key in redis_client.keys("*"))
     assert token.encode() not in dump
     assert hashlib.sha256(token.encode()).hexdigest().encode() in dump
 
 
-def test_names_scopes_and_duplicates(redis_client: redis.Redis) -> None:
-    api_keys = ApiKeys(redis=redis_client)
-    api_keys.create(name="a", scopes=frozenset({Scope.COMMANDS}))
+def test_names_scopes_and_duplicates(store: Store) -> None:
+    store.run(store.access.create(name="a", scopes=frozenset({Scope.COMMANDS})))
     with pytest.raises(Conflict):
-        api_keys.create(name="a", scopes=frozenset({Scope.COMMANDS}))
+        store.run(store.access.create(name="a", scopes=frozenset({Scope.COMMANDS})))
     for bad in ("", "has space", "env", "x" * 65):
         with pytest.raises(InvalidSpec):
-            api_keys.create(name=bad, scopes=frozenset({Scope.COMMANDS}))
+            store.run(store.access.create(name=bad, scopes=frozenset({Scope.COMMANDS})))
     with pytest.raises(InvalidSpec, match="the scopes are"):
         parse_scopes("jobs:read,root")
     with pytest.raises(InvalidSpec, match="at least one scope"):
-        api_keys.create(name="none", scopes=frozenset())
+        store.run(store.access.create(name="none", scopes=frozenset()))
 
 
-def test_environment_tokens_are_full_access(redis_client: redis.Redis) -> None:
-    api_keys = ApiKeys(redis=redis_client, env_tokens=["legacy-token"], admin_token="bootstrap-admin")
-    legacy = api_keys.authenticate("legacy-token")
-    admin = api_keys.authenticate("bootstrap-admin")
+def test_environment_tokens_are_full_access(redis_url: str, redis_client: redis.Redis) -> None:
+    store = _store(redis_url, api_tokens="legacy-token", admin_token="bootstrap-admin")
+    legacy = store.run(store.access.admit("legacy-token"))
+    admin = store.run(store.access.admit("bootstrap-admin"))
     assert legacy is not None and legacy.scopes == ALL_SCOPES and legacy.name == "env"
     assert admin is not None and admin.name == "admin"
-    assert api_keys.authenticate("legacy-tokeN") is None
+    assert store.run(store.access.admit("legacy-tokeN")) is None
 
 
-def test_rate_limit_per_key(redis_client: redis.Redis) -> None:
-    limiter = RateLimiter(redis=redis_client, per_minute=3)
+def test_rate_limit_per_key(redis_url: str, redis_client: redis.Redis) -> None:
+    store = _store(redis_url, api_tokens="env-a", admin_token="admin-b", rate_limit_per_minute=3)
     for _ in range(3):
-        limiter.hit("a")
+        store.run(store.access.admit("env-a"))
     with pytest.raises(RateLimited) as refused:
-        limiter.hit("a")
+        store.run(store.access.admit("env-a"))
     assert 1 <= refused.value.retry_after_s <= 61
-    limiter.hit("b")  # another key has its own budget
-    RateLimiter(redis=redis_client, per_minute=0).hit("a")  # 0: off
+    assert store.run(store.access.admit("admin-b")) is not None  # another key has its own budget
+    off = _store(redis_url, api_tokens="env-a", rate_limit_per_minute=0)
+    assert off.run(off.access.admit("env-a")) is not None  # 0: off
 
 
 def test_token_commands(
     redis_url: str,
-    redis_client: redis.Redis,
+    store: Store,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -80,7 +91,7 @@ def test_token_commands(
     out = capsys.readouterr()
     token = out.out.strip()
     assert "cannot be shown again" in out.err
-    assert ApiKeys(redis=redis_client).authenticate(token) is not None
+    assert store.run(store.access.admit(token)) is not None
     assert main(["token", "list"]) == 0
     assert capsys.readouterr().out == "deploy\tjobs:read,jobs:write\n"
     assert main(["token", "create", "--name", "x", "--scopes", "root"]) == 2
@@ -90,26 +101,27 @@ def test_token_commands(
     assert set(SCOPES) == {scope.value for scope in Scope}
 
 
-def test_admit_looks_up_and_counts_in_one_round_trip(redis_client: redis.Redis) -> None:
-    api_keys = ApiKeys(redis=redis_client, env_tokens=["env-token-0123456789"])
-    limiter = RateLimiter(redis=redis_client, per_minute=2)
-    token = api_keys.create(name="ci", scopes=frozenset({Scope.TASKS_WRITE}))
+def test_admit_looks_up_and_counts_in_one_round_trip(redis_url: str, redis_client: redis.Redis) -> None:
+    store = _store(redis_url, api_tokens="env-token-0123456789", rate_limit_per_minute=2)
+    token = store.run(store.access.create(name="ci", scopes=frozenset({Scope.TASKS_WRITE})))
     for _ in range(2):
-        principal = api_keys.admit(token, limiter=limiter)
+        principal = store.run(store.access.admit(token))
         assert principal == Principal(name="ci", scopes=frozenset({Scope.TASKS_WRITE}))
     with pytest.raises(RateLimited) as refused:
-        api_keys.admit(token, limiter=limiter)
+        store.run(store.access.admit(token))
     assert 1 <= refused.value.retry_after_s <= 61
     # An unknown token is refused and counts against nothing (no counter is made for it).
     counters = set(redis_client.keys("unicron:rate:*"))
-    assert api_keys.admit("uc_unknown", limiter=limiter) is None
+    assert store.run(store.access.admit("uc_unknown")) is None
     assert set(redis_client.keys("unicron:rate:*")) == counters
     # Environment keys are counted by name; the limit off counts nothing.
-    assert api_keys.admit("env-token-0123456789", limiter=limiter) is not None
-    off = RateLimiter(redis=redis_client, per_minute=0)
-    other = api_keys.create(name="other", scopes=frozenset({Scope.JOBS_READ}))
+    assert store.run(store.access.admit("env-token-0123456789")) is not None
+    off = _store(redis_url, rate_limit_per_minute=0)
+    other = off.run(off.access.create(name="other", scopes=frozenset({Scope.JOBS_READ})))
+    before = set(redis_client.keys("unicron:rate:*"))
     for _ in range(5):
-        assert api_keys.admit(other, limiter=off) is not None
+        assert off.run(off.access.admit(other)) is not None
+    assert set(redis_client.keys("unicron:rate:*")) == before
     # Revoking takes effect at the next request: nothing is cached.
-    api_keys.revoke("ci")
-    assert api_keys.admit(token, limiter=limiter) is None
+    store.run(store.access.revoke(name="ci"))
+    assert store.run(store.access.admit(token)) is None

@@ -11,6 +11,7 @@ import redis
 
 from unicron.cli import main
 from unicron_core import keys
+from unicron_core.apikeys import OPERATOR
 from unicron_core.crypto import Cipher
 from unicron_core.errors import UnreadableRecord
 from unicron_core.models import JobSpec, RunResult, TaskSpec, TaskStatus
@@ -22,7 +23,9 @@ NEW = "new-cluster-key-0123456789abcdef"
 
 
 def _store(redis_url: str, key: str, old: str = "") -> Store:
-    return Store.from_settings(Settings(key=key, old_keys=old, redis_url=redis_url, tz="UTC"))
+    return Store.from_settings(
+        Settings(key=key, old_keys=old, redis_url=redis_url, tz="UTC", allow_commands=True)
+    )
 
 
 def _run(run_id: str) -> RunResult:
@@ -38,29 +41,31 @@ def _run(run_id: str) -> RunResult:
 
 
 def _populate(store: Store, jobs: int = 20) -> tuple[list[str], list[str]]:
-    store.verify_key()
+    store.run(store.cluster.verify())
     job_ids = []
     for i in range(jobs):
         spec = JobSpec(name=f"j{i}", schedule="@daily", command="echo hi", timezone="UTC")
-        job_id = store.create_job(spec=spec)
-        store.record_run(job_id=job_id, run=_run(f"r{i}"))
+        job_id = store.run(store.jobs.create(spec=spec, actor=OPERATOR))
+        store.run(store.runs.record(job_id=job_id, run=_run(f"r{i}")))
         job_ids.append(job_id)
     task_ids = []
     for i in range(5):
-        task_id = store.create_task(spec=TaskSpec(name=f"t{i}", command="true"))
-        store.finish_task(task_id=task_id, status=TaskStatus.FAILURE, result=_run(f"t{i}"), error="boom")
+        task_id = store.run(store.tasks.create(spec=TaskSpec(name=f"t{i}", command="true"), actor=OPERATOR))
+        store.run(
+            store.tasks.finish(task_id=task_id, status=TaskStatus.FAILURE, result=_run(f"t{i}"), error="boom")
+        )
         task_ids.append(task_id)
     return job_ids, task_ids
 
 
 def _all_readable(store: Store, job_ids: list[str], task_ids: list[str]) -> None:
-    store.verify_key()
-    assert set(job_ids) <= set(store.list_jobs())
+    store.run(store.cluster.verify())
+    assert set(job_ids) <= set(store.run(store.jobs.all()))
     for job_id in job_ids:
-        assert store.get_job(job_id=job_id).spec.command == "echo hi"
-        assert store.job_runs(job_id=job_id)
+        assert store.run(store.jobs.get(job_id=job_id)).spec.command == "echo hi"
+        assert store.run(store.runs.of_job(job_id=job_id))
     for task_id in task_ids:
-        task = store.get_task(task_id=task_id)
+        task = store.run(store.tasks.get(task_id=task_id))
         assert task.result is not None and task.error == "boom"
 
 
@@ -75,26 +80,27 @@ def test_rotation_under_load_leaves_every_record_readable(redis_url: str, redis_
         i = 0
         while not stop.is_set():
             spec = JobSpec(name="live", schedule="@hourly", command="echo hi", timezone="UTC")
-            job_id = writer.create_job(spec=spec)
-            writer.record_run(job_id=job_id, run=_run(f"live{i}"))
+            job_id = writer.run(writer.jobs.create(spec=spec, actor=OPERATOR))
+            writer.run(writer.runs.record(job_id=job_id, run=_run(f"live{i}")))
             written.append(job_id)
-            writer.record_run(job_id=job_ids[i % len(job_ids)], run=_run(f"again{i}"))
+            writer.run(writer.runs.record(job_id=job_ids[i % len(job_ids)], run=_run(f"again{i}")))
             i += 1
 
     thread = threading.Thread(target=load)
     thread.start()
     try:
-        first = rotating.rotate_keys()
+        first = rotating.run(rotating.cluster.rotate())
     finally:
         stop.set()
         thread.join()
     assert first.rotated > 0 and not first.unreadable
-    while rotating.rotate_keys().changed_meanwhile:
+    while rotating.run(rotating.cluster.rotate()).changed_meanwhile:
         pass
-    assert rotating.rotate_keys().rotated == 0  # nothing left under the old key
+    assert rotating.run(rotating.cluster.rotate()).rotated == 0  # nothing left under the old key
     _all_readable(_store(redis_url, NEW), job_ids + written, task_ids)
     with pytest.raises(UnreadableRecord):
-        _store(redis_url, OLD).get_job(job_id=job_ids[0])
+        old = _store(redis_url, OLD)
+        old.run(old.jobs.get(job_id=job_ids[0]))
 
 
 def test_ten_thousand_bit_flips_are_all_refused(redis_url: str, redis_client: redis.Redis) -> None:
@@ -119,9 +125,9 @@ def test_a_record_moved_to_another_is_refused_and_the_rest_stay_readable(
     (a, b, c), _ = _populate(store, jobs=3)
     redis_client.hset(keys.job(b), "spec", redis_client.hget(keys.job(a), "spec") or b"")
     with pytest.raises(UnreadableRecord, match=f"job {b}: failed authentication"):
-        store.get_job(job_id=b)
-    assert set(store.list_jobs()) == {a, c}
-    assert store.get_job(job_id=c).spec.name == "j2"
+        store.run(store.jobs.get(job_id=b))
+    assert set(store.run(store.jobs.all())) == {a, c}
+    assert store.run(store.jobs.get(job_id=c)).spec.name == "j2"
 
 
 def test_rotate_key_command(

@@ -10,7 +10,13 @@ from unicron_core.store import Store
 
 @pytest.fixture
 def settings(redis_url: str, redis_client: object) -> Settings:
-    return Settings(key="scheduler-test-key-0123456789", redis_url=redis_url, tz="UTC", lease_ttl_ms=600)
+    return Settings(
+        key="scheduler-test-key-0123456789",
+        redis_url=redis_url,
+        tz="UTC",
+        lease_ttl_ms=600,
+        allow_commands=True,
+    )
 
 
 @pytest.fixture

@@ -8,13 +8,15 @@ import pytest
 from rq import Queue
 
 from unicron_core import keys
+from unicron_core.apikeys import OPERATOR
 from unicron_core.lease import Lease
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
-from unicron_core.store import Fire, Store
+from unicron_core.store import Store
+from unicron_core.store.firing import Fire
 from unicron_scheduler.scheduler import Scheduler
 
-from helpers import wait_for
+from helpers import fire_log, wait_for
 
 MINUTE_MS = 60_000
 T0 = 1_800_000_000_000  # a whole minute, in 2027
@@ -24,7 +26,7 @@ def _job(store: Store, schedule: str = "* * * * *", now_ms: int = T0, **fields: 
     spec = JobSpec.model_validate(
         {"name": "j", "schedule": schedule, "command": "true", "timezone": "UTC", **fields}
     )
-    return store.create_job(spec=spec, now_ms=now_ms)
+    return store.run(store.jobs.create(spec=spec, now_ms=now_ms, actor=OPERATOR))
 
 
 def _queued(store: Store) -> list[str]:
@@ -32,8 +34,8 @@ def _queued(store: Store) -> list[str]:
 
 
 def test_one_holder_and_a_new_epoch_per_acquisition(store: Store) -> None:
-    a = Lease(redis=store.redis, ttl_ms=600)
-    b = Lease(redis=store.redis, ttl_ms=600)
+    a = Lease(store=store, ttl_ms=600)
+    b = Lease(store=store, ttl_ms=600)
     assert a.acquire()
     assert not b.acquire()
     assert a.renew()
@@ -46,13 +48,11 @@ def test_one_holder_and_a_new_epoch_per_acquisition(store: Store) -> None:
 
 def test_a_paused_leader_is_fenced_off(store: Store) -> None:
     job_id = _job(store)
-    old = Lease(redis=store.redis, ttl_ms=300)
+    old = Lease(store=store, ttl_ms=300)
     assert old.acquire()
     stale_value = old.value
-    wait_for(
-        lambda: Lease(redis=store.redis, ttl_ms=300).holder_epoch() is None, 2, message="the lease to lapse"
-    )
-    new = Lease(redis=store.redis, ttl_ms=5000)
+    wait_for(lambda: Lease(store=store, ttl_ms=300).holder_epoch() is None, 2, message="the lease to lapse")
+    new = Lease(store=store, ttl_ms=5000)
     assert new.acquire()
     fire = Fire(
         job_id=job_id,
@@ -62,17 +62,17 @@ def test_a_paused_leader_is_fenced_off(store: Store) -> None:
         run_timeout_s=1,
         grace_ms=60_000,
     )
-    outcome = store.fire(lease_value=stale_value, fires=[fire])
+    outcome = store.firing.fire(lease_value=stale_value, batches=[store.firing.prepare(fires=[fire])])[0]
     assert not outcome.fenced
     assert _queued(store) == []
-    outcome = store.fire(lease_value=new.value, fires=[fire])
+    outcome = store.firing.fire(lease_value=new.value, batches=[store.firing.prepare(fires=[fire])])[0]
     assert outcome.enqueued == [(job_id, T0 + MINUTE_MS)]
     assert _queued(store) == [f"{job_id}-{T0 + MINUTE_MS}"]
 
 
 def test_the_same_fire_is_enqueued_once(store: Store) -> None:
     job_id = _job(store)
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
     due = T0 + MINUTE_MS
     fire = Fire(
@@ -83,12 +83,22 @@ def test_the_same_fire_is_enqueued_once(store: Store) -> None:
         run_timeout_s=1,
         grace_ms=60_000,
     )
-    assert len(store.fire(lease_value=lease.value, fires=[fire]).enqueued) == 1
+    assert (
+        len(
+            store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=[fire])])[
+                0
+            ].enqueued
+        )
+        == 1
+    )
     # Replayed (e.g. by a leader that did not see its own reply): the index moved on, nothing happens.
-    assert store.fire(lease_value=lease.value, fires=[fire]).enqueued == []
+    assert (
+        store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=[fire])])[0].enqueued
+        == []
+    )
     # Even with the index put back, the fire marker suppresses it.
     store.redis.zadd(keys.DUE, {job_id: due})
-    outcome = store.fire(lease_value=lease.value, fires=[fire])
+    outcome = store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=[fire])])[0]
     assert outcome.enqueued == []
     assert outcome.suppressed == 1
     assert _queued(store) == [f"{job_id}-{due}"]
@@ -96,15 +106,26 @@ def test_the_same_fire_is_enqueued_once(store: Store) -> None:
 
 def test_rq_job_holds_ids_only(store: Store) -> None:
     job_id = _job(store, http_url=None, command="echo very-secret-thing")
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
     due = T0 + MINUTE_MS
-    store.fire(
+    store.firing.fire(
         lease_value=lease.value,
-        fires=[
-            Fire(job_id=job_id, expected_ms=due, fire_ms=[due], next_ms=None, run_timeout_s=1, grace_ms=0)
+        batches=[
+            store.firing.prepare(
+                fires=[
+                    Fire(
+                        job_id=job_id,
+                        expected_ms=due,
+                        fire_ms=[due],
+                        next_ms=None,
+                        run_timeout_s=1,
+                        grace_ms=0,
+                    )
+                ]
+            )
         ],
-    )
+    )[0]
     rq_job = Queue(store.queue.name, connection=store.redis).fetch_job(f"{job_id}-{due}")
     assert rq_job is not None
     assert rq_job.args == (job_id, due)
@@ -132,7 +153,7 @@ def test_fires_on_time_and_moves_on(store: Store, settings: Settings) -> None:
     assert scheduler.fire_due() == 0  # never early
     clock.ms = T0 + MINUTE_MS
     assert scheduler.fire_due() == 1
-    assert store.get_job(job_id=job_id).next_run == (T0 + 2 * MINUTE_MS) / 1000
+    assert store.run(store.jobs.get(job_id=job_id)).next_run == (T0 + 2 * MINUTE_MS) / 1000
 
 
 @pytest.mark.parametrize(
@@ -153,7 +174,7 @@ def test_catch_up_after_downtime(
     scheduler = _scheduler(store, settings, clock)
     scheduler.fire_due()
     assert _queued(store) == [f"{job_id}-{ms}" for ms in expected_fires]
-    job = store.get_job(job_id=job_id)
+    job = store.run(store.jobs.get(job_id=job_id))
     assert job.missed_count == 8
     assert job.next_run == (T0 + 11 * MINUTE_MS) / 1000
 
@@ -164,7 +185,7 @@ def test_deleted_job_is_not_fired_and_leaves_the_index(store: Store, settings: S
     scheduler = _scheduler(store, settings, clock)
     store.redis.delete(keys.job(job_id))  # deleted behind the index's back
     assert scheduler.fire_due() == 0
-    assert store.next_due_ms() is None
+    assert store.firing.next_due_ms() is None
 
 
 def test_a_burst_is_fired_in_batches(store: Store, settings: Settings) -> None:
@@ -192,7 +213,7 @@ def test_fire_log_records_every_enqueue_with_its_epoch(store: Store, settings: S
     job_id = _job(store)
     scheduler = _scheduler(store, settings, Clock(T0 + 2 * MINUTE_MS))
     scheduler.fire_due()
-    log = store.fire_log()
+    log = fire_log(store.redis)
     assert [(job, ms, epoch) for _, job, ms, epoch in log] == [
         (job_id, T0 + MINUTE_MS, scheduler.lease.epoch),
         (job_id, T0 + 2 * MINUTE_MS, scheduler.lease.epoch),
@@ -201,8 +222,8 @@ def test_fire_log_records_every_enqueue_with_its_epoch(store: Store, settings: S
 
 
 def test_a_standby_learns_when_the_lease_lapses(store: Store) -> None:
-    holder = Lease(redis=store.redis, ttl_ms=2000)
-    standby = Lease(redis=store.redis, ttl_ms=2000)
+    holder = Lease(store=store, ttl_ms=2000)
+    standby = Lease(store=store, ttl_ms=2000)
     assert holder.acquire()
     assert not standby.acquire()
     assert 1500 < standby.holder_left_ms <= 2000

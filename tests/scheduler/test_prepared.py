@@ -1,6 +1,6 @@
 """The prepared-batch path: fires decided and packed before their due time, sent pipelined at it.
 
-``Scheduler._prepare`` / ``_take_prepared`` and ``Store.prepare_fire`` / ``fire_prepared`` against a
+``Scheduler._prepare`` / ``_take_prepared`` and ``Firing.prepare`` / ``fire`` against a
 real Redis, with a clock the test controls.
 """
 
@@ -15,18 +15,23 @@ from rq import Queue
 from rq.job import Job
 
 from unicron_core import keys
+from unicron_core.apikeys import OPERATOR
 from unicron_core.lease import Lease
 from unicron_core.models import JobSpec
+from unicron_core.policy import CATCHUP_ALL_MAX
 from unicron_core.settings import Settings
-from unicron_core.store import Fire, FireOutcome, PreparedFire, Store, fire_id
+from unicron_core.store import Store
+from unicron_core.store.firing import Fire, FireOutcome, Firing, PreparedFire
+from unicron_core.store.rqhash import fire_id
 from unicron_scheduler.scheduler import (
     BATCH,
-    CATCHUP_ALL_MAX,
     PREPARE_LEAD_MS,
     PREPARE_MAX,
     WAKE_EARLY_S,
     Scheduler,
 )
+
+from helpers import fire_log
 
 SECOND_MS = 1000
 T0 = 1_800_000_000_000  # a whole minute, in 2027
@@ -44,7 +49,7 @@ class Clock:
 
 def _jobs(store: Store, n: int, schedule: str = "* * * * * *") -> list[str]:
     spec = JobSpec(name="j", schedule=schedule, command="true", timezone="UTC")
-    return [store.create_job(spec=spec, now_ms=T0) for _ in range(n)]
+    return [store.run(store.jobs.create(spec=spec, now_ms=T0, actor=OPERATOR)) for _ in range(n)]
 
 
 def _queued(store: Store) -> list[str]:
@@ -70,23 +75,23 @@ def _fire(job_id: str, due_ms: int = DUE_MS) -> Fire:
     )
 
 
-# -- Store.prepare_fire / fire_prepared ---------------------------------------------------------
+# -- Firing.prepare / fire ---------------------------------------------------------------------
 
 
 def test_batches_sent_together_each_report_their_own_outcome(store: Store) -> None:
     a, b, c = _jobs(store, 3)
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
-    first = store.prepare_fire(fires=[_fire(a), _fire(b)])
-    again = store.prepare_fire(fires=[_fire(b), _fire(c)])  # b's fire is already done by then
-    outcomes = store.fire_prepared(lease_value=lease.value, batches=[first, again])
+    first = store.firing.prepare(fires=[_fire(a), _fire(b)])
+    again = store.firing.prepare(fires=[_fire(b), _fire(c)])  # b's fire is already done by then
+    outcomes = store.firing.fire(lease_value=lease.value, batches=[first, again])
     assert [o.enqueued for o in outcomes] == [[(a, DUE_MS), (b, DUE_MS)], [(c, DUE_MS)]]
     assert _queued(store) == [fire_id(j, DUE_MS) for j in (a, b, c)]
 
 
 def test_a_batch_with_more_fires_than_one_push_takes_queues_them_in_order(store: Store) -> None:
     job_ids = _jobs(store, 11)
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
     times = [DUE_MS + i * SECOND_MS for i in range(CATCHUP_ALL_MAX)]  # catch-up "all", capped
     next_ms = times[-1] + SECOND_MS
@@ -94,17 +99,17 @@ def test_a_batch_with_more_fires_than_one_push_takes_queues_them_in_order(store:
         Fire(job_id=j, expected_ms=DUE_MS, fire_ms=times, next_ms=next_ms, run_timeout_s=1, grace_ms=0)
         for j in job_ids
     ]
-    (outcome,) = store.fire_prepared(lease_value=lease.value, batches=[store.prepare_fire(fires=fires)])
+    (outcome,) = store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=fires)])
     assert len(outcome.enqueued) == 11 * CATCHUP_ALL_MAX  # more than FIRE's PUSH_CHUNK (1,000)
     assert _queued(store) == [fire_id(j, ms) for j in job_ids for ms in times]
 
 
 def test_rq_s_unique_id_guards_every_fire_of_a_batch(store: Store) -> None:
     job_ids = _jobs(store, 3)
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
-    (outcome,) = store.fire_prepared(
-        lease_value=lease.value, batches=[store.prepare_fire(fires=[_fire(j) for j in job_ids])]
+    (outcome,) = store.firing.fire(
+        lease_value=lease.value, batches=[store.firing.prepare(fires=[_fire(j) for j in job_ids])]
     )
     assert len(outcome.enqueued) == 3
     written = {j: store.redis.hgetall(Job.key_for(fire_id(j, DUE_MS))) for j in job_ids}
@@ -112,8 +117,8 @@ def test_rq_s_unique_id_guards_every_fire_of_a_batch(store: Store) -> None:
     # refuse them, for the batch's first hash (written field by field) and the copied ones alike.
     store.redis.delete(*[keys.fired(j, DUE_MS) for j in job_ids])
     store.redis.zadd(keys.DUE, dict.fromkeys(job_ids, DUE_MS))
-    (again,) = store.fire_prepared(
-        lease_value=lease.value, batches=[store.prepare_fire(fires=[_fire(j) for j in job_ids])]
+    (again,) = store.firing.fire(
+        lease_value=lease.value, batches=[store.firing.prepare(fires=[_fire(j) for j in job_ids])]
     )
     assert (again.enqueued, again.suppressed) == ([], 3)
     assert _queued(store) == [fire_id(j, DUE_MS) for j in job_ids]
@@ -122,13 +127,13 @@ def test_rq_s_unique_id_guards_every_fire_of_a_batch(store: Store) -> None:
 
 def test_a_stale_lease_fences_off_every_batch(store: Store) -> None:
     job_ids = _jobs(store, 4)
-    old = Lease(redis=store.redis, ttl_ms=5000)
+    old = Lease(store=store, ttl_ms=5000)
     assert old.acquire()
     stale = old.value
     assert old.release()
-    assert Lease(redis=store.redis, ttl_ms=5000).acquire()
-    batches = [store.prepare_fire(fires=[_fire(j) for j in job_ids[i : i + 2]]) for i in (0, 2)]
-    outcomes = store.fire_prepared(lease_value=stale, batches=batches)
+    assert Lease(store=store, ttl_ms=5000).acquire()
+    batches = [store.firing.prepare(fires=[_fire(j) for j in job_ids[i : i + 2]]) for i in (0, 2)]
+    outcomes = store.firing.fire(lease_value=stale, batches=batches)
     assert outcomes == [FireOutcome(fenced=False), FireOutcome(fenced=False)]
     assert _queued(store) == []
     assert store.redis.zcount(keys.DUE, DUE_MS, DUE_MS) == 4  # nothing moved on either
@@ -136,21 +141,21 @@ def test_a_stale_lease_fences_off_every_batch(store: Store) -> None:
 
 def test_a_prepared_batch_runs_after_redis_forgot_the_script(store: Store, redis_client: redis.Redis) -> None:
     (job_id,) = _jobs(store, 1)
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
-    batch = store.prepare_fire(fires=[_fire(job_id)])
+    batch = store.firing.prepare(fires=[_fire(job_id)])
     redis_client.script_flush()  # as after a restart: EVALSHA answers NOSCRIPT
-    (outcome,) = store.fire_prepared(lease_value=lease.value, batches=[batch])
+    (outcome,) = store.firing.fire(lease_value=lease.value, batches=[batch])
     assert outcome.enqueued == [(job_id, DUE_MS)]
 
 
 def test_a_connection_killed_after_the_prepare_is_replaced(store: Store, redis_client: redis.Redis) -> None:
     (job_id,) = _jobs(store, 1)
-    lease = Lease(redis=store.redis, ttl_ms=5000)
+    lease = Lease(store=store, ttl_ms=5000)
     assert lease.acquire()
-    batch = store.prepare_fire(fires=[_fire(job_id)])
+    batch = store.firing.prepare(fires=[_fire(job_id)])
     assert redis_client.client_kill_filter(_type="normal", skipme=True) >= 1  # the store's connection
-    (outcome,) = store.fire_prepared(lease_value=lease.value, batches=[batch])
+    (outcome,) = store.firing.fire(lease_value=lease.value, batches=[batch])
     assert outcome.enqueued == [(job_id, DUE_MS)]
 
 
@@ -172,7 +177,7 @@ def test_fires_are_prepared_ahead_and_sent_when_due(store: Store, settings: Sett
     assert scheduler.fire_due() == BATCH + 10
     assert scheduler._prepared is None
     assert sorted(_queued(store)) == sorted(fire_id(j, DUE_MS) for j in job_ids)
-    assert store.next_due_ms() == DUE_MS + SECOND_MS
+    assert store.firing.next_due_ms() == DUE_MS + SECOND_MS
     assert scheduler.metrics.registry.get_sample_value("unicron_scheduler_fires_total") == BATCH + 10
 
 
@@ -213,11 +218,11 @@ def test_a_job_deleted_after_its_fire_was_prepared_is_skipped(store: Store, sett
     clock = Clock(DUE_MS - 500)
     scheduler = _leader(store, settings, clock)
     scheduler._prepare(DUE_MS)
-    store.delete_job(job_id=gone)
+    store.run(store.jobs.delete(job_id=gone))
     clock.ms = DUE_MS
     assert scheduler.fire_due() == 1
     assert _queued(store) == [fire_id(kept, DUE_MS)]
-    assert [job for _, job, _, _ in store.fire_log()] == [kept]
+    assert [job for _, job, _, _ in fire_log(store.redis)] == [kept]
 
 
 def test_a_job_created_after_the_batches_were_prepared_fires_too(store: Store, settings: Settings) -> None:
@@ -237,7 +242,7 @@ def test_a_job_change_has_the_second_prepared_again(store: Store, settings: Sett
     (early,) = _jobs(store, 1)
     clock = Clock(DUE_MS - 500)
     scheduler = _leader(store, settings, clock)
-    scheduler._pubsub = store.wake_subscription()
+    scheduler._pubsub = store.firing.wake_subscription()
     scheduler._prepare(DUE_MS)
     (late,) = _jobs(store, 1)  # publishes the change
     deadline = time.monotonic() + 5  # the first read may be the subscription's own confirmation
@@ -275,19 +280,24 @@ def test_the_last_stretch_to_a_due_time_is_slept(store: Store, settings: Setting
     assert time.perf_counter() - started < 0.25
 
 
-class _LeaseLostMidway(Store):
-    """A store whose lease is taken over between the first batch and the rest (a real Redis runs
+class _LeaseLostMidway(Firing):
+    """Firing whose lease is taken over between the first batch and the rest (a real Redis runs
     each; only the moment is forced, which no timing could make deterministic)."""
 
-    def fire_prepared(self, *, lease_value: str, batches: Sequence[PreparedFire]) -> list[FireOutcome]:
-        first = super().fire_prepared(lease_value=lease_value, batches=batches[:1])
-        self.redis.delete(keys.LEASE)
-        assert Lease(redis=self.redis, ttl_ms=5000).acquire()
-        return first + super().fire_prepared(lease_value=lease_value, batches=batches[1:])
+    def __init__(self, store: Store) -> None:
+        super().__init__(redis=store.redis, scripts=store.scripts, settings=store.settings, rq=store.rq)
+        self._store = store
+
+    def fire(self, *, lease_value: str, batches: Sequence[PreparedFire]) -> list[FireOutcome]:
+        first = super().fire(lease_value=lease_value, batches=batches[:1])
+        self._store.redis.delete(keys.LEASE)
+        assert Lease(store=self._store, ttl_ms=5000).acquire()
+        return first + super().fire(lease_value=lease_value, batches=batches[1:])
 
 
 def test_what_was_enqueued_before_a_fence_is_counted(settings: Settings) -> None:
-    store = _LeaseLostMidway.from_settings(settings)
+    store = Store.from_settings(settings)
+    store.firing = _LeaseLostMidway(store)
     _jobs(store, BATCH + 10)
     clock = Clock(DUE_MS - 500)
     scheduler = _leader(store, settings, clock)

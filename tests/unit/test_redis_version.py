@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unicron_core.store import redis_supported
+from unicron_core.store.cluster import redis_supported
 
 
 @pytest.mark.parametrize(

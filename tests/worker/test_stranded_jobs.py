@@ -7,6 +7,7 @@ import time
 import redis
 from rq import Queue
 
+from unicron_core.apikeys import OPERATOR
 from unicron_core.models import TaskSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
@@ -14,8 +15,10 @@ from unicron_worker.main import STRANDED_AFTER_S, _requeue_stranded
 
 
 def test_stranded_job_is_queued_again(redis_url: str, redis_client: redis.Redis) -> None:
-    store = Store.from_settings(Settings(key="stranded-test-key-0123456789", redis_url=redis_url))
-    task_id = store.create_task(spec=TaskSpec(name="t", command="true"))
+    store = Store.from_settings(
+        Settings(key="stranded-test-key-0123456789", redis_url=redis_url, allow_commands=True)
+    )
+    task_id = store.run(store.tasks.create(spec=TaskSpec(name="t", command="true"), actor=OPERATOR))
     queue = Queue(store.queue.name, connection=redis_client)
     # What RQ's dequeue does (BLMOVE into the intermediate list), then the worker died.
     redis_client.lmove(queue.key, queue.intermediate_queue.key)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 import redis
 
+from unicron_core.apikeys import OPERATOR
 from unicron_core.models import TaskSpec, TaskStatus
 from unicron_core.settings import Settings
-from unicron_core.store import Store
+from unicron_core.store import Op, Store
 from unicron_worker import tasks
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.main import _work
 from unicron_worker.notify import Notifier
 from unicron_worker.shell_runner import Sandbox
+
+T = TypeVar("T")
 
 KEY = "task-start-test-key-0123456789abcdef"
 
@@ -24,9 +28,9 @@ KEY = "task-start-test-key-0123456789abcdef"
 def store(redis_client: redis.Redis, redis_url: str) -> Iterator[Store]:
     """A store, and this process's RQ functions configured as a worker's (RQ's loop sets signal
     handlers: the test's own come back afterwards)."""
-    settings = Settings(key=KEY, redis_url=redis_url, command_user="")
+    settings = Settings(key=KEY, redis_url=redis_url, command_user="", allow_commands=True)
     store = Store.from_settings(settings)
-    store.verify_key()
+    store.run(store.cluster.verify())
     runtime = tasks.Runtime(
         settings=settings,
         store=store,
@@ -49,18 +53,23 @@ def store(redis_client: redis.Redis, redis_url: str) -> Iterator[Store]:
 def test_the_worker_starts_a_task_in_its_own_round_trip(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_second_round_trip(*, task_id: str) -> None:
-        raise AssertionError("the task was started outside the worker's start round trip")
+    task_id = store.run(store.tasks.create(spec=TaskSpec(name="t", command="true"), actor=OPERATOR))
+    ran: list[str] = []
+    run = store.run
 
-    task_id = store.create_task(spec=TaskSpec(name="t", command="true"))
-    monkeypatch.setattr(store, "start_task", no_second_round_trip)
+    def recording(op: Op[T]) -> T:
+        ran.append(op.gi_code.co_name)
+        return run(op)
+
+    monkeypatch.setattr(store, "run", recording)
     _work(store, burst=True, debug=False)
-    task = store.get_task(task_id=task_id)
+    assert "start" not in ran, "the task was started outside the worker's start round trip"
+    task = store.run(store.tasks.get(task_id=task_id))
     assert (task.status, task.attempts) == (TaskStatus.SUCCESS, 1)
 
 
 def test_run_task_starts_the_task_itself_without_a_worker(store: Store) -> None:
-    task_id = store.create_task(spec=TaskSpec(name="t", command="true"))
+    task_id = store.run(store.tasks.create(spec=TaskSpec(name="t", command="true"), actor=OPERATOR))
     tasks.run_task(task_id)
-    task = store.get_task(task_id=task_id)
+    task = store.run(store.tasks.get(task_id=task_id))
     assert (task.status, task.attempts) == (TaskStatus.SUCCESS, 1)

@@ -10,6 +10,7 @@ import redis
 from integration.conftest import KEY, cluster_env
 from rq import Queue
 
+from unicron_core.apikeys import OPERATOR
 from unicron_core.models import TaskSpec, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
@@ -20,11 +21,15 @@ from helpers import Procs, wait_for
 def test_a_task_whose_worker_died_fails_with_the_reason(
     redis_url: str, redis_client: redis.Redis, procs: Procs
 ) -> None:
-    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url))
-    task_id = store.create_task(spec=TaskSpec(name="long", command="sleep 5"))
+    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, allow_commands=True))
+    task_id = store.run(store.tasks.create(spec=TaskSpec(name="long", command="sleep 5"), actor=OPERATOR))
     worker = [sys.executable, "-m", "unicron", "worker"]
     first = procs.start(worker, env=cluster_env(redis_url), name="first")
-    wait_for(lambda: store.get_task(task_id=task_id).status == TaskStatus.STARTED, 20, message="STARTED")
+    wait_for(
+        lambda: store.run(store.tasks.get(task_id=task_id)).status == TaskStatus.STARTED,
+        20,
+        message="STARTED",
+    )
 
     first.send_signal(signal.SIGKILL)
     first.wait()
@@ -42,5 +47,5 @@ def test_a_task_whose_worker_died_fails_with_the_reason(
 
 
 def _finished(store: Store, task_id: str) -> object:
-    task = store.get_task(task_id=task_id)
+    task = store.run(store.tasks.get(task_id=task_id))
     return task if task.status not in (TaskStatus.PENDING, TaskStatus.STARTED) else None

@@ -43,6 +43,10 @@ class Principal:
         return scope in self.scopes or Scope.ADMIN in self.scopes
 
 
+# Whoever holds the cluster key and reaches Redis: the CLI's admin commands and bulk imports act as it.
+OPERATOR = Principal(name="operator", scopes=ALL_SCOPES)
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     """A stored key as listed: never the key itself."""
