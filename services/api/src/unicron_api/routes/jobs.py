@@ -8,7 +8,15 @@ from fastapi import Path, Request
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import DeletedEnvelope, JobEnvelope, JobIdEnvelope, JobsEnvelope, RunsEnvelope
-from unicron_api.routes.common import StoreDep, both, check_egress, principal, secured_router, store_of
+from unicron_api.routes.common import (
+    StoreDep,
+    both,
+    check_egress,
+    principal,
+    secured_router,
+    store_of,
+    submissions,
+)
 from unicron_core.apikeys import Scope
 from unicron_core.models import EXAMPLE_JOB_ID, JobSpec, JobView
 
@@ -25,7 +33,7 @@ router = secured_router()
 
 
 @both(
-    router,
+    submissions,
     "POST",
     "/job/",
     operation_id="create_job",

@@ -8,7 +8,15 @@ from fastapi import Path, Request
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import TaskEnvelope, TaskIdEnvelope
-from unicron_api.routes.common import StoreDep, both, check_egress, principal, secured_router, store_of
+from unicron_api.routes.common import (
+    StoreDep,
+    both,
+    check_egress,
+    principal,
+    secured_router,
+    store_of,
+    submissions,
+)
 from unicron_core.apikeys import Scope
 from unicron_core.models import EXAMPLE_TASK_ID, TaskSpec, TaskView
 
@@ -20,7 +28,7 @@ router = secured_router()
 
 
 @both(
-    router,
+    submissions,
     "POST",
     "/async/",
     operation_id="create_task",
