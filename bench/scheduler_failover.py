@@ -56,7 +56,7 @@ from common import (
 from redis import Redis
 
 from unicron.redis_server import free_port
-from unicron_core.lease import Lease
+from unicron_core.lease import holder_epoch
 from unicron_core.store import Store
 
 NAME = "scheduler-failover"
@@ -200,11 +200,10 @@ def _unicron(ctx: Context, p: Params, rng: random.Random) -> tuple[list[float], 
         wait_for_leader(store)
         ids = set(create_jobs(store, schedules=[EVERY_SECOND] * p.jobs, url="http://127.0.0.1:9"))
         wait_for(lambda: {job for _, job, _, _ in fire_log(store)} >= ids, 10, "every job to fire")
-        holder = Lease(store=store, ttl_ms=0)
         signals = [signal.SIGKILL] * p.kills + [signal.SIGTERM] * p.terms
         for n, sig in enumerate(signals, 1):
             port = fleet.ready_leader()
-            epoch = holder.holder_epoch()
+            epoch = holder_epoch(store.redis)
             sleep_until_ms(now_ms() + rng.uniform(0, 1000))  # a random phase within the second
             proc = fleet.procs[port]
             killed_ms = now_ms()

@@ -9,22 +9,23 @@ import httpx
 import redis
 
 from unicron.redis_server import free_port
-from unicron_core.lease import Lease
+from unicron_core.lease import holder_epoch
 
 from conftest import Cluster
 from helpers import wait_for
 
 
 def test_scheduler_sigterm_hands_the_lease_over_at_once(cluster: Cluster, redis_client: redis.Redis) -> None:
-    probe = Lease(redis=redis_client, ttl_ms=0)
     first = cluster.service("scheduler")
-    epoch = wait_for(probe.holder_epoch, 15, message="a leader")
+    epoch = wait_for(lambda: holder_epoch(redis_client), 15, message="a leader")
     clients = len(redis_client.client_list())
     cluster.service("scheduler")
     wait_for(lambda: len(redis_client.client_list()) > clients, 15, message="the standby to connect")
     started = time.monotonic()
     first.send_signal(signal.SIGTERM)
-    wait_for(lambda: (probe.holder_epoch() or 0) > epoch, 5, interval_s=0.01, message="the standby to lead")
+    wait_for(
+        lambda: (holder_epoch(redis_client) or 0) > epoch, 5, interval_s=0.01, message="the standby to lead"
+    )
     takeover_s = time.monotonic() - started
     assert first.wait(timeout=5) == 0
     assert "released the lease" in cluster.procs.stderr(first)

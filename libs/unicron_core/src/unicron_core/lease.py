@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 import time
 
+from redis import Redis
+
 from unicron_core import keys
 from unicron_core.store import Store
 from unicron_core.store.scripts import Script
@@ -19,12 +21,17 @@ from unicron_core.store.scripts import Script
 RENEW_FRACTION = 4
 
 
+def holder_epoch(redis: Redis) -> int | None:
+    """The epoch of whichever node leads now, None when nobody does."""
+    value = redis.get(keys.LEASE)
+    return int(str(value, "ascii").split(":", 1)[0]) if isinstance(value, bytes) else None
+
+
 class Lease:
     """One node's view of the leader lease."""
 
     def __init__(self, *, store: Store, ttl_ms: int) -> None:
         self.ttl_ms = ttl_ms
-        self._redis = store.redis
         self.token = secrets.token_hex(16)
         self.epoch: int | None = None
         self._valid_until = 0.0
@@ -78,11 +85,6 @@ class Lease:
         released = bool(self._release(keys=[keys.LEASE], args=[self.value]))
         self.lose()
         return released
-
-    def holder_epoch(self) -> int | None:
-        """The epoch of whichever node leads now, None when nobody does."""
-        value = self._redis.get(keys.LEASE)
-        return int(str(value, "ascii").split(":", 1)[0]) if isinstance(value, bytes) else None
 
     def lose(self) -> None:
         """Forgets the lease locally (after a failed renewal or a Redis error)."""

@@ -7,7 +7,7 @@ import signal
 
 from redis.exceptions import RedisError
 
-from unicron_core.lease import Lease
+from unicron_core.lease import holder_epoch
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_scheduler.scheduler import Scheduler
@@ -37,7 +37,7 @@ def _check(store: Store) -> int:
     """Exit 0 when Redis answers and the key matches; prints who leads."""
     try:
         store.run(store.cluster.verify())
-        epoch = Lease(store=store, ttl_ms=0).holder_epoch()
+        epoch = holder_epoch(store.redis)
     except RedisError as exc:
         print(f"unhealthy: Redis unreachable ({type(exc).__name__})")
         return 1
