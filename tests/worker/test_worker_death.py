@@ -9,11 +9,14 @@ import sys
 import redis
 from integration.conftest import KEY, cluster_env
 from rq import Queue
+from rq.exceptions import AbandonedJobError
 
 from unicron_core.apikeys import OPERATOR
-from unicron_core.models import TaskSpec, TaskStatus
+from unicron_core.models import CommandOutput, JobSpec, TaskSpec, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
+from unicron_core.store.rqhash import FIRE_FUNC, fire_id
+from unicron_worker import tasks
 
 from helpers import Procs, wait_for
 
@@ -49,3 +52,16 @@ def test_a_task_whose_worker_died_fails_with_the_reason(
 def _finished(store: Store, task_id: str) -> object:
     task = store.run(store.tasks.get(task_id=task_id))
     return task if task.status not in (TaskStatus.PENDING, TaskStatus.STARTED) else None
+
+
+def test_a_fire_whose_worker_died_is_recorded_with_its_kind_of_output(store: Store) -> None:
+    """RQ's failure callback for a fire whose worker died: a failed run with the reason, its output
+    the job's kind (a command's, here), never left out of the job's history."""
+    spec = JobSpec(name="nightly", schedule="@daily", command="sleep 60", timezone="UTC")
+    job_id = store.run(store.jobs.create(spec=spec, actor=OPERATOR))
+    job = store.rq.job(FIRE_FUNC, (job_id, 1_800_000_000_000), fire_id(job_id, 1_800_000_000_000), 60)
+    tasks.on_rq_failure(job, store.redis, AbandonedJobError, AbandonedJobError("the worker died"), None)
+    (run,) = store.run(store.runs.of_job(job_id=job_id))
+    assert not run.success and run.scheduled == 1_800_000_000
+    assert run.error == "the run did not finish: AbandonedJobError: the worker died"
+    assert isinstance(run.output, CommandOutput) and run.output.exit_code is None
