@@ -13,8 +13,7 @@ from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Fire, Store
 from unicron_scheduler.scheduler import Scheduler
-
-from helpers import wait_for
+from unicron_testkit.waiting import wait_for
 
 MINUTE_MS = 60_000
 T0 = 1_800_000_000_000  # a whole minute, in 2027

@@ -7,14 +7,14 @@ import signal
 import sys
 
 import redis
-from integration.conftest import KEY, cluster_env
 from rq import Queue
 
 from unicron_core.models import TaskSpec, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
-
-from helpers import Procs, wait_for
+from unicron_testkit.cluster import KEY, cluster_env
+from unicron_testkit.procs import Procs
+from unicron_testkit.waiting import wait_for
 
 
 def test_a_task_whose_worker_died_fails_with_the_reason(
