@@ -43,13 +43,13 @@ from common import (
     redis_server,
     row,
     unicron_env,
-    wait_for,
 )
 
-from unicron.redis_server import free_port
 from unicron_core.apikeys import Scope
 from unicron_core.settings import Settings
 from unicron_core.store import Store
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import wait_for
 
 NAME = "api-submit"
 RPS_GOAL = 0.8  # x the peer's requests/s
@@ -153,7 +153,7 @@ def _start_bare(ctx: Context, stack: ExitStack) -> Api:
     port = free_port()
     env = {**unicron_env(redis.url), "PYTHONPATH": str(BENCH_DIR)}
     args = [sys.executable, str(BENCH_DIR / "bare_api.py"), "--port", str(port)]
-    proc = ps.start("bare-api", args, env=env)
+    proc = ps.start(args, env=env, name="bare-api")
     return Api(name="bare", url=f"http://127.0.0.1:{port}", ready_path="/openapi.json", proc=proc)
 
 
@@ -171,7 +171,7 @@ def _start_unicron(ctx: Context, stack: ExitStack) -> Api:
         redis.url, UNICRON_RATE_LIMIT=str(RATE_LIMIT_PER_MINUTE), UNICRON_EGRESS_ALLOW=EGRESS_ALLOW
     )
     args = [sys.executable, "-m", "unicron", "api", "--host", "127.0.0.1", "--port", str(port)]
-    proc = ps.start("unicron-api", args, env=env)
+    proc = ps.start(args, env=env, name="unicron-api")
     return Api(
         name="unicron",
         url=f"http://127.0.0.1:{port}",

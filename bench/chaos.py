@@ -22,26 +22,29 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import httpx
-from common import fire_log
 from redis.exceptions import RedisError
 
-from unicron.redis_server import RedisServer, free_port
+from unicron.redis_server import RedisServer
 from unicron_core.apikeys import OPERATOR
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
+from unicron_testkit.env import service_env
+from unicron_testkit.firelog import fire_log
+from unicron_testkit.ports import free_port
+from unicron_testkit.procs import Procs
+from unicron_testkit.redis import start_redis
+from unicron_testkit.sinks import HttpSink
 
 KEY = "chaos-cluster-key-0123456789abcdef"
 PERIOD_MS = 2000
@@ -52,51 +55,19 @@ TAIL_S = 8  # calm seconds after the chaos, so the last fires settle
 DRAIN_S = 150  # a job stranded by a Redis kill is queued again after about a minute
 
 
-class Sink:
-    """Records ``Idempotency-Key -> first arrival`` for every call it gets."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, float] = {}
-        self.calls = 0
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                sink.calls += 1
-                sink.seen.setdefault(self.headers.get("Idempotency-Key", ""), time.time())
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-
-
 @dataclass
 class Fleet:
-    """The processes under test, each in its own session, always killed at the end."""
+    """The processes under test (``procs``: each in its own session), always killed at the end."""
 
     env: dict[str, str]
-    logs: Path
+    procs: Procs
     schedulers: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)  # metrics port -> proc
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     stopped: set[int] = field(default_factory=set)
 
     def _start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        return subprocess.Popen(
-            [sys.executable, "-m", "unicron", *args],
-            env={**self.env, **(env or {})},
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+        command = [sys.executable, "-m", "unicron", *args]
+        return self.procs.start(command, env={**self.env, **(env or {})}, name=name)
 
     def scheduler(self, port: int) -> None:
         self.schedulers[port] = self._start(
@@ -123,10 +94,10 @@ class Fleet:
                 self.scheduler(port)
 
     def kill_all(self) -> None:
+        """SIGKILL to every process, paused ones too (SIGCONT first, or they linger stopped)."""
         for proc in [*self.schedulers.values(), *self.workers]:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGCONT)
-                os.killpg(proc.pid, signal.SIGKILL)
+            self.procs.signal(proc, signal.SIGCONT)
+            self.procs.signal(proc, signal.SIGKILL)
             proc.wait()
 
 
@@ -186,10 +157,10 @@ def _pause_leader(fleet: Fleet, chaos: Chaos) -> None:
     if port is None:
         return
     proc = fleet.schedulers[port]
-    os.killpg(proc.pid, signal.SIGSTOP)
+    fleet.procs.signal(proc, signal.SIGSTOP)
     fleet.stopped.add(port)
     time.sleep(10)  # a paused leader, past its lease: the point of the exercise
-    os.killpg(proc.pid, signal.SIGCONT)
+    fleet.procs.signal(proc, signal.SIGCONT)
     fleet.stopped.discard(port)
     chaos.events["leader SIGSTOP 10 s"] += 1
 
@@ -198,7 +169,7 @@ def _kill_leader(fleet: Fleet, chaos: Chaos) -> None:
     port = fleet.leader()
     if port is None:
         return
-    os.killpg(fleet.schedulers[port].pid, signal.SIGKILL)
+    fleet.procs.signal(fleet.schedulers[port], signal.SIGKILL)
     fleet.schedulers[port].wait()
     chaos.events["leader SIGKILL"] += 1
 
@@ -221,10 +192,10 @@ class Verdict:
 
 
 def analyse(
-    store: Store, sink: Sink, chaos: Chaos, jobs: dict[str, int], *, first_ms: int, last_ms: int
+    store: Store, sink: HttpSink, chaos: Chaos, jobs: dict[str, int], *, first_ms: int, last_ms: int
 ) -> Verdict:
     """Checks the fire log against what was due, what the sink saw, and what the jobs counted."""
-    log = fire_log(store)
+    log = fire_log(store.redis)
     counts = Counter((job, ms) for _, job, ms, _ in log)
     enqueued_at = {(job, ms): at for at, job, ms, _ in log}
     due = {(job, ms) for job in jobs for ms in range(first_ms, last_ms + 1, PERIOD_MS)}
@@ -250,7 +221,8 @@ def analyse(
     )
     mismatched = _missed_mismatches(store, jobs, missing, late)
     v.check("jobs whose missed_count != lost + coalesced", mismatched, mismatched == 0)
-    unexecuted = [f for f in counts if f"{f[0]}-{f[1]}" not in sink.seen]
+    executed = {r.headers.get("idempotency-key") for r in sink.requests}
+    unexecuted = [f for f in counts if f"{f[0]}-{f[1]}" not in executed]
     v.check("enqueued, never executed", len(unexecuted), not unexecuted)
     epochs = [epoch for *_, epoch in log]
     stale = sum(1 for a, b in pairwise(epochs) if b < a)
@@ -310,18 +282,17 @@ def main() -> int:
 
 
 def _run(args: argparse.Namespace, rng: random.Random, tmp: Path) -> int:
-    redis = RedisServer(data_dir=tmp / "redis", port=free_port(), extra_args=["--appendfsync", "always"])
-    redis.start()
-    sink = Sink()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNICRON_", "REDIS_"))}
-    env.update(
+    redis = start_redis(tmp / "redis", appendonly=True, extra_args=["--appendfsync", "always"])
+    sink = HttpSink(status=204)
+    sink.start()
+    env = service_env(
         REDIS_URL=redis.url,
         UNICRON_KEY=KEY,
         UNICRON_FIRE_LOG="1000000",
         TZ="UTC",
         UNICRON_EGRESS_ALLOW="127.0.0.0/8",
     )
-    fleet = Fleet(env=env, logs=tmp)
+    fleet = Fleet(env=env, procs=Procs(tmp / "logs"))
     try:
         settings = Settings(key=KEY, redis_url=redis.url, tz="UTC")
         store = Store.from_settings(settings)
@@ -343,6 +314,7 @@ def _run(args: argparse.Namespace, rng: random.Random, tmp: Path) -> int:
         verdict = analyse(store, sink, chaos, jobs, first_ms=first_ms, last_ms=last_ms)
     finally:
         fleet.kill_all()
+        fleet.procs.stop_all(report=False)  # reaps what kill_all left; the logs stay when the run fails
         sink.close()
         redis.stop()
     print(f"window {first_ms}..{last_ms} ms, outages {[(b - a) for a, b in chaos.outages]} ms")

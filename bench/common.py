@@ -13,32 +13,28 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
 from redis import Redis
 from rq import Queue
 
-from unicron.redis_server import (
-    RedisServer,
-    RedisServerError,
-    die_with_this_process,
-    find_redis_server,
-    free_port,
-)
+from unicron.redis_server import RedisServer, find_redis_server
 from unicron_core import keys
 from unicron_core.apikeys import OPERATOR
 from unicron_core.models import JobSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
+from unicron_testkit import procs as testkit_procs
+from unicron_testkit.env import service_env
+from unicron_testkit.redis import start_redis
+from unicron_testkit.waiting import wait_for
 
 T = TypeVar("T")
 BENCH_DIR = Path(__file__).resolve().parent
@@ -46,7 +42,6 @@ KEY = "bench-cluster-key-0123456789abcdef"
 MEASURED_CPU = 0
 SIDE_CPU = 1
 STOP_TIMEOUT_S = 5.0
-REDIS_START_ATTEMPTS = 3
 
 
 # -- rows --------------------------------------------------------------------------------------
@@ -196,59 +191,30 @@ def pinned(cpu: int) -> Iterator[None]:
 # -- processes -----------------------------------------------------------------------------------
 
 
-class Procs:
-    """Processes under measurement, each in its own session, logs in a directory, stopped by pid."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self._procs: list[subprocess.Popen[bytes]] = []
+class Procs(testkit_procs.Procs):
+    """The testkit's processes (own session, output in files, stopped by pid), each pinned to one
+    CPU: the measured one unless told otherwise."""
 
     def start(
-        self, name: str, args: Sequence[str], *, env: dict[str, str] | None = None, cpu: int = MEASURED_CPU
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        name: str | None = None,
+        cpu: int = MEASURED_CPU,
     ) -> subprocess.Popen[bytes]:
-        with (self.log_dir / f"{name}.log").open("ab") as log:
-            proc = subprocess.Popen(
-                list(args),
-                env={**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                preexec_fn=die_with_this_process(),  # noqa: PLW1509 - two system calls, as RedisServer's
-            )
+        proc = super().start(args, env=env, name=name)
         pin(proc.pid, cpu)
-        self._procs.append(proc)
         return proc
-
-    def signal(self, proc: subprocess.Popen[bytes], signum: int) -> None:
-        """Signals the process's whole group (a worker's children too)."""
-        if proc.poll() is None:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signum)
-
-    def stop(self, proc: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> None:
-        """SIGTERM to its group, then SIGKILL after ``timeout_s``; always reaped."""
-        self.signal(proc, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.signal(proc, signal.SIGKILL)
-            proc.wait()
-
-    def stop_all(self) -> None:
-        for proc in reversed(self._procs):
-            self.stop(proc)
-        self._procs.clear()
 
 
 @contextmanager
 def procs(ctx: Context, name: str) -> Iterator[Procs]:
-    p = Procs(ctx.dir(name) / "logs")
+    p = Procs(ctx.dir(name) / "logs", stop_timeout_s=STOP_TIMEOUT_S)
     try:
         yield p
     finally:
-        p.stop_all()
+        p.stop_all(report=False)  # the logs stay in the scenario's directory
 
 
 # -- Redis ---------------------------------------------------------------------------------------
@@ -257,17 +223,7 @@ def procs(ctx: Context, name: str) -> Iterator[Procs]:
 @contextmanager
 def redis_server(ctx: Context, name: str) -> Iterator[RedisServer]:
     """A fresh Redis (no persistence, for every system alike) on a free port, pinned to SIDE_CPU."""
-    data = ctx.dir(name) / "redis"
-    attempts = REDIS_START_ATTEMPTS
-    while True:
-        server = RedisServer(data_dir=data, port=free_port(), appendonly=False)
-        try:
-            server.start()
-            break
-        except RedisServerError:  # the free port was taken before Redis bound it
-            attempts -= 1
-            if not attempts:
-                raise
+    server = start_redis(ctx.dir(name) / "redis")
     assert server.pid is not None
     pin(server.pid, SIDE_CPU)
     try:
@@ -304,14 +260,13 @@ class Monitor:
         for proc in (self._cli, self._grep):
             pin(proc.pid, SIDE_CPU)
         # MONITOR answers +OK before it streams; wait until redis-cli is connected and subscribed.
-        probe = Redis(port=server.port)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            clients = probe.client_list()
-            if any(c.get("cmd") == "monitor" for c in clients):
-                break
-            time.sleep(0.01)
-        probe.close()
+        with Redis(port=server.port) as probe:
+            wait_for(
+                lambda: any(c.get("cmd") == "monitor" for c in probe.client_list()),
+                5,
+                "redis-cli to be monitoring",
+                interval_s=0.01,
+            )
 
     def stop(self) -> list[tuple[float, list[str]]]:
         """Stops the observer; returns (Redis time in s, [command, args...]) per recorded line."""
@@ -342,18 +297,6 @@ def sleep_until_ms(at_ms: float) -> None:
         time.sleep(delay)
 
 
-def wait_for(predicate: Callable[[], Any], timeout_s: float, what: str, interval_s: float = 0.02) -> Any:
-    """Polls until ``predicate`` returns something truthy; raises TimeoutError after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(interval_s)
-
-
 def drain(
     fetch: Callable[[], list[T]],
     expected: int,
@@ -380,10 +323,8 @@ def drain(
 
 
 def unicron_env(redis_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a Unicron process on ``redis_url``; no UNICRON_/REDIS_ variable leaks in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNICRON_", "REDIS_"))}
-    env.update(REDIS_URL=redis_url, UNICRON_KEY=KEY, UNICRON_FIRE_LOG="5000000", TZ="UTC", **extra)
-    return env
+    """The environment of a Unicron process on ``redis_url`` (``service_env``: nothing of ours leaks in)."""
+    return service_env(REDIS_URL=redis_url, UNICRON_KEY=KEY, UNICRON_FIRE_LOG="5000000", TZ="UTC", **extra)
 
 
 def unicron_store(redis_url: str) -> Store:
@@ -406,11 +347,11 @@ def start_scheduler(
     procs: Procs, redis_url: str, name: str = "scheduler", metrics_port: int = 0
 ) -> subprocess.Popen[bytes]:
     env = unicron_env(redis_url, UNICRON_METRICS_PORT=str(metrics_port))
-    return procs.start(name, [sys.executable, "-m", "unicron", "scheduler"], env=env)
+    return procs.start([sys.executable, "-m", "unicron", "scheduler"], env=env, name=name)
 
 
 def start_worker(procs: Procs, redis_url: str, name: str = "worker") -> subprocess.Popen[bytes]:
-    return procs.start(name, [sys.executable, "-m", "unicron", "worker"], env=unicron_env(redis_url))
+    return procs.start([sys.executable, "-m", "unicron", "worker"], env=unicron_env(redis_url), name=name)
 
 
 def wait_for_leader(store: Store, timeout_s: float = 20) -> None:
@@ -432,52 +373,6 @@ def create_jobs(store: Store, *, schedules: Sequence[str], url: str) -> list[str
         for i, schedule in enumerate(schedules)
     ]
     return store.run(store.jobs.create_many(specs=specs, actor=OPERATOR))
-
-
-def fire_log(store: Store) -> list[tuple[int, str, int, int]]:
-    """Every enqueue so far: (enqueue ms by Redis's clock, job id, scheduled ms, epoch)."""
-    rows = store.redis.xrange(keys.FIRE_LOG)
-    return [
-        (int(entry_id.decode().split("-")[0]), f[b"job"].decode(), int(f[b"ms"]), int(f[b"epoch"]))
-        for entry_id, f in rows
-    ]
-
-
-# -- an HTTP target ------------------------------------------------------------------------------
-
-
-class Sink:
-    """A loopback HTTP server that answers 204 and counts calls (a job's target)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                sink.calls += 1
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-@contextmanager
-def sink() -> Iterator[Sink]:
-    s = Sink()
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 # -- the peers -----------------------------------------------------------------------------------

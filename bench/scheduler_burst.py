@@ -24,7 +24,6 @@ from common import (
     Context,
     Row,
     create_jobs,
-    fire_log,
     now_ms,
     peer_command,
     procs,
@@ -36,12 +35,13 @@ from common import (
     start_scheduler,
     unicron_store,
     venv_bin,
-    wait_for,
     wait_for_leader,
 )
 from redis import Redis
 
 from unicron_core import keys
+from unicron_testkit.firelog import fire_log
+from unicron_testkit.waiting import wait_for
 
 NAME = "scheduler-burst"
 WINDOW_GOAL_MS = 2000
@@ -182,8 +182,13 @@ def _unicron(ctx: Context, p: Params, rep: int) -> Burst:
         wanted = p.jobs + p.during
         # XLEN is O(1): the log is read once, when complete, so reading it never slows the burst.
         with suppress(TimeoutError):
-            wait_for(lambda: store.redis.xlen(keys.FIRE_LOG) >= wanted, DRAIN_TIMEOUT_S, "the burst", 0.25)
-        log = [e for e in fire_log(store) if e[1] in burst or e[1] in during]
+            wait_for(
+                lambda: store.redis.xlen(keys.FIRE_LOG) >= wanted,
+                DRAIN_TIMEOUT_S,
+                "the burst",
+                interval_s=0.25,
+            )
+        log = [e for e in fire_log(store.redis) if e[1] in burst or e[1] in during]
         store.redis.close()
     last = max((at - due for at, job, _, _ in log if job in burst), default=math.inf)
     late = max((at - ms for at, job, ms, _ in log if job in during), default=math.inf)
@@ -194,7 +199,7 @@ def _rq_scheduler(ctx: Context, p: Params, rep: int) -> Burst:
     name = f"burst-rqs-{rep}"
     with redis_server(ctx, name) as redis, procs(ctx, name) as ps:
         conn = Redis.from_url(redis.url)
-        ps.start("rqscheduler", [venv_bin("rqscheduler"), "-u", redis.url, "-i", "1"])
+        ps.start([venv_bin("rqscheduler"), "-u", redis.url, "-i", "1"], name="rqscheduler")
         far = datetime(2100, 1, 1, tzinfo=UTC)
         per_job = _per_job_ms(lambda n: _rq_schedule(conn, [(f"c{i}", far) for i in range(n)]))
         due = _due_second(LEAD_MS + 1.5 * per_job * (p.jobs + p.during))
@@ -226,7 +231,7 @@ def _rq_builtin(ctx: Context, p: Params, rep: int) -> Burst:
     name = f"burst-rqb-{rep}"
     with redis_server(ctx, name) as redis, procs(ctx, name) as ps:
         conn = Redis.from_url(redis.url)
-        ps.start("rq-builtin", peer_command("rq-builtin", redis.url))
+        ps.start(peer_command("rq-builtin", redis.url), name="rq-builtin")
         due = _due_second(LEAD_MS + 0.2 * (p.jobs + p.during))  # pipelined: ~0.1 ms a job
         ids = [f"b{i}" for i in range(p.jobs)]
         during = [f"d{i}" for i in range(p.during)]
@@ -243,7 +248,12 @@ def _drained(conn: Redis, ids: list[str], during: list[str], due: int) -> Burst:
     wanted = len(ids) + len(during)
     sleep_until_ms(due + 1000)
     with suppress(TimeoutError):  # what was not enqueued by then counts as missing
-        wait_for(lambda: conn.llen(f"rq:queue:{QUEUE}") >= wanted, DRAIN_TIMEOUT_S, "the peer's burst", 0.1)
+        wait_for(
+            lambda: conn.llen(f"rq:queue:{QUEUE}") >= wanted,
+            DRAIN_TIMEOUT_S,
+            "the peer's burst",
+            interval_s=0.1,
+        )
     with conn.pipeline(transaction=False) as pipe:
         for job_id in [*ids, *during]:
             pipe.hget(f"rq:job:{job_id}", "enqueued_at")

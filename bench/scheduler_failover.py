@@ -39,7 +39,6 @@ from common import (
     Procs,
     Row,
     create_jobs,
-    fire_log,
     now_ms,
     peer_command,
     pin,
@@ -50,14 +49,15 @@ from common import (
     start_scheduler,
     unicron_store,
     venv_bin,
-    wait_for,
     wait_for_leader,
 )
 from redis import Redis
 
-from unicron.redis_server import free_port
 from unicron_core.lease import holder_epoch
 from unicron_core.store import Store
+from unicron_testkit.firelog import fire_log
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import wait_for
 
 NAME = "scheduler-failover"
 KILL_GOAL_MS = 3000
@@ -186,7 +186,7 @@ class Fleet:
             standbys = [port for port, state in states.items() if state is False]
             return leaders[0] if len(leaders) == 1 and standbys else None
 
-        port: int = wait_for(leader, START_TIMEOUT_S, "a leader and a standby", 0.05)
+        port: int = wait_for(leader, START_TIMEOUT_S, "a leader and a standby", interval_s=0.05)
         return port
 
 
@@ -199,7 +199,7 @@ def _unicron(ctx: Context, p: Params, rng: random.Random) -> tuple[list[float], 
         fleet = Fleet(ps, redis.url, p.schedulers)
         wait_for_leader(store)
         ids = set(create_jobs(store, schedules=[EVERY_SECOND] * p.jobs, url="http://127.0.0.1:9"))
-        wait_for(lambda: {job for _, job, _, _ in fire_log(store)} >= ids, 10, "every job to fire")
+        wait_for(lambda: {job for _, job, _, _ in fire_log(store.redis)} >= ids, 10, "every job to fire")
         signals = [signal.SIGKILL] * p.kills + [signal.SIGTERM] * p.terms
         for n, sig in enumerate(signals, 1):
             port = fleet.ready_leader()
@@ -226,7 +226,7 @@ def _takeover(store: Store, ids: set[str], old_epoch: int, killed_ms: int) -> tu
     """(worst lateness caused by the kill, fires skipped), once the new epoch fired every job."""
     last_old: dict[str, int] = {}
     first_new: dict[str, tuple[int, int]] = {}  # job -> (due, enqueued)
-    for at, job, due, epoch in fire_log(store):
+    for at, job, due, epoch in fire_log(store.redis):
         if job not in ids:
             continue
         if epoch <= old_epoch:
@@ -259,9 +259,9 @@ def _redbeat(ctx: Context, p: Params, rng: random.Random) -> list[float]:
                "BEAT_MAX_LOOP_INTERVAL_S": str(REDBEAT_LOOP_S)}  # fmt: skip
         command = [venv_bin("celery"), "-A", "beat_peer", "beat", "-S", "redbeat.RedBeatScheduler",
                    "--loglevel", "WARNING", "--pidfile="]  # fmt: skip
-        holder = ps.start("beat-0", command, env=env)
+        holder = ps.start(command, env=env, name="beat-0")
         wait_for(lambda: conn.llen(CELERY_QUEUE) > 0, START_TIMEOUT_S, "RedBeat's first task")
-        standby = ps.start("beat-1", command, env=env)
+        standby = ps.start(command, env=env, name="beat-1")
         kills = []
         for n in range(p.peer_kills):
             time.sleep(2 + rng.uniform(0, 1))  # the standby is waiting for the lock; a random moment
@@ -269,9 +269,11 @@ def _redbeat(ctx: Context, p: Params, rng: random.Random) -> list[float]:
             kills.append(time.time())
             ps.signal(holder, signal.SIGKILL)
             holder.wait()
-            wait_for(lambda s=sent: conn.llen(CELERY_QUEUE) > s, REDBEAT_TIMEOUT_S, "the takeover", 0.05)
+            wait_for(
+                lambda s=sent: conn.llen(CELERY_QUEUE) > s, REDBEAT_TIMEOUT_S, "the takeover", interval_s=0.05
+            )
             # The dead one comes back (started on the side CPU, as rq-scheduler's) and waits its turn.
-            holder, standby = standby, ps.start(f"beat-{n + 2}", command, env=env, cpu=SIDE_CPU)
+            holder, standby = standby, ps.start(command, env=env, name=f"beat-{n + 2}", cpu=SIDE_CPU)
         lines = monitor.stop()
         conn.close()
     return [_redbeat_takeover(lines, kill) for kill in kills]
@@ -303,7 +305,7 @@ def _rq_scheduler(ctx: Context, p: Params, rng: random.Random) -> list[float]:
         monitor = Monitor(redis, ctx.dir(name) / "monitor.txt", ["RPUSH", "ZADD"])
         conn = Redis.from_url(redis.url)
         command = peer_command("rq-scheduler", redis.url, "--kill-flag", str(flag), "--killed", str(killed))
-        instances = [ps.start(f"rqscheduler-{i}", command) for i in range(2)]
+        instances = [ps.start(command, name=f"rqscheduler-{i}") for i in range(2)]
         first = datetime.fromtimestamp(time.time() // 1 + 2, UTC)
         for i in range(p.jobs):
             Scheduler(queue_name=QUEUE, connection=conn, interval=1).schedule(
@@ -319,7 +321,7 @@ def _rq_scheduler(ctx: Context, p: Params, rng: random.Random) -> list[float]:
             wait_for(lambda q=queued: conn.llen(f"rq:queue:{QUEUE}") > q, 60, "the other rq-scheduler")
             dead = next(i for i, proc in enumerate(instances) if proc.poll() is not None)
             # Its start-up on the side CPU: Unicron's takeovers run on the measured one meanwhile.
-            instances[dead] = ps.start(f"rqscheduler-{dead}-{n}", command, cpu=SIDE_CPU)
+            instances[dead] = ps.start(command, name=f"rqscheduler-{dead}-{n}", cpu=SIDE_CPU)
         time.sleep(1)
         lines = monitor.stop()
         conn.close()

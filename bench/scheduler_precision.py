@@ -30,7 +30,6 @@ from common import (
     Row,
     create_jobs,
     drain,
-    fire_log,
     now_ms,
     peer_command,
     percentile,
@@ -39,16 +38,18 @@ from common import (
     row,
     rq_enqueue_at,
     rq_utc_ms,
-    sink,
     sleep_until_ms,
     start_scheduler,
     start_worker,
     unicron_store,
     venv_bin,
-    wait_for,
     wait_for_leader,
 )
 from redis import Redis
+
+from unicron_testkit.firelog import fire_log
+from unicron_testkit.sinks import HttpSink
+from unicron_testkit.waiting import wait_for
 
 NAME = "scheduler-precision"
 LAG_GOAL_MS = 50
@@ -209,7 +210,9 @@ def _unicron_lag(ctx: Context, p: Params, rep: int) -> Lags:
 
         def window() -> list[float]:
             return [
-                float(at - due) for at, job, due, _ in fire_log(store) if job in ids and first <= due <= last
+                float(at - due)
+                for at, job, due, _ in fire_log(store.redis)
+                if job in ids and first <= due <= last
             ]
 
         lags = drain(window, expected, DRAIN_TIMEOUT_S, interval_s=0.5)
@@ -219,7 +222,7 @@ def _unicron_lag(ctx: Context, p: Params, rep: int) -> Lags:
 
 def _unicron_start(ctx: Context, p: Params, rep: int) -> Lags:
     name = f"start-unicron-{rep}"
-    with redis_server(ctx, name) as redis, procs(ctx, name) as ps, sink() as target:
+    with redis_server(ctx, name) as redis, procs(ctx, name) as ps, HttpSink(status=204) as target:
         store = unicron_store(redis.url)
         start_scheduler(ps, redis.url)
         for i in range(p.start_jobs):
@@ -254,7 +257,7 @@ def _rq_scheduler_lag(ctx: Context, p: Params, rep: int) -> Lags:
     with redis_server(ctx, name) as redis, procs(ctx, name) as ps:
         monitor = Monitor(redis, ctx.dir(name) / "monitor.txt", ["RPUSH", "ZADD"])
         conn = Redis.from_url(redis.url)
-        ps.start("rqscheduler", [venv_bin("rqscheduler"), "-u", redis.url, "-i", "1"])
+        ps.start([venv_bin("rqscheduler"), "-u", redis.url, "-i", "1"], name="rqscheduler")
         first, last = _window(p.peer_seconds, lead_ms=LEAD_MS + p.jobs // 5)  # ~0.1 ms to schedule each
         at = datetime.fromtimestamp(first / 1000, UTC)
         with conn.pipeline(transaction=False) as pipe:  # its own API, its calls pipelined
@@ -298,7 +301,7 @@ def _rq_builtin_lag(ctx: Context, p: Params, rep: int) -> Lags:
     with redis_server(ctx, name) as redis, procs(ctx, name) as ps:
         monitor = Monitor(redis, ctx.dir(name) / "monitor.txt", ["RPUSH"])
         conn = Redis.from_url(redis.url)
-        ps.start("rq-builtin", peer_command("rq-builtin", redis.url))
+        ps.start(peer_command("rq-builtin", redis.url), name="rq-builtin")
         first, last = _window(p.peer_seconds, lead_ms=LEAD_MS)
         expected = 0
         for due in range(first, last + 1, 1000):  # second by second, each in before it is due
@@ -320,13 +323,13 @@ def _rq_builtin_lag(ctx: Context, p: Params, rep: int) -> Lags:
 
 def _rq_builtin_start(ctx: Context, p: Params, rep: int) -> Lags:
     name = f"start-rqb-{rep}"
-    with redis_server(ctx, name) as redis, procs(ctx, name) as ps, sink() as target:
+    with redis_server(ctx, name) as redis, procs(ctx, name) as ps, HttpSink(status=204) as target:
         conn = Redis.from_url(redis.url)
         for i in range(p.start_jobs):
             ps.start(
-                f"rq-worker-{i}",
                 [venv_bin("rq"), "worker", "--url", redis.url, "--path", str(BENCH_DIR), "--with-scheduler",
                  "--worker-class", "rq.worker.SimpleWorker", "--logging_level", "WARNING", QUEUE],
+                name=f"rq-worker-{i}",
             )  # fmt: skip
         wait_for(lambda: conn.scard("rq:workers") >= p.start_jobs, 30, "the RQ workers")
         first, last = _window(p.start_seconds, lead_ms=LEAD_MS)

@@ -31,7 +31,6 @@ from common import (
     Row,
     create_jobs,
     drain,
-    fire_log,
     now_ms,
     percentile,
     pinned,
@@ -51,6 +50,7 @@ from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.rqhash import fire_id
 from unicron_scheduler.scheduler import Scheduler
+from unicron_testkit.firelog import fire_log
 
 NAME = "scheduler-scale"
 WAKE_GOAL_MS = 1.0
@@ -203,7 +203,9 @@ def _lag_p99(ctx: Context, url: str, p: Params, rep: int) -> float:
 
         def window() -> list[float]:
             return [
-                float(at - due) for at, job, due, _ in fire_log(store) if job in ids and first <= due <= last
+                float(at - due)
+                for at, job, due, _ in fire_log(store.redis)
+                if job in ids and first <= due <= last
             ]
 
         lags = drain(window, expected, 15, interval_s=0.5)
@@ -220,7 +222,7 @@ def _drop_fires(store: Store, ids: set[str]) -> None:
     the queue. Left, they added 18,000 keys a repetition, and the keyspace crossed 131,072 keys in
     the second one: Redis rehashed its main dictionary while it fired, which added 10-25 ms to the
     lag of the seconds that took, in that repetition only."""
-    fires = [(job_id, ms) for _, job_id, ms, _ in fire_log(store) if job_id in ids]
+    fires = [(job_id, ms) for _, job_id, ms, _ in fire_log(store.redis) if job_id in ids]
     with store.redis.pipeline(transaction=False) as pipe:
         for job_id, ms in fires:
             pipe.delete(keys.fired(job_id, ms), Job.key_for(fire_id(job_id, ms)))

@@ -41,16 +41,16 @@ from common import (
     unicron_env,
     unicron_store,
     venv_bin,
-    wait_for,
 )
 from redis import Redis
 from rq import Queue
 
-from unicron.redis_server import free_port
 from unicron_core import keys
 from unicron_core.apikeys import OPERATOR
 from unicron_core.models import TaskSpec
 from unicron_core.store import Store
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import wait_for
 
 NAME = "task-throughput"
 COSTS_NAME = "task-costs"
@@ -141,7 +141,7 @@ def unicron_env_for_tasks(redis_url: str) -> dict[str, str]:
 
 def start_unicron_workers(ps: Procs, env: dict[str, str], processes: int) -> list[int]:
     args = [sys.executable, "-m", "unicron", "worker"]
-    return [ps.start(f"worker-{i}", args, env=env, cpu=_worker_cpu(i)).pid for i in range(processes)]
+    return [ps.start(args, env=env, name=f"worker-{i}", cpu=_worker_cpu(i)).pid for i in range(processes)]
 
 
 def unicron_statuses(conn: Redis, ids: list[str]) -> list[bytes | None]:
@@ -201,7 +201,7 @@ def unicron_cluster(ctx: Context, name: str, processes: int) -> Iterator[Unicron
         env = unicron_env_for_tasks(server.url)
         port = free_port()
         args = [sys.executable, "-m", "unicron", "api", "--host", "127.0.0.1", "--port", str(port)]
-        ps.start("api", args, env=env, cpu=SIDE_CPU)
+        ps.start(args, env=env, name="api", cpu=SIDE_CPU)
         workers = start_unicron_workers(ps, env, processes)
         store = unicron_store(server.url)
         api = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"})
@@ -220,9 +220,9 @@ def unicron_cluster(ctx: Context, name: str, processes: int) -> Iterator[Unicron
 def start_rq_workers(ps: Procs, url: str, processes: int) -> None:
     for i in range(processes):
         ps.start(
-            f"rq-worker-{i}",
             [venv_bin("rq"), "worker", "--url", url, "--path", str(BENCH_DIR),
              "--worker-class", "rq.worker.SimpleWorker", "--logging_level", "WARNING", QUEUE],
+            name=f"rq-worker-{i}",
             cpu=_worker_cpu(i),
         )  # fmt: skip
 
@@ -267,7 +267,9 @@ def http_target(ps: Procs) -> str:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     ps.start(
-        "http-target", [sys.executable, str(BENCH_DIR / "loadgen.py"), url, "--serve-trivial"], cpu=SIDE_CPU
+        [sys.executable, str(BENCH_DIR / "loadgen.py"), url, "--serve-trivial"],
+        name="http-target",
+        cpu=SIDE_CPU,
     )
     with httpx.Client(base_url=url) as client:
         wait_for(lambda: _answers(client, "/"), 10, "the HTTP target")

@@ -26,7 +26,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,9 +33,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
+
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import WaitTimeout, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("api", "scheduler", "worker")
@@ -51,8 +53,8 @@ BUILD_S = 900
 COMPOSE_UP_S = 180
 RUN_S = 60  # a job or task must have run within this after it was created
 STOP_S = 30
+POLL_S = 0.5  # each look runs `docker version` or asks the API: twice a second is plenty
 
-T = TypeVar("T")
 STARTED = time.monotonic()
 
 
@@ -125,25 +127,6 @@ def unmount_under(directory: Path) -> list[str]:
     for mount in mounts():
         subprocess.run(["umount", "--lazy", mount], check=False, capture_output=True)
     return mounts()
-
-
-def wait_for(predicate: Callable[[], T | None], timeout_s: float, what: str) -> T:
-    """Polls ``predicate`` until it returns something truthy, and returns that."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise Failed(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(0.5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # -- the host: packages, the engine, the stand-in images -----------------------------------------
@@ -219,7 +202,7 @@ class Engine:
             start_new_session=True,
         )  # fmt: skip
         log.close()
-        wait_for(self._answers, ENGINE_START_S, "the Docker engine to answer")
+        wait_for(self._answers, ENGINE_START_S, "the Docker engine to answer", interval_s=POLL_S)
 
     def _answers(self) -> bool:
         if self._proc is not None and self._proc.poll() is not None:
@@ -427,7 +410,12 @@ def exercise(project: Project) -> None:
     task_id = project.post("/api/async/", {"name": "image-test", "command": "echo task ran"})
     say(f"created job {job_id} (every 2 s) and task {task_id}")
     say(f"task {task_id}: {wait_task(project, task_id)}")
-    runs = wait_for(lambda: project.result(f"/api/job/result/{job_id}"), RUN_S, f"a run of job {job_id}")
+    runs = wait_for(
+        lambda: project.result(f"/api/job/result/{job_id}"),
+        RUN_S,
+        f"a run of job {job_id}",
+        interval_s=POLL_S,
+    )
     run_output = runs[0]["output"]
     if not runs[0]["success"] or run_output["stdout"] != "job ran in Europe/Berlin as 10001\n":
         raise Failed(f"the job's run is not what it should be: {runs[0]}")
@@ -454,7 +442,7 @@ def wait_task(project: Project, task_id: str) -> str:
         stdout: str = task["result"]["output"]["stdout"]
         return f"{task['status']}, stdout {stdout!r}"
 
-    return wait_for(done, RUN_S, f"task {task_id} to run")
+    return wait_for(done, RUN_S, f"task {task_id} to run", interval_s=POLL_S)
 
 
 def describe(project: Project, *, expect: dict[str, int]) -> None:
@@ -524,7 +512,7 @@ def main() -> int:
         build_images(engine, workdir)
         project = Project(engine, workdir, compose)
         exercise(project)
-    except Failed as exc:
+    except (Failed, WaitTimeout) as exc:
         say(f"FAILED: {exc}")
         return 1
     finally:

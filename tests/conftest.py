@@ -4,6 +4,8 @@
   dir, no persistence; always stopped by pid at the end.
 - ``redis_url`` (session): its URL. ``redis_client``: a client on it, after FLUSHALL (our server).
 - ``procs``: starts processes under test, stops them by pid afterwards, prints their output.
+
+The harness behind them is ``unicron_testkit`` (libs/unicron_testkit), shared with bench/ and deploy/.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from pathlib import Path
 import pytest
 import redis
 
-from unicron.redis_server import RedisServer, RedisServerError, free_port
-
-from helpers import Procs
-
-REDIS_START_ATTEMPTS = 3  # a free port can be taken by someone else before Redis binds it
+from unicron.redis_server import RedisServer
+from unicron_testkit.procs import Procs
+from unicron_testkit.redis import start_redis
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """The session's own Redis server."""
-    server = _start_redis(tmp_path_factory.mktemp("redis"))
+    server = start_redis(tmp_path_factory.mktemp("redis"))
     try:
         yield server
     finally:
@@ -56,16 +56,3 @@ def procs(tmp_path: Path) -> Iterator[Procs]:
         yield procs
     finally:
         procs.stop_all()
-
-
-def _start_redis(data_dir: Path) -> RedisServer:
-    attempts_left = REDIS_START_ATTEMPTS
-    while True:
-        server = RedisServer(data_dir=data_dir, port=free_port(), appendonly=False)
-        try:
-            server.start()  # stops the server itself when it fails
-            return server
-        except RedisServerError:
-            attempts_left -= 1
-            if not attempts_left:
-                raise

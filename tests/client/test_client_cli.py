@@ -14,9 +14,8 @@ import pytest
 
 from unicron import remote
 from unicron.cli import main
-from unicron.redis_server import free_port
-
-from helpers import wait_for
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
     from conftest import Live  # the package's conftest; only a type here

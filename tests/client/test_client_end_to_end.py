@@ -29,9 +29,8 @@ from unicron_client.models import (
 )
 from unicron_client.types import Response
 
-from unicron.redis_server import free_port
-
-from helpers import wait_for
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
     from conftest import Live  # the package's conftest; only a type here

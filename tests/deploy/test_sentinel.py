@@ -23,9 +23,11 @@ import httpx
 import pytest
 import redis
 
-from unicron.redis_server import find_redis_server, free_port
-
-from helpers import Procs, wait_for
+from unicron.redis_server import find_redis_server
+from unicron_testkit.env import service_env
+from unicron_testkit.ports import free_port
+from unicron_testkit.procs import Procs
+from unicron_testkit.waiting import wait_for
 
 PASSWORD = "sentinel-test-password-0123"
 SENTINEL_PASSWORD = "sentinels-own-password-0123"
@@ -184,16 +186,15 @@ class Api:
 
 @pytest.fixture
 def api(procs: Procs, topology: Topology) -> Iterator[Api]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNICRON_", "REDIS_", "SMTP_"))}
-    env |= {
-        "REDIS_SENTINELS": topology.sentinels,
-        "REDIS_SENTINEL_MASTER": MASTER_NAME,
-        "REDIS_PASSWORD": PASSWORD,
-        "REDIS_SENTINEL_PASSWORD": SENTINEL_PASSWORD,
-        "UNICRON_KEY": KEY,
-        "UNICRON_API_TOKENS": TOKEN,
-        "UNICRON_ALLOW_COMMANDS": "true",
-    }
+    env = service_env(
+        REDIS_SENTINELS=topology.sentinels,
+        REDIS_SENTINEL_MASTER=MASTER_NAME,
+        REDIS_PASSWORD=PASSWORD,
+        REDIS_SENTINEL_PASSWORD=SENTINEL_PASSWORD,
+        UNICRON_KEY=KEY,
+        UNICRON_API_TOKENS=TOKEN,
+        UNICRON_ALLOW_COMMANDS="true",
+    )
     port = free_port()
     for service in (["api", "--host", "127.0.0.1", "--port", str(port)], ["scheduler"], ["worker"]):
         procs.start([sys.executable, "-m", "unicron", *service], env=env, name=service[0])

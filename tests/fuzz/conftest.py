@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import redis
-from integration.conftest import Cluster, cluster_env
 
-from helpers import Procs
+from unicron_testkit.cluster import Cluster, cluster_env
+from unicron_testkit.procs import Procs
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,5 @@ def live_api(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterat
     try:
         yield cluster.start_api()
     finally:
-        if cluster.api is not None:
-            cluster.api.close()
+        cluster.close()
         procs.stop_all()

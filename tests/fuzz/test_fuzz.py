@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from integration.conftest import TOKEN
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -26,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from unicron_testkit.cluster import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

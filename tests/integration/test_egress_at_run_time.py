@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Cluster
-from helpers import wait_for
-from sinks import HttpSink
+from unicron_testkit.cluster import Cluster
+from unicron_testkit.sinks import HttpSink
+from unicron_testkit.waiting import wait_for
 
 
 def test_loopback_target_and_hook_are_refused_at_run_time(cluster: Cluster) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
-from unicron.redis_server import free_port
-
-from conftest import TZ, Cluster
-from helpers import wait_for
-from sinks import HttpSink, smtp_sink
+from unicron_testkit.cluster import TZ, Cluster
+from unicron_testkit.ports import free_port
+from unicron_testkit.sinks import HttpSink, SmtpSink
+from unicron_testkit.waiting import wait_for
 
 
 def test_async_task_echo_tz(cluster: Cluster) -> None:
@@ -83,13 +82,12 @@ def test_every_minute_job_has_a_result_within_91_s(cluster: Cluster) -> None:
 
 
 def test_http_job_email_and_webhook(cluster: Cluster) -> None:
-    smtp_port = free_port()
-    with HttpSink() as target, HttpSink() as hook, smtp_sink(smtp_port) as inbox:
+    with HttpSink() as target, HttpSink() as hook, SmtpSink() as smtp:
         cluster.start_api()
         cluster.service("scheduler")
         cluster.service(
             "worker",
-            env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "EMAIL_FROM": "unicron@test.example"},
+            env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "EMAIL_FROM": "unicron@test.example"},
         )
         job_id = cluster.post(
             "/api/job/",
@@ -108,22 +106,23 @@ def test_http_job_email_and_webhook(cluster: Cluster) -> None:
         (run, *_) = cluster.wait_runs(job_id, timeout_s=10)
         request = target.requests[0]
         assert request.method == "PUT"
-        assert urlsplit(request.path).path == "/do"
-        assert request.headers["X-Secret"] == "s3cret"
+        assert (request.path, request.query) == ("/do", {"x": ["1"]})
+        assert request.headers["x-secret"] == "s3cret"
         assert parse_qs(request.body.decode()) == {"a": ["1"], "b": ["two"]}
-        key = request.headers["Idempotency-Key"]
+        key = request.headers["idempotency-key"]
         assert key.startswith(job_id + "-") and int(key.rsplit("-", 1)[1]) % 1000 == 0
         assert run["success"] is True
         assert run["output"] == {"job_id": job_id, "status_code": 200, "text": "ok", "truncated": False}
         assert run["notifications"] == {"email": "sent", "hook": "sent"}
 
-        wait_for(lambda: hook.requests and inbox, 5, message="the webhook and the email")
+        wait_for(lambda: hook.requests and smtp.envelopes, 5, message="the webhook and the email")
         delivered = json.loads(hook.requests[0].body)
         assert delivered["job_id"] == job_id
         assert delivered["output"]["status_code"] == 200
-        assert hook.requests[0].headers["X-Hook"] == "h"
-        assert inbox[0]["To"] == "ops@test.example"
-        assert "call" in inbox[0]["Subject"]
+        assert hook.requests[0].headers["x-hook"] == "h"
+        mail = smtp.messages[0]  # a job every second: more may follow
+        assert mail["To"] == "ops@test.example"
+        assert "call" in mail["Subject"]
 
 
 def test_failing_webhook_and_email_leave_the_result_intact(cluster: Cluster) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from conftest import Cluster
-from helpers import wait_for
+from unicron_testkit.cluster import Cluster
+from unicron_testkit.waiting import wait_for
 
 
 def test_async_true_post_to_success_p50_under_1_s(cluster: Cluster) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import redis
 
-from unicron.redis_server import free_port
-
-from conftest import TOKEN, Cluster
-from helpers import wait_for
-from sinks import HttpSink, smtp_sink
+from unicron_testkit.cluster import TOKEN, Cluster
+from unicron_testkit.sinks import HttpSink, SmtpSink
+from unicron_testkit.waiting import wait_for
 
 HEADER = "canary-header-5d1e"
 HOOK_HEADER = "canary-hook-8c2f"
@@ -39,15 +37,14 @@ def _redis_dump(client: redis.Redis) -> bytes:
 
 
 def test_canaries_stay_secret(cluster: Cluster, redis_client: redis.Redis) -> None:
-    smtp_port = free_port()
-    env = {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "SMTP_USER": "mailer",
-        "SMTP_PASSWORD": SMTP_PASSWORD,
-        "UNICRON_HOOK_SECRET": HOOK_SECRET,
-    }
-    with HttpSink() as target, HttpSink() as hook, smtp_sink(smtp_port):
+    with HttpSink() as target, HttpSink() as hook, SmtpSink() as smtp:
+        env = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp.port),
+            "SMTP_USER": "mailer",
+            "SMTP_PASSWORD": SMTP_PASSWORD,
+            "UNICRON_HOOK_SECRET": HOOK_SECRET,
+        }
         api = cluster.start_api(**env)
         cluster.service("scheduler", env=env)
         cluster.service("worker", env=env)
@@ -67,7 +64,7 @@ def test_canaries_stay_secret(cluster: Cluster, redis_client: redis.Redis) -> No
             10,
             message="the notification outcomes",
         )
-        assert target.requests[0].headers["X-Api-Key"] == HEADER  # the target itself gets it, of course
+        assert target.requests[0].headers["x-api-key"] == HEADER  # the target itself gets it, of course
 
         answers = [
             api.get(path).text

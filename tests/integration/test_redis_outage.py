@@ -5,16 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from unicron.redis_server import RedisServer, free_port
-
-from conftest import Cluster, cluster_env
-from helpers import Procs, wait_for
+from unicron_testkit.cluster import Cluster, cluster_env
+from unicron_testkit.procs import Procs
+from unicron_testkit.redis import start_redis
+from unicron_testkit.waiting import wait_for
 
 
 def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:
-    port = free_port()
-    redis = RedisServer(data_dir=tmp_path / "redis", port=port, appendonly=True)
-    redis.start()
+    redis = start_redis(tmp_path / "redis", appendonly=True)
     try:
         cluster = Cluster(procs=procs, env=cluster_env(redis.url))
         api = cluster.start_api()

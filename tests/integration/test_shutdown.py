@@ -8,11 +8,10 @@ import time
 import httpx
 import redis
 
-from unicron.redis_server import free_port
 from unicron_core.lease import holder_epoch
-
-from conftest import Cluster
-from helpers import wait_for
+from unicron_testkit.cluster import Cluster
+from unicron_testkit.ports import free_port
+from unicron_testkit.waiting import wait_for
 
 
 def test_scheduler_sigterm_hands_the_lease_over_at_once(cluster: Cluster, redis_client: redis.Redis) -> None:

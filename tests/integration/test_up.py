@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -12,9 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from unicron.redis_server import free_port
-
-from helpers import Procs, wait_for
+from unicron_testkit.env import service_env
+from unicron_testkit.ports import free_port
+from unicron_testkit.procs import Procs
+from unicron_testkit.waiting import wait_for
 
 READY_LIMIT_S = 10.0
 READY_TARGET_S = 5.0  # the figure to reach; reported, not asserted, as machines differ
@@ -69,7 +69,7 @@ def test_second_up_reuses_its_key_and_finds_its_jobs(procs: Procs, tmp_path: Pat
 def _start_up(procs: Procs, data_dir: Path) -> tuple[subprocess.Popen[bytes], int, float]:
     """Starts `unicron up` with no cluster settings of its own; returns it, its port, time to ready."""
     # `up` must make its own Redis, key and token: nothing from the developer's shell may leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "UNICRON_"))}
+    env = service_env()
     port = free_port()
     started = time.monotonic()
     up = procs.start(

@@ -15,8 +15,8 @@ from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.firing import Fire
 from unicron_scheduler.scheduler import Scheduler
-
-from helpers import fire_log, wait_for
+from unicron_testkit.firelog import fire_log
+from unicron_testkit.waiting import wait_for
 
 MINUTE_MS = 60_000
 T0 = 1_800_000_000_000  # a whole minute, in 2027

@@ -30,8 +30,7 @@ from unicron_scheduler.scheduler import (
     WAKE_EARLY_S,
     Scheduler,
 )
-
-from helpers import fire_log
+from unicron_testkit.firelog import fire_log
 
 SECOND_MS = 1000
 T0 = 1_800_000_000_000  # a whole minute, in 2027

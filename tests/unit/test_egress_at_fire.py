@@ -9,13 +9,13 @@ import ipaddress
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from unicron_core.egress import EgressGuard, IPAddress, resolve
 from unicron_core.models import TaskSpec
+from unicron_testkit.sinks import HttpSink, Reply, Request
 from unicron_worker.http_runner import HttpRunner
 
 
@@ -110,58 +110,41 @@ def test_a_dns_answer_that_changes_after_creation_is_refused(canary: Canary) -> 
     assert canary.connections == 0
 
 
-class _Redirector(BaseHTTPRequestHandler):
-    location = ""
+class Redirector(HttpSink):
+    """Redirects every call to ``location``, but answers /final with the first two characters of
+    the call's X-Token header."""
 
-    def do_GET(self) -> None:
-        if self.path == "/final":
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(self.headers.get("X-Token", "--").encode()[:2])
-            return
-        self.send_response(302)
-        self.send_header("Location", self.location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+    def __init__(self, location: str) -> None:
+        super().__init__()
+        self.location = location
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def answer(self, request: Request) -> Reply:
+        if request.path == "/final":
+            return Reply(200, request.headers.get("x-token", "--").encode()[:2])
+        return Reply(302, b"", {"Location": self.location})
 
 
 def test_a_redirect_inward_is_refused_and_redirects_are_off_by_default(canary: Canary) -> None:
-    _Redirector.location = f"http://127.0.0.2:{canary.port}/inside"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with Redirector(f"http://127.0.0.2:{canary.port}/inside") as redirector:
         # The redirector itself is allowed by name; what it points at is not.
         runner = _runner({"outside.test": "127.0.0.1"}, allow=("outside.test",))
-        url = f"http://outside.test:{server.server_address[1]}/"
+        url = f"http://outside.test:{redirector.port}/"
         off = runner.call(TaskSpec(name="t", http_url=url), timeout_s=2, idempotency_key=None, job_id=None)
         assert off.output.status_code == 302 and not off.success  # not followed unless asked
         error = _call(runner, url, follow_redirects=True)
         assert error is not None and "127.0.0.2" in error and "loopback" in error
-    finally:
-        server.shutdown()
-        server.server_close()
     assert canary.connections == 0
 
 
 def test_an_allowed_redirect_is_followed_with_headers_kept_on_the_same_host() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    _Redirector.location = "/final"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with Redirector("/final") as redirector:
         runner = _runner({}, allow=("127.0.0.1/32",))
         spec = TaskSpec(
             name="t",
-            http_url=f"http://127.0.0.1:{server.server_address[1]}/start",
+            http_url=redirector.url + "/start",
             http_headers={"X-Token": "ok"},
             follow_redirects=True,
         )
         outcome = runner.call(spec, timeout_s=2, idempotency_key=None, job_id=None)
         assert outcome.success and outcome.output.status_code == 200
         assert outcome.output.text == "ok"
-    finally:
-        server.shutdown()
-        server.server_close()

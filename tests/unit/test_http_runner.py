@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
 from unicron_core.egress import EgressGuard
 from unicron_core.models import HttpOutput, RunSpec
+from unicron_testkit.ports import free_port
+from unicron_testkit.sinks import HttpSink, Reply, Request
 from unicron_worker.http_runner import HttpRunner, is_json, user_agent
 from unicron_worker.outcome import Outcome
 
@@ -26,93 +24,35 @@ LIMIT_BYTES = 65_536
 BIG_BYTES = 1024 * 1024
 
 
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-    client_port: int
+class Target(HttpSink):
+    """Answers by path: /status/<code> with that status, /slow holds the call until the sink closes,
+    /trickle sends its body slowly, /big and /euro have bodies of their own, /login sets a cookie."""
 
+    def answer(self, request: Request) -> Reply:
+        path = request.path
+        if path == "/slow":
+            self.closing.wait(10)
+        if path == "/trickle":
+            return Reply(body=self._trickle(), headers={"Content-Length": "50"})
+        status = int(path.split("/")[2]) if path.startswith("/status/") else 200
+        body = {"/big": b"x" * BIG_BYTES, "/euro": "€€".encode()}.get(path, f"status {status}".encode())
+        headers = {"Location": "/elsewhere"} if status == 302 else {}
+        if path == "/login":
+            headers["Set-Cookie"] = "session=user-a-secret; Path=/"
+        return Reply(status, body, headers)
 
-class RecordingServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.seen: list[Seen] = []
-        self.release = threading.Event()  # set at teardown: slow handlers give up
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so connection reuse is observable
-    server: RecordingServer
-
-    def _handle(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        url = urlsplit(self.path)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        self.server.seen.append(
-            Seen(self.command, url.path, parse_qs(url.query), headers, body, self.client_address[1])
-        )
-        if url.path == "/slow":
-            self.server.release.wait(10)
-        if url.path == "/trickle":
-            self._trickle()
-            return
-        status = int(url.path.split("/")[2]) if url.path.startswith("/status/") else 200
-        payload = {"/big": b"x" * BIG_BYTES, "/euro": "€€".encode()}.get(
-            url.path, f"status {status}".encode()
-        )
-        self.send_response(status)
-        if status == 302:
-            self.send_header("Location", "/elsewhere")
-        if url.path == "/login":
-            self.send_header("Set-Cookie", "session=user-a-secret; Path=/")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    def _trickle(self) -> None:
+    def _trickle(self) -> Iterator[bytes]:
         """A body of 50 bytes, one every 0.05 s: each read is quick, the whole is slow."""
-        self.send_response(200)
-        self.send_header("Content-Length", "50")
-        self.end_headers()
-        try:
-            for _ in range(50):
-                self.wfile.write(b"x")
-                self.wfile.flush()
-                if self.server.release.wait(0.05):
-                    return
-        except OSError:
-            pass  # the client hung up, as it should
-
-    # http.server's names for the method handlers.
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        for _ in range(50):
+            yield b"x"
+            if self.closing.wait(0.05):
+                return
 
 
 @pytest.fixture
-def server() -> Iterator[RecordingServer]:
-    srv = RecordingServer()
-    # A short poll interval: shutdown() waits for the serve loop to notice.
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield srv
-    finally:
-        srv.release.set()
-        srv.shutdown()
-        srv.server_close()
-        thread.join(5)
+def server() -> Iterator[Target]:
+    with Target() as target:
+        yield target
 
 
 @pytest.fixture
@@ -139,20 +79,14 @@ def call(
     return outcome, outcome.output
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "head", "options"])
-def test_each_method(server: RecordingServer, runner: HttpRunner, method: str) -> None:
+def test_each_method(server: Target, runner: HttpRunner, method: str) -> None:
     outcome, output = call(runner, spec(server.url + "/hello", method))
     assert (outcome.success, outcome.error) == (True, None)
     assert output.status_code == 200
     assert output.text == ("" if method == "head" else "status 200")
     assert (output.job_id, output.truncated) == ("job", False)
-    assert (server.seen[0].method, server.seen[0].path) == (method.upper(), "/hello")
+    assert (server.requests[0].method, server.requests[0].path) == (method.upper(), "/hello")
 
 
 DATA = {"a": 1, "b": "x y&z", "flag": True, "none": None, "many": [1, "two"], "nested": {"k": "v"}}
@@ -160,11 +94,9 @@ FLAT = {"a": ["1"], "b": ["x y&z"], "flag": ["true"], "many": ["1", "two"], "nes
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_data_is_a_form_body_for_methods_with_a_body(
-    server: RecordingServer, runner: HttpRunner, method: str
-) -> None:
+def test_data_is_a_form_body_for_methods_with_a_body(server: Target, runner: HttpRunner, method: str) -> None:
     call(runner, spec(server.url + "/form", method, data=DATA))
-    seen = server.seen[0]
+    seen = server.requests[0]
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded"
     assert parse_qs(seen.body.decode()) == FLAT  # parse_qs drops the empty "none" value
     assert b"none=" in seen.body
@@ -172,43 +104,39 @@ def test_data_is_a_form_body_for_methods_with_a_body(
 
 
 @pytest.mark.parametrize("method", ["get", "delete", "head", "options"])
-def test_data_is_the_query_string_for_the_others(
-    server: RecordingServer, runner: HttpRunner, method: str
-) -> None:
+def test_data_is_the_query_string_for_the_others(server: Target, runner: HttpRunner, method: str) -> None:
     call(runner, spec(server.url + "/q?fixed=1&a=0", method, data=DATA))
-    seen = server.seen[0]
+    seen = server.requests[0]
     assert seen.query == {"fixed": ["1"], **FLAT}  # merged with the URL's own query, data wins
     assert seen.body == b""
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_json_body_when_the_content_type_says_so(
-    server: RecordingServer, runner: HttpRunner, method: str
-) -> None:
+def test_json_body_when_the_content_type_says_so(server: Target, runner: HttpRunner, method: str) -> None:
     headers = {"content-TYPE": "Application/JSON; charset=utf-8"}
     call(runner, spec(server.url + "/json", method, headers=headers, data=DATA))
-    seen = server.seen[0]
+    seen = server.requests[0]
     assert json.loads(seen.body) == DATA
     assert seen.headers["content-type"] == "Application/JSON; charset=utf-8"  # the user's, untouched
 
 
-def test_json_content_type_on_get_still_uses_the_query(server: RecordingServer, runner: HttpRunner) -> None:
+def test_json_content_type_on_get_still_uses_the_query(server: Target, runner: HttpRunner) -> None:
     call(runner, spec(server.url + "/q", "get", headers={"Content-Type": "application/json"}, data={"a": 1}))
-    assert (server.seen[0].query, server.seen[0].body) == ({"a": ["1"]}, b"")
+    assert (server.requests[0].query, server.requests[0].body) == ({"a": ["1"]}, b"")
 
 
-def test_no_data_no_body(server: RecordingServer, runner: HttpRunner) -> None:
+def test_no_data_no_body(server: Target, runner: HttpRunner) -> None:
     call(runner, spec(server.url + "/empty", "post", headers={"Content-Type": "application/json"}))
-    assert server.seen[0].body == b""
+    assert server.requests[0].body == b""
 
 
-def test_headers_user_agent_and_idempotency_key(server: RecordingServer, runner: HttpRunner) -> None:
+def test_headers_user_agent_and_idempotency_key(server: Target, runner: HttpRunner) -> None:
     call(
         runner,
         spec(server.url, headers={"Authorization": "Bearer s3cret", "X-Custom": "1"}),
         key="job-1700000000000",
     )
-    headers = server.seen[0].headers
+    headers = server.requests[0].headers
     assert headers["authorization"] == "Bearer s3cret"
     assert headers["x-custom"] == "1"
     assert headers["idempotency-key"] == "job-1700000000000"
@@ -216,25 +144,25 @@ def test_headers_user_agent_and_idempotency_key(server: RecordingServer, runner:
 
 
 def test_our_idempotency_key_replaces_the_users_and_theirs_stays_without_ours(
-    server: RecordingServer, runner: HttpRunner
+    server: Target, runner: HttpRunner
 ) -> None:
     user = {"idempotency-KEY": "fixed", "User-Agent": "mine/1"}
     call(runner, spec(server.url, headers=user), key="job-1")
     call(runner, spec(server.url, headers=user), key=None)
-    assert [s.headers["idempotency-key"] for s in server.seen] == ["job-1", "fixed"]
-    assert [s.headers["user-agent"] for s in server.seen] == ["mine/1", "mine/1"]
+    assert [s.headers["idempotency-key"] for s in server.requests] == ["job-1", "fixed"]
+    assert [s.headers["user-agent"] for s in server.requests] == ["mine/1", "mine/1"]
 
 
-def test_error_status_is_a_failure_with_its_answer(server: RecordingServer, runner: HttpRunner) -> None:
+def test_error_status_is_a_failure_with_its_answer(server: Target, runner: HttpRunner) -> None:
     outcome, output = call(runner, spec(server.url + "/status/500", "post"))
     assert (outcome.success, outcome.error) == (False, None)
     assert (output.status_code, output.text) == (500, "status 500")
 
 
-def test_redirects_are_not_followed(server: RecordingServer, runner: HttpRunner) -> None:
+def test_redirects_are_not_followed(server: Target, runner: HttpRunner) -> None:
     outcome, output = call(runner, spec(server.url + "/status/302"))
     assert (outcome.success, output.status_code) == (False, 302)
-    assert len(server.seen) == 1
+    assert len(server.requests) == 1
 
 
 def test_refused_connection(runner: HttpRunner) -> None:
@@ -249,7 +177,7 @@ def test_refused_connection(runner: HttpRunner) -> None:
     assert "tok-secret" not in outcome.error
 
 
-def test_slow_server_times_out(server: RecordingServer, runner: HttpRunner) -> None:
+def test_slow_server_times_out(server: Target, runner: HttpRunner) -> None:
     started = time.monotonic()
     outcome, output = call(runner, spec(server.url + "/slow"), timeout_s=0.3)
     assert time.monotonic() - started < 2
@@ -257,14 +185,14 @@ def test_slow_server_times_out(server: RecordingServer, runner: HttpRunner) -> N
     assert output.status_code is None
 
 
-def test_a_trickling_body_is_cut_at_the_budget(server: RecordingServer, runner: HttpRunner) -> None:
+def test_a_trickling_body_is_cut_at_the_budget(server: Target, runner: HttpRunner) -> None:
     started = time.monotonic()
     outcome, _ = call(runner, spec(server.url + "/trickle"), timeout_s=0.4)
     assert time.monotonic() - started < 1.5  # each read was quick; the whole call was not
     assert outcome.error == "timed out after 0.4 s"
 
 
-def test_big_body_is_truncated_at_the_cap(server: RecordingServer) -> None:
+def test_big_body_is_truncated_at_the_cap(server: Target) -> None:
     http = HttpRunner(limit_bytes=1000, guard=LOOPBACK_ALLOWED)
     try:
         outcome, output = call(http, spec(server.url + "/big"))
@@ -276,7 +204,7 @@ def test_big_body_is_truncated_at_the_cap(server: RecordingServer) -> None:
     assert (exact.text, exact.truncated) == ("status 200", False)
 
 
-def test_cap_inside_a_multibyte_character(server: RecordingServer) -> None:
+def test_cap_inside_a_multibyte_character(server: Target) -> None:
     http = HttpRunner(limit_bytes=4, guard=LOOPBACK_ALLOWED)
     try:
         _, output = call(http, spec(server.url + "/euro"))
@@ -285,18 +213,18 @@ def test_cap_inside_a_multibyte_character(server: RecordingServer) -> None:
     assert (output.text, output.truncated) == ("€", True)
 
 
-def test_connections_are_reused(server: RecordingServer, runner: HttpRunner) -> None:
+def test_connections_are_reused(server: Target, runner: HttpRunner) -> None:
     call(runner, spec(server.url + "/one"))
     call(runner, spec(server.url + "/two"))
-    assert server.seen[0].client_port == server.seen[1].client_port
+    assert server.requests[0].client_port == server.requests[1].client_port
 
 
-def test_no_cookie_is_kept_between_calls(server: RecordingServer, runner: HttpRunner) -> None:
+def test_no_cookie_is_kept_between_calls(server: Target, runner: HttpRunner) -> None:
     """Every job shares the worker's client: a cookie one job's target sets must never reach another
     job's call to the same host (it could be another user's session)."""
     call(runner, spec(server.url + "/login"))
     call(runner, spec(server.url + "/next"))
-    assert "cookie" not in server.seen[1].headers
+    assert "cookie" not in server.requests[1].headers
 
 
 @pytest.mark.parametrize("url", ["http://xn--/", "http://127.0.0.1:8x/"])
@@ -305,15 +233,13 @@ def test_invalid_url(runner: HttpRunner, url: str) -> None:
     assert (outcome.success, outcome.error, output.status_code) == (False, "invalid URL", None)
 
 
-def test_unsendable_header_value_is_reported_without_the_value(
-    server: RecordingServer, runner: HttpRunner
-) -> None:
+def test_unsendable_header_value_is_reported_without_the_value(server: Target, runner: HttpRunner) -> None:
     outcome, _ = call(runner, spec(server.url, headers={"X-Token": "sécret-value"}))
     assert not outcome.success
     assert outcome.error is not None
     assert outcome.error.startswith("invalid request")
     assert "cret-value" not in outcome.error
-    assert server.seen == []
+    assert server.requests == []
 
 
 def test_a_command_spec_is_a_caller_bug(runner: HttpRunner) -> None:

@@ -5,33 +5,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from unicron_core.models import CommandOutput, HttpOutput, RunResult
 from unicron_core.settings import Settings
+from unicron_testkit.ports import free_port
+from unicron_testkit.sinks import HttpSink, Reply, Request, SmtpSink
 from unicron_worker.notify import Notifier, render_body
 
 PASSWORD = "pw-s3cret-value"
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -75,51 +64,28 @@ def http_run() -> RunResult:
     )
 
 
-@dataclass
-class Sink:
-    """An aiosmtpd handler that keeps every envelope it gets."""
-
-    envelopes: list[Envelope] = field(default_factory=list)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
 def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
     ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"mailer", PASSWORD.encode())
     return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Sink, int]]:
-    sink, port = Sink(), free_port()
-    controller = Controller(
-        sink, hostname="127.0.0.1", port=port, authenticator=authenticate, auth_require_tls=False
-    )
-    controller.start()
-    try:
-        yield sink, port
-    finally:
-        controller.stop()
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink(authenticator=authenticate) as sink:
+        yield sink
 
 
-def parse(envelope: Envelope) -> EmailMessage:
-    return message_from_bytes(cast(bytes, envelope.content), policy=policy.default)
-
-
-def test_email_arrives_with_subject_and_body(smtp: tuple[Sink, int]) -> None:
-    sink, port = smtp
-    notifier = Notifier(make_settings(smtp_port=port))
+def test_email_arrives_with_subject_and_body(smtp: SmtpSink) -> None:
+    notifier = Notifier(make_settings(smtp_port=smtp.port))
     try:
         result = notifier.email(to="a@x.test, b@y.test", job_name="nightly backup", run=command_run())
     finally:
         notifier.close()
     assert result == "sent"
-    (envelope,) = sink.envelopes
+    (envelope,) = smtp.envelopes
     assert envelope.mail_from == "cron@unicron.test"
     assert envelope.rcpt_tos == ["a@x.test", "b@y.test"]
-    message = parse(envelope)
+    (message,) = smtp.messages
     assert message["Subject"] == "[unicron] nightly backup: success"
     assert message["To"] == "a@x.test, b@y.test"
     body = message.get_content()
@@ -134,27 +100,25 @@ def test_email_arrives_with_subject_and_body(smtp: tuple[Sink, int]) -> None:
     assert "warn: slow disk" in body
 
 
-def test_failed_http_run_email(smtp: tuple[Sink, int]) -> None:
-    sink, port = smtp
-    notifier = Notifier(make_settings(smtp_port=port))
+def test_failed_http_run_email(smtp: SmtpSink) -> None:
+    notifier = Notifier(make_settings(smtp_port=smtp.port))
     try:
         result = notifier.email(to="ops@x.test", job_name="ping\r\nBcc: evil@x.test", run=http_run())
     finally:
         notifier.close()
     assert result == "sent"
-    (envelope,) = sink.envelopes
+    (envelope,) = smtp.envelopes
     assert envelope.rcpt_tos == ["ops@x.test"]  # the name's line break injected no header
-    message = parse(envelope)
+    (message,) = smtp.messages
     assert message["Subject"] == "[unicron] ping Bcc: evil@x.test: failure"
     body = message.get_content()
     assert "HTTP status: None" in body
     assert "Error: timed out after 5 s" in body
 
 
-def test_login_when_a_user_is_set(smtp: tuple[Sink, int]) -> None:
-    sink, port = smtp
-    good = Notifier(make_settings(smtp_port=port, smtp_user="mailer", smtp_password=PASSWORD))
-    bad = Notifier(make_settings(smtp_port=port, smtp_user="mailer", smtp_password=PASSWORD + "-wrong"))
+def test_login_when_a_user_is_set(smtp: SmtpSink) -> None:
+    good = Notifier(make_settings(smtp_port=smtp.port, smtp_user="mailer", smtp_password=PASSWORD))
+    bad = Notifier(make_settings(smtp_port=smtp.port, smtp_user="mailer", smtp_password=PASSWORD + "-wrong"))
     try:
         assert good.email(to="a@x.test", job_name="j", run=command_run()) == "sent"
         failed = bad.email(to="a@x.test", job_name="j", run=command_run())
@@ -163,7 +127,7 @@ def test_login_when_a_user_is_set(smtp: tuple[Sink, int]) -> None:
         bad.close()
     assert failed.startswith("failed: SMTP 535")
     assert PASSWORD not in failed
-    assert len(sink.envelopes) == 1
+    assert len(smtp.envelopes) == 1
 
 
 def test_dead_smtp_port_fails_without_raising() -> None:
@@ -188,57 +152,20 @@ def test_body_times_in_the_cluster_zone() -> None:
     assert "(output truncated)" in render_body(job_name="j", run=truncated, zone=ZoneInfo("UTC"))
 
 
-@dataclass
-class Hit:
-    path: str
-    headers: dict[str, str]
-    body: bytes
+class Hooks(HttpSink):
+    """Webhook targets by path: /slow holds the call until the sink closes, /fail answers 500,
+    /empty 204, any other 200."""
 
-
-class HookServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _HookHandler)
-        self.hits: list[Hit] = []
-        self.release = threading.Event()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-class _HookHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: HookServer
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        if self.path == "/slow":
-            self.server.release.wait(10)
-        status = 500 if self.path == "/fail" else 204 if self.path == "/empty" else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "0" if status == 204 else "2")
-        self.end_headers()
-        if status != 204:
-            self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def answer(self, request: Request) -> Reply:
+        if request.path == "/slow":
+            self.closing.wait(10)
+        return Reply(500 if request.path == "/fail" else 204 if request.path == "/empty" else 200)
 
 
 @pytest.fixture
-def hooks() -> Iterator[HookServer]:
-    server = HookServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def hooks() -> Iterator[Hooks]:
+    with Hooks() as sink:
+        yield sink
 
 
 @pytest.fixture
@@ -250,12 +177,12 @@ def notifier() -> Iterator[Notifier]:
         n.close()
 
 
-def test_hook_posts_json_with_headers(hooks: HookServer, notifier: Notifier) -> None:
+def test_hook_posts_json_with_headers(hooks: Hooks, notifier: Notifier) -> None:
     payload = {"job_id": "job1", "result": command_run().model_dump()}
     headers = {"Authorization": "Bearer hook-secret", "content-type": "text/plain"}
-    assert notifier.hook(url=hooks.url("/in"), headers=headers, payload=payload) == "sent"
-    assert notifier.hook(url=hooks.url("/empty"), headers={}, payload={}) == "sent"
-    hit = hooks.hits[0]
+    assert notifier.hook(url=hooks.url + "/in", headers=headers, payload=payload) == "sent"
+    assert notifier.hook(url=hooks.url + "/empty", headers={}, payload={}) == "sent"
+    hit = hooks.requests[0]
     assert hit.path == "/in"
     assert json.loads(hit.body) == payload
     assert hit.headers["authorization"] == "Bearer hook-secret"
@@ -263,8 +190,8 @@ def test_hook_posts_json_with_headers(hooks: HookServer, notifier: Notifier) -> 
     assert hit.headers["user-agent"].startswith("unicron/")
 
 
-def test_hook_error_status(hooks: HookServer, notifier: Notifier) -> None:
-    assert notifier.hook(url=hooks.url("/fail"), headers={}, payload={"a": 1}) == "failed: HTTP 500"
+def test_hook_error_status(hooks: Hooks, notifier: Notifier) -> None:
+    assert notifier.hook(url=hooks.url + "/fail", headers={}, payload={"a": 1}) == "failed: HTTP 500"
 
 
 def test_hook_refused(notifier: Notifier) -> None:
@@ -274,30 +201,30 @@ def test_hook_refused(notifier: Notifier) -> None:
     assert "hook-secret" not in result
 
 
-def test_hook_timeout(hooks: HookServer, notifier: Notifier) -> None:
+def test_hook_timeout(hooks: Hooks, notifier: Notifier) -> None:
     started = time.monotonic()
-    assert notifier.hook(url=hooks.url("/slow"), headers={}, payload={}) == "failed: timed out after 0.3 s"
+    assert notifier.hook(url=hooks.url + "/slow", headers={}, payload={}) == "failed: timed out after 0.3 s"
     assert time.monotonic() - started < 2
 
 
-def test_hook_payload_that_is_not_json(hooks: HookServer, notifier: Notifier) -> None:
-    result = notifier.hook(url=hooks.url("/in"), headers={}, payload={"when": object()})
+def test_hook_payload_that_is_not_json(hooks: Hooks, notifier: Notifier) -> None:
+    result = notifier.hook(url=hooks.url + "/in", headers={}, payload={"when": object()})
     assert result == "failed: invalid request: the data cannot be encoded"
-    assert hooks.hits == []
+    assert hooks.requests == []
 
 
-def test_hook_is_signed_when_a_secret_is_set(hooks: HookServer) -> None:
+def test_hook_is_signed_when_a_secret_is_set(hooks: Hooks) -> None:
     signed = Notifier(make_settings(hook_secret="shared-hook-secret"))
     try:
-        assert signed.hook(url=hooks.url("/in"), headers={}, payload={"job_id": "j"}) == "sent"
+        assert signed.hook(url=hooks.url + "/in", headers={}, payload={"job_id": "j"}) == "sent"
     finally:
         signed.close()
-    hit = hooks.hits[0]
+    hit = hooks.requests[0]
     expected = hmac.new(b"shared-hook-secret", hit.body, hashlib.sha256).hexdigest()
     assert hit.headers["x-unicron-signature"] == f"sha256={expected}"
     assert "shared-hook-secret" not in hit.body.decode()
 
 
-def test_hook_is_unsigned_without_a_secret(hooks: HookServer, notifier: Notifier) -> None:
-    assert notifier.hook(url=hooks.url("/in"), headers={}, payload={}) == "sent"
-    assert "x-unicron-signature" not in hooks.hits[0].headers
+def test_hook_is_unsigned_without_a_secret(hooks: Hooks, notifier: Notifier) -> None:
+    assert notifier.hook(url=hooks.url + "/in", headers={}, payload={}) == "sent"
+    assert "x-unicron-signature" not in hooks.requests[0].headers

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from unicron_testkit.waiting import wait_for
 from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome
 from unicron_worker.shell_runner import Sandbox, run_command
-
-from helpers import wait_for
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
 TIGHT = Sandbox(cpu_s=1, memory_bytes=256 << 20, processes=64, file_bytes=1 << 20)

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from unicron_core.models import CommandOutput
+from unicron_testkit.waiting import wait_for
 from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome
 from unicron_worker.shell_runner import run_command
-
-from helpers import wait_for
 
 ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",

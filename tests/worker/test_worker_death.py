@@ -7,7 +7,6 @@ import signal
 import sys
 
 import redis
-from integration.conftest import KEY, cluster_env
 from rq import Queue
 from rq.exceptions import AbandonedJobError
 
@@ -16,9 +15,10 @@ from unicron_core.models import CommandOutput, JobSpec, TaskSpec, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.rqhash import FIRE_FUNC, fire_id
+from unicron_testkit.cluster import KEY, cluster_env
+from unicron_testkit.procs import Procs
+from unicron_testkit.waiting import wait_for
 from unicron_worker import tasks
-
-from helpers import Procs, wait_for
 
 
 def test_a_task_whose_worker_died_fails_with_the_reason(
