@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unicron import commands
+from unicron.conventions import EXIT_USAGE, TRUE_WORDS, new_key
 from unicron_core.errors import UnicronError
 
 if TYPE_CHECKING:
@@ -23,15 +23,7 @@ if TYPE_CHECKING:
     from unicron_core.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-EXIT_USAGE = 2  # also what argparse uses for bad arguments
-KEY_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
 SCOPES = ("jobs:read", "jobs:write", "tasks:write", "commands", "admin")  # unicron_core.apikeys.Scope
-TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})  # what pydantic reads as true
-
-
-def new_key() -> str:
-    """A new random cluster key (also used for API tokens)."""
-    return secrets.token_urlsafe(KEY_BYTES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
