@@ -86,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run queue workers")
     worker.add_argument("--processes", type=_positive_int, default=1, help="worker processes (default: 1)")
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="probe: exit 0 when Redis answers, the key matches and a worker of this host is registered",
+    )
     worker.set_defaults(command=_worker)
 
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
@@ -145,11 +150,25 @@ def _scheduler(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    if args.check:
+        return _worker_check()
     settings = _settings()
     from unicron_worker.main import run  # noqa: PLC0415 - lazy, as every service
 
     result: int = run(settings, processes=args.processes, burst=args.burst)
     return result
+
+
+def _worker_check() -> int:
+    """``unicron worker --check``: missing or bad settings are an unhealthy answer too (exit 1)."""
+    try:
+        settings = _settings()
+    except UnicronError as exc:
+        print(f"unhealthy: {' '.join(str(exc).split())}")
+        return 1
+    from unicron_worker.check import check  # noqa: PLC0415 - lazy, as every service
+
+    return check(settings)
 
 
 def _keygen(_args: argparse.Namespace) -> int:
