@@ -363,13 +363,10 @@ def _default_policy(docs: list[dict[str, Any]]) -> Iterator[str]:
         or api["livenessProbe"]["httpGet"]["path"] != "/healthz"
     ):
         yield "the API is not probed on /readyz and /healthz"
-    if (
-        "--check"
-        not in deployments["scheduler"]["template"]["spec"]["containers"][0]["readinessProbe"]["exec"][
-            "command"
-        ]
-    ):
-        yield "the scheduler's probe does not use --check"
+    for service in ("scheduler", "worker"):
+        probe = deployments[service]["template"]["spec"]["containers"][0]["readinessProbe"]
+        if probe.get("exec", {}).get("command") != ["unicron", service, "--check"]:
+            yield f"the {service}'s probe is not `unicron {service} --check`"
     if deployments["worker"]["template"]["spec"]["terminationGracePeriodSeconds"] < WORKER_GRACE_MIN_S:
         yield f"workers get less than {WORKER_GRACE_MIN_S} s to finish a running job"
     for kind in ("PodDisruptionBudget", "HorizontalPodAutoscaler", "StatefulSet", "NetworkPolicy"):

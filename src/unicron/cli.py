@@ -1,7 +1,10 @@
 """The ``unicron`` command: parse arguments, configure logging, build objects, call ``run()``.
 
 Services and the settings are imported inside their subcommand, so ``unicron keygen`` and ``unicron up``
-(which only starts other processes) never pay for importing pydantic, FastAPI, RQ or uvicorn.
+(which only starts other processes) never pay for importing pydantic, FastAPI, RQ or uvicorn. The
+groups whose arguments need those to be parsed get the rest of the command line unparsed:
+``job`` and ``task`` (their options are made from the models) go to ``unicron.remote``, ``token``
+(its help lists the scopes, which come with redis-py) to ``_token``.
 """
 
 from __future__ import annotations
@@ -9,42 +12,48 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unicron import commands
-from unicron_core.errors import UnicronError
+from unicron.conventions import EXIT_USAGE, TRUE_WORDS, new_key
+from unicron_core.errors import ConfigError, UnicronError
 
 if TYPE_CHECKING:
     from unicron_core.settings import Settings
     from unicron_core.store import Store
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-EXIT_USAGE = 2  # also what argparse uses for bad arguments
-KEY_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
-SCOPES = ("jobs:read", "jobs:write", "tasks:write", "commands", "admin")  # unicron_core.apikeys.Scope
-TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})  # what pydantic reads as true
-
-
-def new_key() -> str:
-    """A new random cluster key (also used for API tokens)."""
-    return secrets.token_urlsafe(KEY_BYTES)
+# The groups whose arguments are handed over unparsed (``_run``), and their line in the help.
+HANDED_OVER = {
+    "job": "register, list, show and delete jobs; read their results",
+    "task": "run one-off async tasks and read their status",
+    "token": "manage API keys (scoped, stored hashed)",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one subcommand; a ``UnicronError`` becomes one line on stderr and exit code 2."""
-    args = _parser().parse_args(argv)
-    command: Callable[[argparse.Namespace], int] = args.command
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return command(args)
+        return _run(argv)
     except UnicronError as exc:
         print("unicron:", " ".join(str(exc).split()), file=sys.stderr)  # one line, whatever the message
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130  # the shell's convention for "stopped by SIGINT"
+
+
+def _run(argv: list[str]) -> int:
+    group = argv[0] if argv else None
+    if group in ("job", "task"):
+        return _remote(argv)
+    if group == "token":
+        return _token(argv)
+    args = _parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.command
+    return command(args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,25 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run queue workers")
     worker.add_argument("--processes", type=_positive_int, default=1, help="worker processes (default: 1)")
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="probe: exit 0 when Redis answers, the key matches and a worker of this host is registered",
+    )
     worker.set_defaults(command=_worker)
 
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
 
-    commands.add_parsers(sub)  # `job ...` and `task ...`: the API, through its generated client
-
-    token = sub.add_parser("token", help="manage API keys (scoped, stored hashed)")
-    token_actions = token.add_subparsers(required=True, metavar="ACTION")
-    create = token_actions.add_parser("create", help="make a key; it is printed once")
-    create.add_argument("--name", required=True, help="who or what uses it")
-    create.add_argument("--scopes", required=True, help="comma-separated: " + ", ".join(SCOPES))
-    create.set_defaults(command=_token_create)
-    token_actions.add_parser("list", help="list keys (names and scopes, never the keys)").set_defaults(
-        command=_token_list
-    )
-    revoke = token_actions.add_parser("revoke", help="delete a key at once")
-    revoke.add_argument("name")
-    revoke.set_defaults(command=_token_revoke)
+    for group in ("job", "task", "token"):  # listed here, parsed where they are handed over
+        sub.add_parser(group, help=HANDED_OVER[group])
 
     rotate = sub.add_parser(
         "rotate-key", help="re-encrypt every record under UNICRON_KEY (old keys in UNICRON_OLD_KEYS)"
@@ -148,6 +150,8 @@ def _scheduler(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    if args.check:
+        return _worker_check()
     settings = _settings()
     from unicron_worker.main import run  # noqa: PLC0415 - lazy, as every service
 
@@ -155,9 +159,52 @@ def _worker(args: argparse.Namespace) -> int:
     return result
 
 
+def _worker_check() -> int:
+    """``unicron worker --check``: missing or bad settings are an unhealthy answer too (exit 1)."""
+    try:
+        settings = _settings()
+    except UnicronError as exc:
+        print(f"unhealthy: {' '.join(str(exc).split())}")
+        return 1
+    from unicron_worker.check import check  # noqa: PLC0415 - lazy, as every service
+
+    return check(settings)
+
+
 def _keygen(_args: argparse.Namespace) -> int:
     print(new_key())
     return 0
+
+
+def _remote(argv: list[str]) -> int:
+    """``unicron job ...`` and ``unicron task ...``: the API, through its generated client."""
+    try:
+        from unicron import remote  # noqa: PLC0415 - the client, httpx and pydantic only for these
+    except ImportError as exc:  # an image that installed the services without the client
+        raise ConfigError(f"`unicron {argv[0]}` needs the unicron-client package ({exc})") from None
+    return remote.main(argv)
+
+
+def _token(argv: list[str]) -> int:
+    """``unicron token ...``, parsed here: its help lists the scopes, and they come with redis-py."""
+    from unicron_core.apikeys import Scope  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="unicron")
+    token = parser.add_subparsers(required=True, metavar="COMMAND").add_parser("token")
+    actions = token.add_subparsers(required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="make a key; it is printed once")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--scopes", required=True, help="comma-separated: " + ", ".join(Scope))
+    create.set_defaults(command=_token_create)
+    actions.add_parser("list", help="list keys (names and scopes, never the keys)").set_defaults(
+        command=_token_list
+    )
+    revoke = actions.add_parser("revoke", help="delete a key at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(command=_token_revoke)
+    args = parser.parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.command
+    return command(args)
 
 
 def _store() -> Store:

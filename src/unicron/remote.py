@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -37,25 +37,25 @@ from unicron_client.models import (
 from unicron_client.types import Response
 
 from unicron import tables
-from unicron.commands import DEFAULT_URL
+from unicron.commands import DEFAULT_URL, JOB_OPTIONS, TASK_OPTIONS, parse
+from unicron.conventions import TOKEN_FILE
+from unicron.options import ModelOptions
 from unicron_core.errors import ConfigError
 
 E = TypeVar("E")
 S = TypeVar("S", JobSpec, TaskSpec)
 EXIT_FAILED = 1  # the API refused, could not be reached, or the awaited task failed
 EXIT_TIMEOUT = 124  # as timeout(1): still not finished when --wait-timeout ran out
-TOKEN_FILE = "api-token"  # noqa: S105 - a file name, the one `unicron up` writes
 REQUEST_TIMEOUT_S = 10.0
 POLL_FIRST_S = 0.1
 POLL_MAX_S = 1.0
 FINISHED = ("SUCCESS", "FAILURE")
 SPINNER = "|/-\\"
-JOB_FIELDS = (
-    *("name", "schedule", "command", "http_url", "http_method", "email", "hook_url", "timeout"),
-    *("timezone", "catchup", "misfire_grace"),
+# The fields of a job's info that `job show` lays out itself; it lists any other by name.
+SHOWN_INFO = frozenset(
+    {"name", "command", "http_method", "http_url", "http_headers", "http_data", "timeout", "catchup"}
+    | {"misfire_grace", "email", "hook_url", "hook_headers", "timezone"}
 )
-TASK_FIELDS = ("name", "command", "http_url", "http_method", "email", "hook_url", "timeout", "retries")
-OPTION_DEST = {"command": "shell_command"}  # where argparse keeps a field's option, when not under its name
 
 
 class RemoteError(Exception):
@@ -98,6 +98,12 @@ class Api:
         if parsed is None:  # not with raise_on_unexpected_status; kept for the type checker
             raise RemoteError(f"no answer from {self.url}")
         return parsed
+
+
+def main(argv: Sequence[str]) -> int:
+    """Runs ``unicron job ...`` or ``unicron task ...`` (``argv`` starts with ``job`` or ``task``)."""
+    args = parse(argv)
+    return run(args.action, args)
 
 
 def run(name: str, args: argparse.Namespace) -> int:
@@ -144,7 +150,7 @@ def _token_from(data_dir: Path) -> str:
 
 def job_add(api: Api, args: argparse.Namespace) -> int:
     """Registers a job; prints its id."""
-    spec = _spec(JobSpec, _payload(args, JOB_FIELDS), "job")
+    spec = _spec(JobSpec, JOB_OPTIONS, args, "job")
     job_id = api.call(partial(create_job.sync_detailed, body=spec)).result
     _print(args, job_id, lambda: job_id)
     return 0
@@ -194,7 +200,7 @@ def job_runs(api: Api, args: argparse.Namespace) -> int:
 
 def task_run(api: Api, args: argparse.Namespace) -> int:
     """Submits a task; prints its id, or with ``--wait`` its outcome."""
-    spec = _spec(TaskSpec, _payload(args, TASK_FIELDS), "task")
+    spec = _spec(TaskSpec, TASK_OPTIONS, args, "task")
     task_id = api.call(partial(create_task.sync_detailed, body=spec)).result
     if not args.wait:
         _print(args, task_id, lambda: task_id)
@@ -263,22 +269,6 @@ def _progress(task_id: str, stream: IO[str]) -> Iterator[Callable[[str, float], 
 # -- building specs ----------------------------------------------------------------------------------
 
 
-def _payload(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
-    """The ``--file`` document, then the options given: the API validates the whole."""
-    payload: dict[str, Any] = _read_json(args.file) if args.file else {}
-    given = {name: getattr(args, OPTION_DEST.get(name, name)) for name in names}
-    payload.update({name: value for name, value in given.items() if value is not None})
-    for option, field, parse in (
-        ("header", "http_headers", _header),
-        ("hook_header", "hook_headers", _header),
-        ("data", "http_data", _datum),
-    ):
-        pairs = [parse(text) for text in getattr(args, option)]
-        if pairs:
-            payload[field] = {**payload.get(field, {}), **dict(pairs)}
-    return payload
-
-
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text()
@@ -292,30 +282,19 @@ def _read_json(path: Path) -> dict[str, Any]:
     return document
 
 
-def _header(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition(":")
-    if not sep or not name.strip():
-        raise ConfigError(f"a header is NAME:VALUE, not {text!r}")
-    return name.strip(), value.strip()
-
-
-def _datum(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise ConfigError(f"a data field is KEY=VALUE, not {text!r}")
-    return key, value
-
-
-def _spec(model: type[S], payload: dict[str, Any], what: str) -> S:
-    """``payload`` as the client's ``model``, refusing unknown fields: the client would drop them
-    silently, and a typo (``timezon``) would register a job other than the one meant."""
+def _spec(model: type[S], options: ModelOptions, args: argparse.Namespace, what: str) -> S:
+    """The ``--file`` document with the options given on top, as the client's ``model``. The API
+    validates the whole; unknown fields are refused here: the client would drop them silently, and a
+    typo (``timezon``) would register a job other than the one meant."""
+    payload = options.payload(args, _read_json(args.file) if args.file else {})
     unknown = sorted(set(payload) - {field.name for field in attrs.fields(model)})
     if unknown:
         raise ConfigError(f"invalid {what}: unknown field {unknown[0]!r}")
     try:
         return model.from_dict(payload)
     except KeyError as exc:
-        raise ConfigError(f"invalid {what}: {exc.args[0]} is required (--{exc.args[0]})") from None
+        field = exc.args[0]
+        raise ConfigError(f"invalid {what}: {field} is required ({options.option_of(field)})") from None
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"invalid {what}: {exc}") from None
 
@@ -379,6 +358,12 @@ def _job_text(job_id: str, job: JobView) -> str:
         ("hook", info.hook_url or "-"),
     ]
     pairs += [(f"  header {name}", value) for name, value in info.hook_headers.to_dict().items()]
+    # Fields not shown above, such as one added since: by name, as the API answers them.
+    pairs += [
+        (name.replace("_", " "), "-" if value is None else json.dumps(value))
+        for name, value in info.to_dict().items()
+        if name not in SHOWN_INFO
+    ]
     return tables.fields(pairs)
 
 

@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from unicron.cli import EXIT_USAGE, TRUE_WORDS, new_key
+from unicron.conventions import EXIT_USAGE, TOKEN_FILE, TRUE_WORDS, new_key
 from unicron.redis_server import RedisServer, die_with_this_process
 from unicron_core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 KEY_FILE = "cluster-key"
-TOKEN_FILE = "api-token"  # noqa: S105 - a file name, not a token
 LOCK_FILE = "up.lock"
 REDIS_DIR = "redis"
 LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"  # what `up` lets jobs call on top of the egress defaults

@@ -120,8 +120,11 @@ def test_method_not_allowed_names_every_method_of_the_path(client: TestClient) -
     assert response.status_code == 405
     assert response.json() == {"success": False, "msg": "PUT is not allowed here", "result": None}
     assert response.headers["Allow"] == "DELETE, GET"
-    # /api/job/result is also /api/job/{job_id} with the id "result": it lists its own methods only.
-    assert client.request("OPTIONS", "/api/job/result").headers["Allow"] == "GET"
+    # "result" is never a job id: /api/job/result lists its own methods only, and answers 405 to others.
+    for method in ("OPTIONS", "DELETE"):
+        for path in ("/api/job/result", "/api/job/result/"):
+            response = client.request(method, path)
+            assert (response.status_code, response.headers["Allow"]) == (405, "GET"), (method, path)
     assert client.request("PUT", "/api/job/").headers["Allow"] == "GET, POST"
     # FastAPI's own routes (the spec, the docs) keep Starlette's Allow: this once answered 500.
     for path in ("/api/openapi.json", "/api/docs"):

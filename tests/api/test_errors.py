@@ -100,7 +100,7 @@ def test_body_over_one_mebibyte(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/job/nosuchjob00000000", "/api/async/3f1d7c9e-0000-4000-8000-000000000000"]
+    "path", ["/api/job/nosuchjob0000000", "/api/async/3f1d7c9e-0000-4000-8000-000000000000"]
 )
 def test_unknown_ids(client: TestClient, path: str) -> None:
     _refused(client.get(path), 404, "no ")

@@ -85,7 +85,7 @@ def test_results_newest_first_and_per_job(client: TestClient, store: Store) -> N
     assert [r["run_id"] for r in mine] == ["r2", "r0"]
     assert mine[0]["output"]["stdout"] == "out r2"
     assert client.get(f"/api/job/{a}").json()["result"]["run_count"] == 2
-    assert client.get("/api/job/result/nosuchjob000000").status_code == 404
+    assert client.get("/api/job/result/nosuchjob0000000").status_code == 404
 
 
 def test_results_are_capped_per_job(client: TestClient, store: Store) -> None:

@@ -23,7 +23,6 @@ from .job_view import JobView
 from .jobs_envelope import JobsEnvelope
 from .jobs_envelope_result import JobsEnvelopeResult
 from .key_request import KeyRequest
-from .key_request_scopes_item import KeyRequestScopesItem
 from .key_view import KeyView
 from .keys_envelope import KeysEnvelope
 from .new_key import NewKey
@@ -31,6 +30,7 @@ from .new_key_envelope import NewKeyEnvelope
 from .run_result import RunResult
 from .run_result_notifications import RunResultNotifications
 from .runs_envelope import RunsEnvelope
+from .scope import Scope
 from .task_envelope import TaskEnvelope
 from .task_id_envelope import TaskIdEnvelope
 from .task_spec import TaskSpec
@@ -66,7 +66,6 @@ __all__ = (
     "JobSpecHttpMethod",
     "JobView",
     "KeyRequest",
-    "KeyRequestScopesItem",
     "KeysEnvelope",
     "KeyView",
     "NewKey",
@@ -74,6 +73,7 @@ __all__ = (
     "RunResult",
     "RunResultNotifications",
     "RunsEnvelope",
+    "Scope",
     "TaskEnvelope",
     "TaskIdEnvelope",
     "TaskSpec",

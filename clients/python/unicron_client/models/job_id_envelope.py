@@ -16,7 +16,7 @@ class JobIdEnvelope:
     Attributes:
         success (bool): true for an answer, false for an error
         msg (str): what happened, for people
-        result (str):
+        result (str): a job id: 16 characters [A-Za-z0-9]
     """
 
     success: bool

@@ -20,23 +20,25 @@ T = TypeVar("T", bound="JobInfo")
 
 @_attrs_define
 class JobInfo:
-    """A job's definition as answers show it: the spec without its schedule, header values masked.
+    """A job's definition as answers show it: its spec but the schedule, header values masked.
 
     Attributes:
-        name (str):
-        http_url (None | str):
-        http_method (JobInfoHttpMethod):
-        http_headers (JobInfoHttpHeaders): header names; every value is ***
-        http_data (JobInfoHttpData):
-        command (None | str):
-        email (None | str):
-        hook_url (None | str):
-        hook_headers (JobInfoHookHeaders): header names; every value is ***
-        timeout (float | None): seconds; null: the cluster's default
-        follow_redirects (bool):
-        timezone (None | str):
-        catchup (JobInfoCatchup):
-        misfire_grace (int | None): seconds; null: the cluster's default
+        name (str): a label for people; need not be unique
+        http_url (None | str): absolute http(s) URL to call; exactly one of http_url and command
+        http_method (JobInfoHttpMethod): the call's method; upper case is accepted too
+        http_headers (JobInfoHttpHeaders): headers of the call; write-only: answers show each value as ***
+        http_data (JobInfoHttpData): form body for post/put/patch, query string for the others; a JSON body when
+            http_headers has Content-Type: application/json
+        command (None | str): shell command (the cluster must allow commands); exactly one of http_url and command
+        email (None | str): comma-separated addresses mailed each result
+        hook_url (None | str): absolute http(s) URL each result is POSTed to as JSON
+        hook_headers (JobInfoHookHeaders): headers of the result POST; write-only, like http_headers
+        timeout (float | None): run time limit in seconds; default: the cluster's
+        follow_redirects (bool): follow up to 3 redirects, each checked by the egress guard; default: none
+        timezone (None | str): IANA zone; default: the cluster's TZ
+        catchup (JobInfoCatchup): fires missed beyond misfire_grace: latest runs the newest once, none skips them, all
+            runs each (at most 100)
+        misfire_grace (int | None): seconds; default: the cluster's
     """
 
     name: str

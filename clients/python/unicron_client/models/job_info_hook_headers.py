@@ -11,7 +11,7 @@ T = TypeVar("T", bound="JobInfoHookHeaders")
 
 @_attrs_define
 class JobInfoHookHeaders:
-    """header names; every value is ***"""
+    """headers of the result POST; write-only, like http_headers"""
 
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 

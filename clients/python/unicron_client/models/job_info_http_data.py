@@ -11,6 +11,11 @@ T = TypeVar("T", bound="JobInfoHttpData")
 
 @_attrs_define
 class JobInfoHttpData:
+    """form body for post/put/patch, query string for the others; a JSON body when http_headers has Content-Type:
+    application/json
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

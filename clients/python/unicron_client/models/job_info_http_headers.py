@@ -11,7 +11,7 @@ T = TypeVar("T", bound="JobInfoHttpHeaders")
 
 @_attrs_define
 class JobInfoHttpHeaders:
-    """header names; every value is ***"""
+    """headers of the call; write-only: answers show each value as ***"""
 
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 

@@ -23,7 +23,7 @@ class JobView:
         last_run (float | None): epoch seconds of the latest run's start; null before the first
         run_count (int): runs so far
         schedule (str):
-        info (JobInfo): A job's definition as answers show it: the spec without its schedule, header values masked.
+        info (JobInfo): A job's definition as answers show it: its spec but the schedule, header values masked.
         next_run (float | None): epoch seconds of the next fire; null when it never fires again
         timezone (None | str): the IANA zone the schedule is read in
         missed_count (int): fires missed beyond misfire_grace while no scheduler ran

@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
-from ..models.key_request_scopes_item import KeyRequestScopesItem, check_key_request_scopes_item
+from ..models.scope import Scope, check_scope
 
 T = TypeVar("T", bound="KeyRequest")
 
@@ -16,11 +16,11 @@ class KeyRequest:
 
     Attributes:
         name (str): unique; not 'env' or 'admin'
-        scopes (list[KeyRequestScopesItem]):
+        scopes (list[Scope]):
     """
 
     name: str
-    scopes: list[KeyRequestScopesItem]
+    scopes: list[Scope]
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -49,7 +49,7 @@ class KeyRequest:
         scopes = []
         _scopes = d.pop("scopes")
         for scopes_item_data in _scopes:
-            scopes_item = check_key_request_scopes_item(scopes_item_data)
+            scopes_item = check_scope(scopes_item_data)
 
             scopes.append(scopes_item)
 

@@ -16,7 +16,7 @@ class TaskIdEnvelope:
     Attributes:
         success (bool): true for an answer, false for an error
         msg (str): what happened, for people
-        result (str):
+        result (str): a task id: a UUID4, lower case
     """
 
     success: bool

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from unicron_core import cron
 
 MASK = "***"
+MASKED_FIELDS = ("http_headers", "hook_headers")  # write-only: answers show each value as MASK
 NAME_MAX = 200
 URL_MAX = 2048
 COMMAND_MAX = 65_536
@@ -32,6 +33,19 @@ Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
 # Examples for the OpenAPI contract (and its readers): one of each kind of record.
 EXAMPLE_JOB_ID = "Hh3tS0Q2mXbGz7Lk"
 EXAMPLE_TASK_ID = "3f1d7c9e-5b8a-4c2e-9f0a-1b2c3d4e5f60"
+
+# The ids the store makes: a job's is the original's 16 random [A-Za-z0-9], a task's a UUID4 as
+# str(uuid.uuid4()) writes it. One definition, for the answers that carry them and the paths that take them.
+JOB_ID_PATTERN = r"^[A-Za-z0-9]{16}$"
+JOB_ID_DESCRIPTION = "a job id: 16 characters [A-Za-z0-9]"
+TASK_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+TASK_ID_DESCRIPTION = "a task id: a UUID4, lower case"
+JobId = Annotated[
+    str, Field(pattern=JOB_ID_PATTERN, description=JOB_ID_DESCRIPTION, examples=[EXAMPLE_JOB_ID])
+]
+TaskId = Annotated[
+    str, Field(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
+]
 EXAMPLE_JOB: dict[str, Any] = {
     "name": "ping",
     "schedule": "*/5 * * * *",
@@ -90,10 +104,16 @@ def _check_headers(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-class RunSpec(BaseModel):
-    """What to run: an HTTP call or a shell command, and whom to tell about it."""
+# -- the fields: one definition of each ------------------------------------------------------------
+#
+# A field is declared once, below, with its type, default, limits and description. From these come
+# the specs (which add the rules across fields), the API's view of a job (``JobInfo``), the OpenAPI
+# contract and the client generated from it, and the options of ``unicron job add`` and ``unicron
+# task run`` (``unicron.options``). An optional field added here reaches all of them.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class RunFields(BaseModel):
+    """What to run, an HTTP call or a shell command, and whom to tell about it: the fields alone."""
 
     name: str = Field(min_length=1, max_length=NAME_MAX, description="a label for people; need not be unique")
     http_url: str | None = Field(
@@ -131,6 +151,27 @@ class RunSpec(BaseModel):
     follow_redirects: bool = Field(
         False, description="follow up to 3 redirects, each checked by the egress guard; default: none"
     )
+
+
+class JobFields(RunFields):
+    """A job's fields but its schedule: what a job's ``info`` shows in answers."""
+
+    timezone: str | None = Field(None, max_length=64, description="IANA zone; default: the cluster's TZ")
+    catchup: Catchup = Field(
+        "latest",
+        description="fires missed beyond misfire_grace: latest runs the newest once, none skips them, "
+        "all runs each (at most 100)",
+    )
+    misfire_grace: int | None = Field(None, ge=0, le=86_400, description="seconds; default: the cluster's")
+
+
+# -- the specs: the fields and their rules -------------------------------------------------------------
+
+
+class RunSpec(RunFields):
+    """What to run: an HTTP call or a shell command, and whom to tell about it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     @field_validator("http_method", mode="before")
     @classmethod
@@ -177,12 +218,12 @@ class RunSpec(BaseModel):
     def public(self) -> dict[str, Any]:
         """The spec as the API returns it: header values masked."""
         data = self.model_dump()
-        for field in ("http_headers", "hook_headers"):
+        for field in MASKED_FIELDS:
             data[field] = dict.fromkeys(data[field], MASK)
         return data
 
 
-class JobSpec(RunSpec):
+class JobSpec(RunSpec, JobFields):
     """A recurring job: a run spec plus when to fire it."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_JOB, EXAMPLE_COMMAND_JOB]})
@@ -193,13 +234,6 @@ class JobSpec(RunSpec):
         description="5 fields (min hour dom mon dow), 6 with seconds first, a macro such as @daily, "
         "or @every <duration> such as @every 1h30m",
     )
-    timezone: str | None = Field(None, max_length=64, description="IANA zone; default: the cluster's TZ")
-    catchup: Catchup = Field(
-        "latest",
-        description="fires missed beyond misfire_grace: latest runs the newest once, none skips them, "
-        "all runs each (at most 100)",
-    )
-    misfire_grace: int | None = Field(None, ge=0, le=86_400, description="seconds; default: the cluster's")
 
     @field_validator("timezone")
     @classmethod
@@ -316,55 +350,41 @@ class TaskRecord(BaseModel):
 # -- views: what the API answers, typed for its OpenAPI contract -------------------------------------
 
 
-class JobInfo(BaseModel):
-    """A job's definition as answers show it: the spec without its schedule, header values masked."""
+def _answered_in_full(schema: dict[str, Any]) -> None:
+    """A view's schema without the spec's defaults: an answer carries every field."""
+    for field in schema["properties"].values():
+        field.pop("default", None)
 
-    name: str
-    http_url: str | None
-    http_method: HttpMethod
-    http_headers: dict[str, str] = Field(description=f"header names; every value is {MASK}")
-    http_data: dict[str, Any]
-    command: str | None
-    email: str | None
-    hook_url: str | None
-    hook_headers: dict[str, str] = Field(description=f"header names; every value is {MASK}")
-    timeout: float | None = Field(description="seconds; null: the cluster's default")
-    follow_redirects: bool
-    timezone: str | None
-    catchup: Catchup
-    misfire_grace: int | None = Field(description="seconds; null: the cluster's default")
+
+class JobInfo(JobFields):
+    """A job's definition as answers show it: its spec but the schedule, header values masked."""
+
+    # Every field is in every answer, defaults included: the response schema says so.
+    model_config = ConfigDict(
+        json_schema_serialization_defaults_required=True, json_schema_extra=_answered_in_full
+    )
+
+
+def _job_view_examples(schema: dict[str, Any]) -> None:
+    """The example of a job's view, made as answers are (the record's ``public``), so that it shows
+    every field a job has."""
+    spec = JobSpec.model_validate({**EXAMPLE_JOB, "timezone": "UTC"})
+    record = JobRecord(
+        job_id=EXAMPLE_JOB_ID,
+        spec=spec,
+        created=1767222000.512,
+        last_run=1767225600.131,
+        run_count=12,
+        next_run=1767225900.0,
+        created_by="deploy-bot",
+    )
+    schema["examples"] = [record.public()]
 
 
 class JobView(BaseModel):
     """A job as the API answers it: the original shape (last_run, run_count, schedule, info) and more."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "last_run": 1767225600.131,
-                    "run_count": 12,
-                    "schedule": "*/5 * * * *",
-                    "info": {
-                        **{k: v for k, v in EXAMPLE_JOB.items() if k != "schedule"},
-                        "http_headers": {"X-Token": MASK},
-                        "command": None,
-                        "hook_headers": {},
-                        "timeout": None,
-                        "follow_redirects": False,
-                        "timezone": "UTC",
-                        "catchup": "latest",
-                        "misfire_grace": None,
-                    },
-                    "next_run": 1767225900.0,
-                    "timezone": "UTC",
-                    "missed_count": 0,
-                    "created": 1767222000.512,
-                    "created_by": "deploy-bot",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_job_view_examples)
 
     last_run: float | None = Field(
         description="epoch seconds of the latest run's start; null before the first"

@@ -74,7 +74,6 @@ class Settings(BaseSettings):
     output_limit_bytes: int = Field(65_536, validation_alias="UNICRON_OUTPUT_LIMIT", ge=1024)
     http_timeout_s: float = Field(30.0, validation_alias="UNICRON_HTTP_TIMEOUT", gt=0)
     command_timeout_s: float = Field(300.0, validation_alias="UNICRON_COMMAND_TIMEOUT", gt=0)
-    max_timeout_s: float = Field(86_400.0, validation_alias="UNICRON_MAX_TIMEOUT", gt=0)
     notify_timeout_s: float = Field(10.0, validation_alias="UNICRON_NOTIFY_TIMEOUT", gt=0)
 
     lease_ttl_ms: int = Field(2_000, validation_alias="UNICRON_LEASE_TTL_MS", ge=500)

@@ -8,23 +8,23 @@ subclass so the OpenAPI contract, and the client generated from it, carry readab
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from unicron_core.models import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID, JobView, RunResult, TaskView
+from unicron_core.apikeys import NAME, Scope
+from unicron_core.models import (
+    EXAMPLE_JOB_ID,
+    EXAMPLE_TASK_ID,
+    JobId,
+    JobView,
+    RunResult,
+    TaskId,
+    TaskView,
+)
 
 T = TypeVar("T")
-
-JobId = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{16}$", examples=[EXAMPLE_JOB_ID])]
-TaskId = Annotated[
-    str,
-    Field(
-        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
-        examples=[EXAMPLE_TASK_ID],
-    ),
-]
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -92,9 +92,6 @@ class TaskEnvelope(Envelope[TaskView]):
     model_config = _examples(TaskView.model_json_schema(mode="serialization")["examples"][0])
 
 
-ScopeName = Literal["jobs:read", "jobs:write", "tasks:write", "commands", "admin"]
-
-
 class KeyRequest(BaseModel):
     """A new API key: who uses it and what it may do."""
 
@@ -102,8 +99,8 @@ class KeyRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"name": "ci", "scopes": ["jobs:read"]}]}
     )
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", description="unique; not 'env' or 'admin'")
-    scopes: list[ScopeName] = Field(min_length=1, max_length=5)
+    name: str = Field(pattern=NAME.pattern, description="unique; not 'env' or 'admin'")
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
 
 
 class KeyView(BaseModel):

@@ -92,7 +92,7 @@ def sync_detailed(
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
     Args:
-        task_id (str): a task id: a UUID
+        task_id (str): a task id: a UUID4, lower case
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,7 +125,7 @@ def sync(
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
     Args:
-        task_id (str): a task id: a UUID
+        task_id (str): a task id: a UUID4, lower case
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,7 +153,7 @@ async def asyncio_detailed(
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
     Args:
-        task_id (str): a task id: a UUID
+        task_id (str): a task id: a UUID4, lower case
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +184,7 @@ async def asyncio(
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
     Args:
-        task_id (str): a task id: a UUID
+        task_id (str): a task id: a UUID4, lower case
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Request
+from starlette.convertors import Convertor, register_url_convertor
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import DeletedEnvelope, JobEnvelope, JobIdEnvelope, JobsEnvelope, RunsEnvelope
@@ -18,18 +19,29 @@ from unicron_api.routes.common import (
     submissions,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.models import EXAMPLE_JOB_ID, JobSpec, JobView
+from unicron_core.models import EXAMPLE_JOB_ID, JOB_ID_DESCRIPTION, JOB_ID_PATTERN, JobSpec, JobView
 
 JobId = Annotated[
-    str,
-    Path(
-        pattern=r"^[A-Za-z0-9]{1,64}$",
-        description="a job id: 16 characters [A-Za-z0-9]",
-        examples=[EXAMPLE_JOB_ID],
-    ),
+    str, Path(pattern=JOB_ID_PATTERN, description=JOB_ID_DESCRIPTION, examples=[EXAMPLE_JOB_ID])
 ]
 
 router = secured_router()
+
+
+class _JobSegment(Convertor[str]):
+    """The path segment of a job's id: any segment but ``result``, which names the runs listing, so
+    that ``DELETE /api/job/result`` is a 405 (GET only) rather than a job id failing its pattern."""
+
+    regex = "(?!result/?$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("job_id", _JobSegment())
 
 
 @both(
@@ -111,7 +123,7 @@ async def job_results(job_id: JobId, store: StoreDep) -> RunsEnvelope:
 @both(
     router,
     "GET",
-    "/job/{job_id}",
+    "/job/{job_id:job_id}",
     operation_id="get_job",
     scope=Scope.JOBS_READ,
     tags=["jobs"],
@@ -126,7 +138,7 @@ async def get_job(job_id: JobId, store: StoreDep) -> JobEnvelope:
 @both(
     router,
     "DELETE",
-    "/job/{job_id}",
+    "/job/{job_id:job_id}",
     operation_id="delete_job",
     scope=Scope.JOBS_WRITE,
     tags=["jobs"],

@@ -18,10 +18,10 @@ from unicron_api.routes.common import (
     submissions,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.models import EXAMPLE_TASK_ID, TaskSpec, TaskView
+from unicron_core.models import EXAMPLE_TASK_ID, TASK_ID_DESCRIPTION, TASK_ID_PATTERN, TaskSpec, TaskView
 
 TaskId = Annotated[
-    str, Path(pattern=r"^[0-9a-fA-F-]{1,64}$", description="a task id: a UUID", examples=[EXAMPLE_TASK_ID])
+    str, Path(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
 ]
 
 router = secured_router()
