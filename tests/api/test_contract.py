@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from unicron_api.app import EXAMPLED, openapi_spec
-from unicron_core.models import JobInfo, JobSpec, JobView, TaskView
+from unicron_core.models import JobSpec
+from unicron_core.views import JobInfo, JobView, TaskView
 
 ROOT = Path(__file__).resolve().parents[2]
 SECURED = {"create_job", "list_jobs", "list_results", "job_results", "get_job", "delete_job"} | {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import re
 import sys
 import types
 from collections.abc import Iterator
@@ -17,9 +18,10 @@ from pydantic import ValidationError
 
 from unicron import commands
 from unicron.options import ModelOptions
-from unicron_core import models
+from unicron_core import models, views
 from unicron_core.errors import ConfigError
-from unicron_core.models import JobInfo, JobSpec, JobView, TaskSpec
+from unicron_core.models import JobSpec, TaskSpec
+from unicron_core.views import JobInfo, JobView
 
 ADDED = """
     description: str | None = Field(None, max_length=500, description="what it is for, for people")
@@ -29,15 +31,18 @@ ADDED = """
 @pytest.fixture(scope="module")
 def variant() -> Iterator[types.ModuleType]:
     """``unicron_core.models`` with one optional field added, as a developer would add it: a line in
-    ``RunFields``, the fields jobs and tasks share."""
+    ``RunFields``, the fields jobs and tasks share; and ``unicron_core.views`` made from it."""
     source = inspect.getsource(models)
     anchor = source.index('    name: str = Field(min_length=1, max_length=NAME_MAX, description="a label')
     module = types.ModuleType("unicron_core._models_variant")
     module.__file__ = models.__file__
     sys.modules[module.__name__] = module  # pydantic resolves the annotations in the module
+    # The views' own source run on the variant's models: their import of the real ones left out.
+    views_source = re.sub(r"^from unicron_core\.models import .*$", "", inspect.getsource(views), flags=re.M)
     try:
         code = compile(source[:anchor] + ADDED.lstrip("\n") + source[anchor:], "<variant>", "exec")
         exec(code, module.__dict__)  # noqa: S102 - the module's own source, one line added
+        exec(compile(views_source, "<variant views>", "exec"), module.__dict__)  # noqa: S102 - the views' own
         yield module
     finally:
         del sys.modules[module.__name__]

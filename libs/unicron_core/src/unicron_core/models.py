@@ -1,4 +1,4 @@
-"""The records Unicron stores and returns: job and task specs, run results, views.
+"""The records Unicron stores: job and task specs, run results (``views`` has what answers show).
 
 Field names are the original Unicron's; new fields are optional. Secrets (header values) are
 write-only: views mask them.
@@ -14,6 +14,14 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from unicron_core import cron
+from unicron_core.examples import (
+    EXAMPLE_COMMAND_JOB,
+    EXAMPLE_JOB,
+    EXAMPLE_JOB_ID,
+    EXAMPLE_RUN,
+    EXAMPLE_TASK,
+    EXAMPLE_TASK_ID,
+)
 
 MASK = "***"
 MASKED_FIELDS = ("http_headers", "hook_headers")  # write-only: answers show each value as MASK
@@ -30,10 +38,6 @@ HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
 Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
 
-# Examples for the OpenAPI contract (and its readers): one of each kind of record.
-EXAMPLE_JOB_ID = "Hh3tS0Q2mXbGz7Lk"
-EXAMPLE_TASK_ID = "3f1d7c9e-5b8a-4c2e-9f0a-1b2c3d4e5f60"
-
 # The ids the store makes: a job's is the original's 16 random [A-Za-z0-9], a task's a UUID4 as
 # str(uuid.uuid4()) writes it. One definition, for the answers that carry them and the paths that take them.
 JOB_ID_PATTERN = r"^[A-Za-z0-9]{16}$"
@@ -46,34 +50,6 @@ JobId = Annotated[
 TaskId = Annotated[
     str, Field(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
 ]
-EXAMPLE_JOB: dict[str, Any] = {
-    "name": "ping",
-    "schedule": "*/5 * * * *",
-    "http_url": "https://example.com/ping",
-    "http_method": "post",
-    "http_headers": {"X-Token": "secret"},
-    "http_data": {"source": "unicron"},
-    "email": "ops@example.com",
-    "hook_url": "https://example.com/result",
-}
-EXAMPLE_COMMAND_JOB: dict[str, Any] = {
-    "name": "nightly-report",
-    "schedule": "30 2 * * *",
-    "command": "make report",
-    "timezone": "Europe/Berlin",
-    "timeout": 600,
-}
-EXAMPLE_TASK: dict[str, Any] = {"name": "once", "command": "echo $TZ", "retries": 1}
-EXAMPLE_RUN: dict[str, Any] = {
-    "success": True,
-    "start": 1767225600.004,
-    "end": 1767225600.131,
-    "output": {"job_id": EXAMPLE_JOB_ID, "status_code": 200, "text": "ok", "truncated": False},
-    "run_id": "9b2f4c1de0a84f6b8c3e5a7d1f2b4c6e",
-    "scheduled": 1767225600.0,
-    "error": None,
-    "notifications": {"email": "sent", "hook": "sent"},
-}
 
 
 class TaskStatus(StrEnum):
@@ -345,105 +321,3 @@ class TaskRecord(BaseModel):
             "traceback": self.error,
             "children": [],
         }
-
-
-# -- views: what the API answers, typed for its OpenAPI contract -------------------------------------
-
-
-def _answered_in_full(schema: dict[str, Any]) -> None:
-    """A view's schema without the spec's defaults: an answer carries every field."""
-    for field in schema["properties"].values():
-        field.pop("default", None)
-
-
-class JobInfo(JobFields):
-    """A job's definition as answers show it: its spec but the schedule, header values masked."""
-
-    # Every field is in every answer, defaults included: the response schema says so.
-    model_config = ConfigDict(
-        json_schema_serialization_defaults_required=True, json_schema_extra=_answered_in_full
-    )
-
-
-def _job_view_examples(schema: dict[str, Any]) -> None:
-    """The example of a job's view, made as answers are (the record's ``public``), so that it shows
-    every field a job has."""
-    spec = JobSpec.model_validate({**EXAMPLE_JOB, "timezone": "UTC"})
-    record = JobRecord(
-        job_id=EXAMPLE_JOB_ID,
-        spec=spec,
-        created=1767222000.512,
-        last_run=1767225600.131,
-        run_count=12,
-        next_run=1767225900.0,
-        created_by="deploy-bot",
-    )
-    schema["examples"] = [record.public()]
-
-
-class JobView(BaseModel):
-    """A job as the API answers it: the original shape (last_run, run_count, schedule, info) and more."""
-
-    model_config = ConfigDict(json_schema_extra=_job_view_examples)
-
-    last_run: float | None = Field(
-        description="epoch seconds of the latest run's start; null before the first"
-    )
-    run_count: int = Field(description="runs so far")
-    schedule: str
-    info: JobInfo
-    next_run: float | None = Field(
-        description="epoch seconds of the next fire; null when it never fires again"
-    )
-    timezone: str | None = Field(description="the IANA zone the schedule is read in")
-    missed_count: int = Field(description="fires missed beyond misfire_grace while no scheduler ran")
-    created: float = Field(description="epoch seconds")
-    created_by: str | None = Field(None, description="the name of the API key that registered it")
-
-    @classmethod
-    def of(cls, record: JobRecord) -> JobView:
-        """The view of a stored job."""
-        return cls.model_validate(record.public())
-
-
-class TaskView(BaseModel):
-    """An async task as the API answers it, in the original's Celery-like shape."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "task_id": EXAMPLE_TASK_ID,
-                    "status": "SUCCESS",
-                    "result": {
-                        **EXAMPLE_RUN,
-                        "output": {
-                            "job_id": None,
-                            "stdout": "UTC\n",
-                            "stderr": "",
-                            "exit_code": 0,
-                            "truncated": False,
-                        },
-                        "scheduled": None,
-                        "notifications": {},
-                    },
-                    "traceback": None,
-                    "children": [],
-                }
-            ]
-        }
-    )
-
-    task_id: str
-    status: TaskStatus = Field(
-        description="PENDING (queued), STARTED, RETRY (failed, another attempt is queued), "
-        "FAILURE (failed for good) or SUCCESS"
-    )
-    result: RunResult | None = Field(description="the latest attempt's run; null until one finished")
-    traceback: str | None = Field(description="why the task failed without a run (worker died, timed out)")
-    children: list[str] = Field(description="always empty; kept from the original's shape")
-
-    @classmethod
-    def of(cls, record: TaskRecord) -> TaskView:
-        """The view of a stored task."""
-        return cls.model_validate(record.public())

@@ -15,9 +15,10 @@ from unicron_api.limits import BodyLimit
 from unicron_api.routes import admin, jobs, meta, tasks
 from unicron_api.routes.common import submissions
 from unicron_api.routing import WholePath
-from unicron_core.models import JobSpec, JobView, RunResult, TaskSpec, TaskView
+from unicron_core.models import JobSpec, RunResult, TaskSpec
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
+from unicron_core.views import JobView, TaskView
 
 DESCRIPTION = """\
 Register **jobs** (a cron schedule plus an HTTP call or a shell command) and submit one-off **async

@@ -14,15 +14,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from unicron_core.apikeys import NAME, Scope
-from unicron_core.models import (
-    EXAMPLE_JOB_ID,
-    EXAMPLE_TASK_ID,
-    JobId,
-    JobView,
-    RunResult,
-    TaskId,
-    TaskView,
-)
+from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID
+from unicron_core.models import JobId, RunResult, TaskId
+from unicron_core.views import JobView, TaskView
 
 T = TypeVar("T")
 

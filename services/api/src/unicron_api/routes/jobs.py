@@ -19,7 +19,9 @@ from unicron_api.routes.common import (
     submissions,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.models import EXAMPLE_JOB_ID, JOB_ID_DESCRIPTION, JOB_ID_PATTERN, JobSpec, JobView
+from unicron_core.examples import EXAMPLE_JOB_ID
+from unicron_core.models import JOB_ID_DESCRIPTION, JOB_ID_PATTERN, JobSpec
+from unicron_core.views import JobView
 
 JobId = Annotated[
     str, Path(pattern=JOB_ID_PATTERN, description=JOB_ID_DESCRIPTION, examples=[EXAMPLE_JOB_ID])

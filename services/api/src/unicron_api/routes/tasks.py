@@ -18,7 +18,9 @@ from unicron_api.routes.common import (
     submissions,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.models import EXAMPLE_TASK_ID, TASK_ID_DESCRIPTION, TASK_ID_PATTERN, TaskSpec, TaskView
+from unicron_core.examples import EXAMPLE_TASK_ID
+from unicron_core.models import TASK_ID_DESCRIPTION, TASK_ID_PATTERN, TaskSpec
+from unicron_core.views import TaskView
 
 TaskId = Annotated[
     str, Path(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
