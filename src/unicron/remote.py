@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -26,17 +26,14 @@ from unicron_client.api.results import job_results, list_results
 from unicron_client.api.tasks import create_task, get_task
 from unicron_client.errors import UnexpectedStatus
 from unicron_client.models import (
-    CommandOutput,
     ErrorEnvelope,
     JobSpec,
-    JobView,
-    RunResult,
     TaskSpec,
     TaskView,
 )
 from unicron_client.types import Response
 
-from unicron import tables
+from unicron import render
 from unicron.commands import DEFAULT_URL, JOB_OPTIONS, TASK_OPTIONS, parse
 from unicron.conventions import TOKEN_FILE
 from unicron.options import ModelOptions
@@ -51,11 +48,6 @@ POLL_FIRST_S = 0.1
 POLL_MAX_S = 1.0
 FINISHED = ("SUCCESS", "FAILURE")
 SPINNER = "|/-\\"
-# The fields of a job's info that `job show` lays out itself; it lists any other by name.
-SHOWN_INFO = frozenset(
-    {"name", "command", "http_method", "http_url", "http_headers", "http_data", "timeout", "catchup"}
-    | {"misfire_grace", "email", "hook_url", "hook_headers", "timezone"}
-)
 
 
 class RemoteError(Exception):
@@ -159,14 +151,14 @@ def job_add(api: Api, args: argparse.Namespace) -> int:
 def job_ls(api: Api, args: argparse.Namespace) -> int:
     """Lists jobs."""
     jobs = api.call(list_jobs.sync_detailed).result
-    _print(args, jobs.to_dict(), lambda: _jobs_table(jobs.additional_properties))
+    _print(args, jobs.to_dict(), lambda: render.jobs_table(jobs.additional_properties))
     return 0
 
 
 def job_show(api: Api, args: argparse.Namespace) -> int:
     """Shows a job."""
     job = api.call(partial(get_job.sync_detailed, args.job_id)).result
-    _print(args, job.to_dict(), lambda: _job_text(args.job_id, job))
+    _print(args, job.to_dict(), lambda: render.job_text(args.job_id, job))
     return 0
 
 
@@ -191,7 +183,7 @@ def job_runs(api: Api, args: argparse.Namespace) -> int:
     else:
         runs = api.call(list_results.sync_detailed).result
     shown = runs[: args.limit] if args.limit > 0 else runs
-    _print(args, [run.to_dict() for run in shown], lambda: _runs_table(shown, len(runs)))
+    _print(args, [run.to_dict() for run in shown], lambda: render.runs_table(shown, len(runs)))
     return 0
 
 
@@ -214,7 +206,7 @@ def task_status(api: Api, args: argparse.Namespace) -> int:
     if args.wait:
         return _wait_and_show(api, args, args.task_id)
     task = _task(api, args.task_id)
-    _print(args, task.to_dict(), lambda: _task_text(task))
+    _print(args, task.to_dict(), lambda: render.task_text(task))
     return 0
 
 
@@ -233,7 +225,7 @@ def _wait_and_show(api: Api, args: argparse.Namespace, task_id: str) -> int:
                 return EXIT_TIMEOUT
             time.sleep(interval)  # polling the API, with a deadline
             interval = min(interval * 1.5, POLL_MAX_S)
-    _print(args, task.to_dict(), lambda: _task_text(task))
+    _print(args, task.to_dict(), lambda: render.task_text(task))
     return 0 if task.status == "SUCCESS" else EXIT_FAILED
 
 
@@ -310,123 +302,6 @@ def _print(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None
         output = text()
         if output:
             print(output)
-
-
-def _jobs_table(jobs: Mapping[str, JobView]) -> str:
-    if not jobs:
-        return "no jobs"
-    now = time.time()
-    rows = [
-        [
-            job_id,
-            tables.preview(job.info.name, 24),
-            job.schedule,
-            job.timezone or "-",
-            tables.relative(job.next_run, now),
-            tables.relative(job.last_run, now),
-            str(job.run_count),
-            tables.preview(job.info.command or f"{job.info.http_method.upper()} {job.info.http_url}", 40),
-        ]
-        for job_id, job in sorted(jobs.items(), key=lambda item: (item[1].info.name, item[0]))
-    ]
-    return tables.table(["ID", "NAME", "SCHEDULE", "TZ", "NEXT", "LAST", "RUNS", "WHAT"], rows)
-
-
-def _job_text(job_id: str, job: JobView) -> str:
-    info = job.info
-    now = time.time()
-    pairs = [
-        ("id", job_id),
-        ("name", info.name),
-        ("schedule", f"{job.schedule} ({job.timezone or 'UTC'})"),
-        ("next run", f"{tables.when(job.next_run)} ({tables.relative(job.next_run, now)})"),
-        ("last run", f"{tables.when(job.last_run)} ({tables.relative(job.last_run, now)})"),
-        ("runs", f"{job.run_count} (missed: {job.missed_count})"),
-        ("created", tables.when(job.created)),
-    ]
-    if info.command is not None:
-        pairs.append(("command", info.command))
-    else:
-        pairs.append(("call", f"{info.http_method.upper()} {info.http_url}"))
-        pairs += [(f"  header {name}", value) for name, value in info.http_headers.to_dict().items()]
-        pairs += [(f"  data {key}", json.dumps(value)) for key, value in info.http_data.to_dict().items()]
-    pairs += [
-        ("timeout", "cluster default" if info.timeout is None else f"{info.timeout:g} s"),
-        ("catchup", info.catchup),
-        ("misfire grace", "cluster default" if info.misfire_grace is None else f"{info.misfire_grace} s"),
-        ("email", info.email or "-"),
-        ("hook", info.hook_url or "-"),
-    ]
-    pairs += [(f"  header {name}", value) for name, value in info.hook_headers.to_dict().items()]
-    # Fields not shown above, such as one added since: by name, as the API answers them.
-    pairs += [
-        (name.replace("_", " "), "-" if value is None else json.dumps(value))
-        for name, value in info.to_dict().items()
-        if name not in SHOWN_INFO
-    ]
-    return tables.fields(pairs)
-
-
-def _runs_table(runs: list[RunResult], total: int) -> str:
-    if not runs:
-        return "no runs in the retention window"
-    rows = [
-        [
-            tables.when(run.start),
-            run.output.job_id or "-",
-            "yes" if run.success else "NO",
-            tables.duration(run.end - run.start),
-            _code(run),
-            tables.preview(run.error or _text(run)),
-        ]
-        for run in runs
-    ]
-    text = tables.table(["START", "JOB", "OK", "TOOK", "CODE", "OUTPUT"], rows)
-    more = total - len(runs)
-    return text + (f"\n({more} older runs not shown: --limit 0 shows all)" if more > 0 else "")
-
-
-def _task_text(task: TaskView) -> str:
-    pairs = [("task", task.task_id), ("status", task.status)]
-    run = task.result
-    if run is not None:
-        pairs += [
-            ("started", tables.when(run.start)),
-            ("took", tables.duration(run.end - run.start)),
-            ("exit code" if isinstance(run.output, CommandOutput) else "HTTP status", _code(run)),
-        ]
-        if run.error:
-            pairs.append(("error", run.error))
-        pairs += [(f"notified {kind}", outcome) for kind, outcome in run.notifications.to_dict().items()]
-    if task.traceback:
-        pairs.append(("traceback", task.traceback))
-    text = tables.fields(pairs)
-    if run is not None:
-        for name, stream in _streams(run):
-            text += f"\n--- {name}\n{stream.rstrip()}" if stream else ""
-        if run.output.truncated:
-            text += "\n(output truncated at the cluster's limit)"
-    return text
-
-
-def _streams(run: RunResult) -> list[tuple[str, str]]:
-    output = run.output
-    if isinstance(output, CommandOutput):
-        return [("stdout", output.stdout), ("stderr", output.stderr)]
-    return [("body", output.text)]
-
-
-def _code(run: RunResult) -> str:
-    output = run.output
-    code = output.exit_code if isinstance(output, CommandOutput) else output.status_code
-    return "-" if code is None else str(code)
-
-
-def _text(run: RunResult) -> str:
-    output = run.output
-    if isinstance(output, CommandOutput):
-        return output.stdout or output.stderr
-    return output.text
 
 
 def _error_text(error: ErrorEnvelope) -> str:
