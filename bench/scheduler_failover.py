@@ -65,8 +65,9 @@ TERM_GOAL_MS = 500
 EVERY_SECOND = "* * * * * *"
 TAKEOVER_TIMEOUT_S = 30
 START_TIMEOUT_S = 30
-# celery beat's loop interval for RedBeat, DESIGN §8's setting: its lock lives 5 times that (25 s)
-# and a standby tries to take it at that interval (Celery's default, 300 s, would make it 25 minutes).
+# celery beat's loop interval for RedBeat, the setting of its published takeover figure: its lock
+# lives 5 times that (25 s) and a standby tries to take it at that interval (Celery's default,
+# 300 s, would make it 25 minutes).
 REDBEAT_LOOP_S = 5
 REDBEAT_TIMEOUT_S = 60
 REDBEAT_SCHEDULE = "redbeat::schedule"  # RedBeat's due index: entry key -> next due time (epoch s)

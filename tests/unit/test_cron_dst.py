@@ -1,6 +1,7 @@
 """cron.next_after against a brute-force reference, across time zones and DST transitions.
 
-The reference applies DESIGN §4 literally and shares no code with cron.py:
+The reference applies the DST rules of ``unicron_core.cron``'s docstring literally and shares no
+code with cron.py:
 
 - The zone's offsets come from stepping real time an hour at a time with zoneinfo and refining
   each change second by second, giving segments `(start, end, offset)` of real time.
@@ -372,7 +373,7 @@ def test_wildcard_hour_totals_for_a_year_equal_the_reference(zone_name: str, tex
         assert len(fires) == 8760 * per_hour - (1 if per_hour == 1 else 2) + (0 if per_hour == 1 else 2)
 
 
-# --- Worked examples from DESIGN §4 -------------------------------------------------------
+# --- Worked examples of those rules -------------------------------------------------------------
 
 
 def _utc(ms: int) -> str:

@@ -1,4 +1,5 @@
-"""Every Redis key Unicron uses, built here and nowhere else. RQ keeps its own ``rq:`` keys.
+"""Every Redis key Unicron uses, built here and nowhere else. RQ keeps its own ``rq:`` keys; who
+writes and reads each one: docs/architecture.md, "Redis keys".
 
 =============================== ====== ================ ==========================================
 key                             type   TTL              holds

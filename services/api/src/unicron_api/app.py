@@ -1,4 +1,5 @@
-"""``create_app(settings)``: the FastAPI application, built explicitly from settings."""
+"""``create_app(settings)``: the FastAPI application, built explicitly from settings, on one
+asyncio client of the store (docs/architecture.md, "The store")."""
 
 from __future__ import annotations
 

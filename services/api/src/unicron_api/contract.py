@@ -1,4 +1,4 @@
-"""The OpenAPI contract's metadata: tags, the documented error answers, links; and the spec writer.
+"""The OpenAPI contract's metadata: tags, the documented error answers, links.
 
 Every error answer is the envelope (``ErrorEnvelope``). Each operation documents the statuses it can
 answer (see docs/decisions/0006-api-contract.md): 401 and 403 on every secured operation (403 also

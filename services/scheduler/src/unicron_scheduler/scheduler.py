@@ -1,4 +1,5 @@
-"""The scheduler loop: hold the lease, sleep until the earliest due fire, enqueue it fenced.
+"""The scheduler loop: hold the lease, sleep until the earliest due fire, enqueue it fenced
+(docs/architecture.md, "Firing").
 
 A tick costs O(due fires): the due index is a sorted set of next fire times, and parsed schedules
 are cached per job (jobs are immutable; a deletion arrives on the wake channel). The loop sleeps

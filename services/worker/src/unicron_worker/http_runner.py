@@ -1,6 +1,6 @@
 """Makes a job's HTTP call and reports the status and the (capped) answer text.
 
-Encoding of ``http_data`` (DESIGN §2):
+Encoding of ``http_data`` (the job fields, README "The API"):
 - post/put/patch: a form body, or a JSON body when ``http_headers`` has a JSON ``Content-Type``
   (``application/json`` or ``application/*+json``, any parameters, any header-name case);
 - get/delete/head/options: the query string, merged into the URL's own query (the data wins on

@@ -1,4 +1,5 @@
-"""Entry point of ``unicron worker``: RQ SimpleWorkers (no fork per job), one per process."""
+"""Entry point of ``unicron worker``: RQ SimpleWorkers (no fork per job), one per process
+(docs/architecture.md, "Workers")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Tells people about a run: a plain-text email over SMTP and a JSON POST to a webhook.
 
-A notification never fails the run (DESIGN §5): each method returns ``"sent"`` or
+A notification never fails the run (docs/architecture.md, "Workers"): each method returns ``"sent"`` or
 ``"failed: <reason>"`` and does not raise for a delivery problem. Reasons never carry the SMTP
 password nor header values. Only delivery errors are caught: an exception the caller raises
 into this thread (RQ's job timeout) still goes through.
