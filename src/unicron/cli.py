@@ -3,8 +3,7 @@
 Services and the settings are imported inside their subcommand, so ``unicron keygen`` and ``unicron up``
 (which only starts other processes) never pay for importing pydantic, FastAPI, RQ or uvicorn. The
 groups whose arguments need those to be parsed get the rest of the command line unparsed:
-``job`` and ``task`` (their options are made from the models) go to ``unicron.remote``, ``token``
-(its help lists the scopes, which come with redis-py) to ``_token``.
+``job`` and ``task`` (their options are made from the models) go to ``unicron.remote``.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unicron.conventions import EXIT_USAGE, TRUE_WORDS, new_key
+from unicron_core.apikeys import Scope, parse_scopes
 from unicron_core.errors import ConfigError, UnicronError
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 HANDED_OVER = {
     "job": "register, list, show and delete jobs; read their results",
     "task": "run one-off async tasks and read their status",
-    "token": "manage API keys (scoped, stored hashed)",
 }
 
 
@@ -49,8 +48,6 @@ def _run(argv: list[str]) -> int:
     group = argv[0] if argv else None
     if group in ("job", "task"):
         return _remote(argv)
-    if group == "token":
-        return _token(argv)
     args = _parser().parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
     return command(args)
@@ -96,8 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
 
-    for group in ("job", "task", "token"):  # listed here, parsed where they are handed over
+    for group in ("job", "task"):  # listed here, parsed where they are handed over
         sub.add_parser(group, help=HANDED_OVER[group])
+
+    token = sub.add_parser("token", help="manage API keys (scoped, stored hashed)")
+    actions = token.add_subparsers(required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="make a key; it is printed once")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--scopes", required=True, help="comma-separated: " + ", ".join(Scope))
+    create.set_defaults(command=_token_create)
+    listing = actions.add_parser("list", help="list keys (names and scopes, never the keys)")
+    listing.set_defaults(command=_token_list)
+    revoke = actions.add_parser("revoke", help="delete a key at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(command=_token_revoke)
 
     rotate = sub.add_parser(
         "rotate-key", help="re-encrypt every record under UNICRON_KEY (old keys in UNICRON_OLD_KEYS)"
@@ -185,28 +194,6 @@ def _remote(argv: list[str]) -> int:
     return remote.main(argv)
 
 
-def _token(argv: list[str]) -> int:
-    """``unicron token ...``, parsed here: its help lists the scopes, and they come with redis-py."""
-    from unicron_core.apikeys import Scope  # noqa: PLC0415
-
-    parser = argparse.ArgumentParser(prog="unicron")
-    token = parser.add_subparsers(required=True, metavar="COMMAND").add_parser("token")
-    actions = token.add_subparsers(required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="make a key; it is printed once")
-    create.add_argument("--name", required=True, help="who or what uses it")
-    create.add_argument("--scopes", required=True, help="comma-separated: " + ", ".join(Scope))
-    create.set_defaults(command=_token_create)
-    actions.add_parser("list", help="list keys (names and scopes, never the keys)").set_defaults(
-        command=_token_list
-    )
-    revoke = actions.add_parser("revoke", help="delete a key at once")
-    revoke.add_argument("name")
-    revoke.set_defaults(command=_token_revoke)
-    args = parser.parse_args(argv)
-    command: Callable[[argparse.Namespace], int] = args.command
-    return command(args)
-
-
 def _store() -> Store:
     settings = _settings()
     from unicron_core.store import Store  # noqa: PLC0415 - lazy, as every service
@@ -215,8 +202,6 @@ def _store() -> Store:
 
 
 def _token_create(args: argparse.Namespace) -> int:
-    from unicron_core.apikeys import parse_scopes  # noqa: PLC0415
-
     store = _store()
     print(store.run(store.access.create(name=args.name, scopes=parse_scopes(args.scopes))))
     print("Keep it now: it is stored only as a hash and cannot be shown again.", file=sys.stderr)
