@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from unicron_api.auth import SCOPE_KEY, require_token
@@ -14,9 +14,24 @@ from unicron_api.routing import SecuredRoute
 from unicron_core.apikeys import Principal, Scope
 from unicron_core.egress import EgressGuard
 from unicron_core.errors import EgressRefused
-from unicron_core.models import RunSpec
+from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID
+from unicron_core.models import (
+    JOB_ID_DESCRIPTION,
+    JOB_ID_PATTERN,
+    TASK_ID_DESCRIPTION,
+    TASK_ID_PATTERN,
+    RunSpec,
+)
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
+
+# The ids routes take in their paths: the one definition of each (``unicron_core.models``).
+JobId = Annotated[
+    str, Path(pattern=JOB_ID_PATTERN, description=JOB_ID_DESCRIPTION, examples=[EXAMPLE_JOB_ID])
+]
+TaskId = Annotated[
+    str, Path(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
+]
 
 
 def secured_router() -> APIRouter:

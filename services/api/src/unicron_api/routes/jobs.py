@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Request
+from fastapi import Request
 from starlette.convertors import Convertor, register_url_convertor
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import DeletedEnvelope, JobEnvelope, JobIdEnvelope, JobsEnvelope, RunsEnvelope
 from unicron_api.routes.common import (
+    JobId,
     StoreDep,
     both,
     check_egress,
@@ -19,13 +18,8 @@ from unicron_api.routes.common import (
     submissions,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.examples import EXAMPLE_JOB_ID
-from unicron_core.models import JOB_ID_DESCRIPTION, JOB_ID_PATTERN, JobSpec
+from unicron_core.models import JobSpec
 from unicron_core.views import JobView
-
-JobId = Annotated[
-    str, Path(pattern=JOB_ID_PATTERN, description=JOB_ID_DESCRIPTION, examples=[EXAMPLE_JOB_ID])
-]
 
 router = secured_router()
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path, Request
+from fastapi import Request
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import TaskEnvelope, TaskIdEnvelope
 from unicron_api.routes.common import (
     StoreDep,
+    TaskId,
     both,
     check_egress,
     principal,
@@ -18,13 +17,8 @@ from unicron_api.routes.common import (
     submissions,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.examples import EXAMPLE_TASK_ID
-from unicron_core.models import TASK_ID_DESCRIPTION, TASK_ID_PATTERN, TaskSpec
+from unicron_core.models import TaskSpec
 from unicron_core.views import TaskView
-
-TaskId = Annotated[
-    str, Path(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
-]
 
 router = secured_router()
 
