@@ -40,7 +40,11 @@ class UnreadableRecord(CryptoError):
 
 
 class InvalidSpec(UnicronError, ValueError):
-    """A job or task definition is invalid."""
+    """A job or task definition is invalid; ``field`` names the field, when one is to blame."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidSchedule(InvalidSpec):

@@ -5,25 +5,52 @@ writes and reads each one: docs/architecture.md, "Redis keys".
 key                             type   TTL              holds
 =============================== ====== ================ ==========================================
 unicron:canary                  string none             a known text encrypted with the cluster key
-unicron:jobs                    set    none             the id of every registered job
-unicron:job:{id}                hash   none             spec (ciphertext), created (epoch s),
-                                                        run_count, missed_count, last_run (epoch s)
+unicron:indexkey                string none             the blind indexes' key, sealed with the
+                                                        cluster key
+unicron:schema                  string none             the layout's version (migrations done)
+unicron:jobs                    zset   none             job id -> created (epoch ms): every job, in
+                                                        the order pages list them
+unicron:job:{id}                hash   none             spec (ciphertext), created, created_by,
+                                                        version, updated, updated_by, changed,
+                                                        pause (ciphertext), run_count,
+                                                        missed_count, last_run, last_status
+unicron:versions:{id}           list   none             the job's earlier versions (ciphertext),
+                                                        newest first, the last 20
+unicron:names                   zset   none             ``<name token><job id>``, score 0: a blind
+                                                        index of names, read by prefix (BYLEX)
+unicron:tag:{token}             zset   none             job id -> created (ms): jobs with a tag
+unicron:owner:{token}           zset   none             job id -> created (ms): jobs managed by
+unicron:paused                  zset   none             job id -> created (ms): paused jobs
+unicron:failing                 zset   none             job id -> created (ms): jobs whose latest
+                                                        run failed
+unicron:resumes                 zset   none             job id -> when its pause ends (epoch ms)
+unicron:running                 zset   none             job id -> created (ms): jobs with a run
+                                                        in progress
+unicron:scratch:{random}        zset   (deleted at once) a count of a page's total, in MULTI/EXEC
 unicron:due                     zset   none             job id -> next fire time (epoch ms)
 unicron:runs:{job_id}           zset   result retention run id -> run start (epoch s), capped
 unicron:rundata:{job_id}        hash   result retention run id -> the run (ciphertext)
+unicron:runlog                  zset   none, trimmed    run id -> start (epoch ms): every job's runs
+                                                        of the retention window
+unicron:runlog:{status}         zset   none, trimmed    the same, for runs that did not succeed
 unicron:task:{id}               hash   result retention spec, result, error (ciphertext), status,
                                                         attempts
 unicron:fired:{job_id}:{ms}     string grace + 2 min    fire marker: that fire was enqueued
 unicron:firelog                 stream capped length    every enqueue: job, ms, epoch (audit)
+unicron:audit                   stream capped, aged     every write through the API or the CLI:
+                                                        one ciphertext entry each
 unicron:scheduler:lease         string lease TTL (2 s)  ``<epoch>:<token>`` of the leader
 unicron:scheduler:epoch         string none             fencing counter, +1 per acquisition
-unicron:wake                    pubsub -                ids of jobs created or deleted
+unicron:wake                    pubsub -                ids of jobs created, changed or deleted
 unicron:apikeys                 hash   none             key name -> SHA-256 of the key
 unicron:apikey:{sha256}         hash   none             name, scopes, created (never the key)
 unicron:rate:{who}:{window}     string one window       requests of one key in one window: who is
                                                         ``sha256:<hash>`` for a stored key, the
                                                         name (env, admin) for the environment's
 =============================== ====== ================ ==========================================
+
+A token is the blind index of a value: HMAC-SHA256 under the index key, 32 hex digits
+(``unicron_core.store.blind``); tags, names and owners are never stored in clear.
 """
 
 from __future__ import annotations
@@ -38,11 +65,21 @@ EPOCH = PREFIX + "scheduler:epoch"
 WAKE_CHANNEL = PREFIX + "wake"
 FIRE_LOG = PREFIX + "firelog"
 API_KEY_NAMES = PREFIX + "apikeys"
+INDEX_KEY = PREFIX + "indexkey"
+SCHEMA = PREFIX + "schema"
+NAMES = PREFIX + "names"
+PAUSED = PREFIX + "paused"
+FAILING = PREFIX + "failing"
+RESUMES = PREFIX + "resumes"
+RUNNING = PREFIX + "running"
+RUNLOG = PREFIX + "runlog"
+AUDIT = PREFIX + "audit"
 
 
 # SCAN patterns of the keys that hold ciphertext (key rotation walks them).
 JOB_PATTERN = PREFIX + "job:*"
 RUN_DATA_PATTERN = PREFIX + "rundata:*"
+VERSIONS_PATTERN = PREFIX + "versions:*"
 TASK_PATTERN = PREFIX + "task:*"
 
 
@@ -79,3 +116,28 @@ def api_key(digest: str) -> str:
 def rate(who: str, window: int) -> str:
     """One key's request count in one rate-limit window."""
     return f"{PREFIX}rate:{who}:{window}"
+
+
+def versions(job_id: str) -> str:
+    """The list of one job's earlier versions."""
+    return f"{PREFIX}versions:{job_id}"
+
+
+def tag(token: str) -> str:
+    """The jobs that carry the tag of blind index ``token``."""
+    return f"{PREFIX}tag:{token}"
+
+
+def owner(token: str) -> str:
+    """The jobs managed by the owner of blind index ``token`` (``managed_by``)."""
+    return f"{PREFIX}owner:{token}"
+
+
+def runlog(status: str) -> str:
+    """Every job's runs of one status that is not success, newest last."""
+    return f"{PREFIX}runlog:{status}"
+
+
+def scratch(name: str) -> str:
+    """A key that lives inside one MULTI/EXEC only (a total counted with ZINTERSTORE)."""
+    return f"{PREFIX}scratch:{name}"

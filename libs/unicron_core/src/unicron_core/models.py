@@ -37,6 +37,12 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
 Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
+TAGS_MAX = 20
+# A tag or an owner: short, printable, no blanks (they are matched exactly, and typed in URLs).
+LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@=+-]{0,63}$"
+Label = Annotated[str, Field(pattern=LABEL_PATTERN)]
+RunStatus = Literal["queued", "running", "success", "failure", "skipped", "aborted", "missed"]
+Trigger = Literal["schedule", "manual", "retry", "catchup"]
 
 # The ids the store makes: a job's is the original's 16 random [A-Za-z0-9], a task's a UUID4 as
 # str(uuid.uuid4()) writes it. One definition, for the answers that carry them and the paths that take them.
@@ -139,6 +145,17 @@ class JobFields(RunFields):
         "all runs each (at most 100)",
     )
     misfire_grace: int | None = Field(None, ge=0, le=86_400, description="seconds; default: the cluster's")
+    tags: list[Label] = Field(
+        default_factory=list,
+        max_length=TAGS_MAX,
+        description="labels to find the job by (GET /api/jobs?tag=...), at most 20, each 1-64 of "
+        "A-Z a-z 0-9 and _ . : / @ = + - (not first)",
+    )
+    managed_by: Label | None = Field(
+        None,
+        description="what keeps this job's definition, if not people: `unicron apply` sets it, and "
+        "`unicron apply --prune` deletes only the jobs it manages",
+    )
 
 
 # -- the specs: the fields and their rules -------------------------------------------------------------
@@ -191,6 +208,12 @@ class RunSpec(RunFields):
         """Which executor runs it."""
         return "command" if self.command is not None else "http"
 
+    def empty_output(self, job_id: str | None) -> HttpOutput | CommandOutput:
+        """The output of a run that did not run (skipped, its worker died): empty, of its kind."""
+        if self.kind == "command":
+            return CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
+        return HttpOutput(job_id=job_id, status_code=None, text="")
+
     def public(self) -> dict[str, Any]:
         """The spec as the API returns it: header values masked."""
         data = self.model_dump()
@@ -210,6 +233,11 @@ class JobSpec(RunSpec, JobFields):
         description="5 fields (min hour dom mon dow), 6 with seconds first, a macro such as @daily, "
         "or @every <duration> such as @every 1h30m",
     )
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_once_in_order(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
 
     @field_validator("timezone")
     @classmethod
@@ -257,7 +285,7 @@ class CommandOutput(BaseModel):
 
 
 class RunResult(BaseModel):
-    """One execution of a job fire or of an async task."""
+    """One run of a job (a fire, a manual run, a skipped fire) or an attempt of an async task."""
 
     model_config = ConfigDict(
         json_schema_serialization_defaults_required=True, json_schema_extra={"examples": [EXAMPLE_RUN]}
@@ -267,10 +295,51 @@ class RunResult(BaseModel):
     start: float = Field(description="epoch seconds")
     end: float = Field(description="epoch seconds")
     output: HttpOutput | CommandOutput
-    run_id: str = Field(description="unique per run (32 hex digits); commands see it as UNICRON_RUN_ID")
+    run_id: str = Field(
+        description="unique per run: a job's runs are <job_id>-<scheduled ms>[-manual|-skipped]; "
+        "commands see it as UNICRON_RUN_ID"
+    )
     scheduled: float | None = Field(None, description="the fire time this run is for, epoch seconds")
     error: str | None = Field(None, description="why the run failed without an answer (timeout, refused)")
     notifications: dict[str, str] = Field(default_factory=dict, description="email/hook: sent or the failure")
+    job_id: str | None = Field(None, description="the job's id; null for an async task")
+    status: RunStatus = Field(
+        "success",
+        description="queued, running, success, failure, skipped (a fire the job's state or overlap "
+        "rule did not run), aborted or missed",
+    )
+    trigger: Trigger = Field("schedule", description="what started it: schedule, manual, retry or catchup")
+    attempt: int = Field(1, ge=1, description="1 for the first attempt")
+    reason: str | None = Field(None, description="why it was skipped, aborted, missed or failed")
+    by: str | None = Field(None, description="the name of the API key that started a manual run")
+    version: int | None = Field(None, description="the version of the job's definition it ran")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_of_old_records(cls, data: Any) -> Any:
+        """Records written before runs had a status: success or failure, as ``success`` says."""
+        if isinstance(data, dict) and "status" not in data and "success" in data:
+            return {**data, "status": "success" if data["success"] else "failure"}
+        return data
+
+
+class Pause(BaseModel):
+    """Why and since when a job does not fire."""
+
+    since: float = Field(description="epoch seconds")
+    by: str = Field(description="the name of the API key that paused it")
+    reason: str | None = Field(None, description="what the one who paused it said")
+    until: float | None = Field(None, description="epoch seconds it resumes by itself; null: until resumed")
+
+
+class JobVersion(BaseModel):
+    """One definition a job has had (kept sealed: it holds header values)."""
+
+    version: int
+    changed_at: float = Field(description="epoch seconds")
+    changed_by: str | None = Field(description="the name of the API key that made the change")
+    fields: list[str] = Field(description="the names of the fields this version changed")
+    spec: JobSpec
 
 
 class JobRecord(BaseModel):
@@ -284,6 +353,11 @@ class JobRecord(BaseModel):
     missed_count: int = 0
     next_run: float | None = None
     created_by: str | None = None
+    version: int = 1
+    updated: float | None = None
+    updated_by: str | None = None
+    changed: list[str] = Field(default_factory=list)  # the fields the current version changed
+    paused: Pause | None = None
 
     def public(self) -> dict[str, Any]:
         """The job as the API returns it, in the original shape plus new fields."""
@@ -299,6 +373,11 @@ class JobRecord(BaseModel):
             "missed_count": self.missed_count,
             "created": self.created,
             "created_by": self.created_by,
+            "job_id": self.job_id,
+            "version": self.version,
+            "updated": self.updated,
+            "updated_by": self.updated_by,
+            "paused": None if self.paused is None else self.paused.model_dump(),
         }
 
 

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     fire_log_max: int = Field(10_000, validation_alias="UNICRON_FIRE_LOG", ge=0)
     misfire_grace_s: int = Field(60, validation_alias="UNICRON_MISFIRE_GRACE", ge=0)
     metrics_port: int = Field(0, validation_alias="UNICRON_METRICS_PORT", ge=0, le=65535)
+    # The audit log keeps this many entries at most, none older than this many days.
+    audit_max: int = Field(100_000, validation_alias="UNICRON_AUDIT_MAX", ge=100)
+    audit_days: int = Field(90, validation_alias="UNICRON_AUDIT_DAYS", ge=1)
 
     @field_validator("key")
     @classmethod

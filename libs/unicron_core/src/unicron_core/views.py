@@ -8,7 +8,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from unicron_core.examples import EXAMPLE_JOB, EXAMPLE_JOB_ID, EXAMPLE_RUN, EXAMPLE_TASK_ID
-from unicron_core.models import JobFields, JobRecord, JobSpec, RunResult, TaskRecord, TaskStatus
+from unicron_core.models import (
+    JobFields,
+    JobRecord,
+    JobSpec,
+    JobVersion,
+    Pause,
+    RunResult,
+    TaskRecord,
+    TaskStatus,
+)
 
 
 def _answered_in_full(schema: dict[str, Any]) -> None:
@@ -38,6 +47,9 @@ def _job_view_examples(schema: dict[str, Any]) -> None:
         run_count=12,
         next_run=1767225900.0,
         created_by="deploy-bot",
+        version=3,
+        updated=1767224000.25,
+        updated_by="deploy-bot",
     )
     schema["examples"] = [record.public()]
 
@@ -60,6 +72,11 @@ class JobView(BaseModel):
     missed_count: int = Field(description="fires missed beyond misfire_grace while no scheduler ran")
     created: float = Field(description="epoch seconds")
     created_by: str | None = Field(None, description="the name of the API key that registered it")
+    job_id: str = Field(description="the job's id")
+    version: int = Field(description="its definition's version: 1 when created, one more each change")
+    updated: float | None = Field(description="epoch seconds of the latest change; null before one")
+    updated_by: str | None = Field(description="the name of the API key that made the latest change")
+    paused: Pause | None = Field(description="why and since when it does not fire; null while it does")
 
     @classmethod
     def of(cls, record: JobRecord) -> JobView:
@@ -108,3 +125,44 @@ class TaskView(BaseModel):
     def of(cls, record: TaskRecord) -> TaskView:
         """The view of a stored task."""
         return cls.model_validate(record.public())
+
+
+class JobVersionView(BaseModel):
+    """One definition a job has had, newest first in its history: who changed what, and the
+    definition itself (header values masked)."""
+
+    version: int
+    changed_at: float = Field(description="epoch seconds")
+    changed_by: str | None = Field(description="the name of the API key that made the change")
+    fields: list[str] = Field(description="the names of the fields this version changed")
+    schedule: str
+    info: JobInfo
+
+    @classmethod
+    def of(cls, version: JobVersion) -> JobVersionView:
+        """The view of a stored version."""
+        info = version.spec.public()
+        schedule = info.pop("schedule")
+        return cls(
+            version=version.version,
+            changed_at=version.changed_at,
+            changed_by=version.changed_by,
+            fields=version.fields,
+            schedule=schedule,
+            info=JobInfo.model_validate(info),
+        )
+
+
+class JobsPage(BaseModel):
+    """A page of jobs."""
+
+    items: list[JobView]
+    next_cursor: str | None = Field(description="pass it as ?cursor= for the next page; null on the last")
+    total: int | None = Field(description="how many jobs match; null when a name search (q) is given")
+
+
+class RunsPage(BaseModel):
+    """A page of runs, newest first."""
+
+    items: list[RunResult]
+    next_cursor: str | None = Field(description="pass it as ?cursor= for the next page; null on the last")

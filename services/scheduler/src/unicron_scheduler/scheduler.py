@@ -25,6 +25,8 @@ from redis.client import PubSub
 from redis.exceptions import RedisError
 
 from unicron_core import cron, policy
+from unicron_core.apikeys import Principal
+from unicron_core.errors import Conflict, NotFound
 from unicron_core.lease import Lease
 from unicron_core.models import Catchup
 from unicron_core.settings import Settings
@@ -44,6 +46,8 @@ PREPARE_LEAD_MS = 50  # closer to the due time than this, preparing ahead gains 
 # The pub/sub wait counts whole milliseconds and ends ~0.8 ms after its time on average: it ends this
 # early instead, and time.sleep (to ~0.1 ms) takes the loop to the due time.
 WAKE_EARLY_S = 0.002
+UNKNOWN = -1  # when the earliest pause ends is to be read again
+PAUSE_END = Principal(name="scheduler", scopes=frozenset())  # who resumes a job whose pause ended
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Plan:
     catchup: Catchup
     grace_ms: int
     run_timeout_s: float
+    version: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Scheduler:
         self._next_renew = 0.0
         self._stopping = False
         self._waiting = False
+        self._resume_at: int | None = UNKNOWN  # when the earliest pause ends (None: none does)
 
     def request_stop(self, signum: int = 0, frame: FrameType | None = None) -> None:
         """Signal handler: stop after the current step, at once if the loop is waiting."""
@@ -119,6 +125,7 @@ class Scheduler:
         self.fire_due()
         if self.lease.epoch is None:
             return
+        self._end_pauses()
         due_ms = self.store.firing.next_due_ms()
         if due_ms is not None:
             self._prepare(due_ms)
@@ -127,6 +134,26 @@ class Scheduler:
         self._wait(max(0.0, min(until_due, self._next_renew - now, MAX_SLEEP_S)))
         if due_ms is not None:
             self._sleep_until(due_ms)
+
+    def _end_pauses(self) -> None:
+        """Resumes the jobs whose pause has ended (within the loop's longest sleep, a second). When
+        the earliest pause ends is read again only after a job changed."""
+        lifecycle = self.store.lifecycle
+        if self._resume_at == UNKNOWN:
+            self._resume_at = self.store.run(lifecycle.next_resume_ms())
+        now_ms = int(self._clock() * 1000)
+        if self._resume_at is None or self._resume_at > now_ms:
+            return
+        for job_id in self.store.run(lifecycle.resumes_due(now_ms=now_ms)):
+            try:
+                self.store.run(lifecycle.resume(job_id=job_id, actor=PAUSE_END))
+            except (NotFound, Conflict):
+                continue  # deleted or resumed meanwhile
+            self.store.run(
+                self.store.audit.record(actor=PAUSE_END.name, ip=None, action="job.resume", target=job_id)
+            )
+            log.info("job %s resumed: its pause ended", job_id)
+        self._resume_at = UNKNOWN
 
     def _sleep_until(self, due_ms: int) -> None:
         """Sleeps the last stretch to a due time that is at most ``WAKE_EARLY_S`` away."""
@@ -241,16 +268,17 @@ class Scheduler:
         if not missing:
             return
         settings = self.settings
-        for job_id, spec in self.store.run(self.store.jobs.specs(job_ids=missing)).items():
-            self._plans[job_id] = (
-                None
-                if spec is None
-                else Plan(
-                    schedule=policy.schedule_of(spec, settings),
-                    catchup=spec.catchup,
-                    grace_ms=policy.misfire_grace_ms(spec, settings),
-                    run_timeout_s=policy.run_timeout_s(spec, settings),
-                )
+        for job_id, found in self.store.run(self.store.jobs.specs(job_ids=missing)).items():
+            if found is None:
+                self._plans[job_id] = None
+                continue
+            spec, version = found
+            self._plans[job_id] = Plan(
+                schedule=policy.schedule_of(spec, settings),
+                catchup=spec.catchup,
+                grace_ms=policy.misfire_grace_ms(spec, settings),
+                run_timeout_s=policy.run_timeout_s(spec, settings),
+                version=version,
             )
 
     def _fire_for(self, job_id: str, due_ms: int, now_ms: int) -> Fire:
@@ -271,6 +299,7 @@ class Scheduler:
             run_timeout_s=plan.run_timeout_s,
             grace_ms=plan.grace_ms,
             missed=decided.missed,
+            version=plan.version,
         )
 
     def _wait(self, timeout_s: float) -> None:
@@ -287,6 +316,7 @@ class Scheduler:
             while message is not None:
                 self._plans.pop(message["data"].decode(), None)
                 self._prepared = None
+                self._resume_at = UNKNOWN
                 message = self._pubsub.get_message(timeout=0)
         finally:
             self._waiting = False

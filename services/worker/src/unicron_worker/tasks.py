@@ -10,7 +10,6 @@ import logging
 import os
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -21,10 +20,10 @@ from redis.client import Pipeline
 from rq.job import Job
 
 from unicron_core import policy
-from unicron_core.models import CommandOutput, HttpOutput, JobSpec, RunResult, RunSpec, TaskRecord, TaskStatus
+from unicron_core.models import JobSpec, RunResult, RunSpec, TaskRecord, TaskStatus, Trigger
 from unicron_core.settings import Settings
-from unicron_core.store import Store
-from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC, fire_id
+from unicron_core.store import Store, rqhash
+from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
 from unicron_worker.http_runner import HttpRunner
 from unicron_worker.notify import Notifier
 from unicron_worker.outcome import Outcome
@@ -34,6 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # How long a run waits for Redis to come back before giving up (well inside RQ's time limit).
 REDIS_PATIENCE_S = 30.0
+FIRE_DEFAULTS: tuple[int | None, Trigger, str | None] = (None, "schedule", None)  # run_fire's last three
 
 
 @dataclass
@@ -65,19 +65,33 @@ def _rt() -> Runtime:
     return _runtime
 
 
-def run_fire(job_id: str, scheduled_ms: int) -> None:
-    """Runs one fire of a job and stores its result."""
+def run_fire(
+    job_id: str,
+    scheduled_ms: int,
+    version: int | None = None,
+    trigger: Trigger = "schedule",
+    by: str | None = None,
+) -> None:
+    """Runs one run of a job (a fire, a manual run, a catch-up) with the definition it was queued
+    with (``version``), and stores its result. Its RQ job's id is its run id."""
     rt = _rt()
-    spec = _patiently(lambda: rt.store.run(rt.store.jobs.specs(job_ids=[job_id])))[job_id]
+    store = rt.store
+    spec = _patiently(lambda: store.run(store.jobs.spec_at(job_id=job_id, version=version)))
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
-    run = execute(
-        rt, spec, job_id=job_id, idempotency_key=fire_id(job_id, scheduled_ms), scheduled_ms=scheduled_ms
-    )
-    _patiently(lambda: rt.store.run(rt.store.runs.record(job_id=job_id, run=run)))
+    run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
+    _patiently(lambda: store.run(store.runs.started(job_id=job_id)))
+    try:
+        run = execute(
+            rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
+        )
+    finally:
+        _patiently(lambda: store.run(store.runs.ended(job_id=job_id)))
+    run = run.model_copy(update={"job_id": job_id, "trigger": trigger, "by": by, "version": version})
+    _patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
     if _notify(rt, spec, run, job_id=job_id):
-        _patiently(lambda: rt.store.run(rt.store.runs.record(job_id=job_id, run=run)))
+        _patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
 
 
 def start_on(job: Job, pipe: Pipeline) -> Callable[[list[Any]], None] | None:
@@ -110,7 +124,11 @@ def run_task(task_id: str) -> None:
     if task is None:
         log.info("task %s expired before it ran", task_id)
         return
-    run = execute(rt, task.spec, job_id=None, idempotency_key=task_id, scheduled_ms=None)
+    run_id = f"{task_id}-{task.attempts}"
+    run = execute(rt, task.spec, job_id=None, run_id=run_id, idempotency_key=task_id, scheduled_ms=None)
+    run = run.model_copy(
+        update={"attempt": task.attempts, "trigger": "retry" if task.attempts > 1 else "manual"}
+    )
     retry = not run.success and task.attempts <= task.spec.retries
     status = TaskStatus.SUCCESS if run.success else TaskStatus.RETRY if retry else TaskStatus.FAILURE
 
@@ -153,33 +171,42 @@ def on_rq_failure(
         (task_id,) = job.args
         rt.store.run(rt.store.tasks.finish(task_id=task_id, status=TaskStatus.FAILURE, error=detail))
         return
-    job_id, scheduled_ms = job.args
-    spec = rt.store.run(rt.store.jobs.specs(job_ids=[job_id]))[job_id]
+    job_id, scheduled_ms, *given = job.args  # then version, trigger, by, when given (``run_fire``)
+    full: tuple[Any, ...] = (*given, *FIRE_DEFAULTS[len(given) :])
+    version, trigger, by = full
+    spec = rt.store.run(rt.store.jobs.spec_at(job_id=job_id, version=version))
     if spec is None:
         return  # deleted meanwhile: no history to keep
-    output: HttpOutput | CommandOutput = (
-        CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
-        if spec.kind == "command"
-        else HttpOutput(job_id=job_id, status_code=None, text="")
-    )
     now = time.time()
     run = RunResult(
         success=False,
         start=now,
         end=now,
-        run_id=uuid.uuid4().hex,
+        run_id=job.id,
         scheduled=scheduled_ms / 1000,
         error=f"the run did not finish: {reason}",
-        output=output,
+        output=spec.empty_output(job_id),
+        job_id=job_id,
+        status="failure",
+        trigger=trigger,
+        by=by,
+        version=version,
+        reason=f"the run did not finish: {reason}",
     )
+    rt.store.run(rt.store.runs.ended(job_id=job_id))
     rt.store.run(rt.store.runs.record(job_id=job_id, run=run))
 
 
 def execute(
-    rt: Runtime, spec: RunSpec, *, job_id: str | None, idempotency_key: str, scheduled_ms: int | None
+    rt: Runtime,
+    spec: RunSpec,
+    *,
+    job_id: str | None,
+    run_id: str,
+    idempotency_key: str,
+    scheduled_ms: int | None,
 ) -> RunResult:
     """Runs a spec with its executor; never raises for a failing command or call."""
-    run_id = uuid.uuid4().hex
     timeout_s = policy.run_timeout_s(spec, rt.settings)
     start = time.time()
     if spec.command is not None:
@@ -208,6 +235,8 @@ def _result(outcome: Outcome, *, start: float, run_id: str, scheduled_ms: int | 
         run_id=run_id,
         scheduled=scheduled_ms / 1000 if scheduled_ms is not None else None,
         error=outcome.error,
+        status="success" if outcome.success else "failure",
+        reason=outcome.error,
     )
 
 

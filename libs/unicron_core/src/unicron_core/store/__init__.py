@@ -24,11 +24,15 @@ from unicron_core.crypto import Cipher
 from unicron_core.settings import Settings
 from unicron_core.store import ops, scripts
 from unicron_core.store.access import Access
+from unicron_core.store.audit import Audit
+from unicron_core.store.blind import Blind
 from unicron_core.store.cluster import Cluster
 from unicron_core.store.codec import Codec
 from unicron_core.store.connections import open_async_redis, open_redis
 from unicron_core.store.firing import Firing
+from unicron_core.store.joblist import JobList
 from unicron_core.store.jobs import Jobs
+from unicron_core.store.lifecycle import Lifecycle
 from unicron_core.store.ops import Batch, Op
 from unicron_core.store.rqhash import RqHash
 from unicron_core.store.runs import Runs
@@ -42,13 +46,17 @@ class Records:
 
     def __init__(self, *, cipher: Cipher, settings: Settings) -> None:
         codec = Codec(cipher)
+        blind = Blind(codec=codec)
         self.settings = settings
         self.rq = RqHash(queue=settings.queue, failure_ttl_s=settings.result_retention_s)
-        self.jobs = Jobs(codec=codec, settings=settings)
-        self.runs = Runs(codec=codec, settings=settings)
+        self.jobs = Jobs(codec=codec, settings=settings, blind=blind)
+        self.runs = Runs(codec=codec, settings=settings, blind=blind)
+        self.lifecycle = Lifecycle(codec=codec, settings=settings, jobs=self.jobs, runs=self.runs, rq=self.rq)
+        self.joblist = JobList(jobs=self.jobs, blind=blind)
         self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
         self.access = Access(settings=settings)
-        self.cluster = Cluster(codec=codec)
+        self.audit = Audit(codec=codec, settings=settings)
+        self.cluster = Cluster(codec=codec, jobs=self.jobs)
 
     @property
     def _placeholders(self) -> dict[str, str]:

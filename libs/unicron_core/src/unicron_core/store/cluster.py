@@ -1,5 +1,6 @@
 """The cluster as a whole: the Redis version every node needs, the canary that proves a node holds
-the cluster key, and the rotation of every record to a new key (``unicron rotate-key``).
+the cluster key, the migration of a layout written by an earlier version, and the rotation of
+every record to a new key (``unicron rotate-key``).
 
 Rotation: run it with the new key in ``UNICRON_KEY`` and the old one in ``UNICRON_OLD_KEYS`` (every
 node gets both first, so each reads old and new records while it runs). Each record is replaced by
@@ -20,6 +21,7 @@ from unicron_core.crypto import KEY_ID_BYTES
 from unicron_core.errors import ConfigError, KeyMismatch, UnreadableRecord
 from unicron_core.replies import text
 from unicron_core.store.codec import Codec
+from unicron_core.store.jobs import Jobs
 from unicron_core.store.ops import Op, ScriptCall, call, one
 from unicron_core.store.scripts import Script
 
@@ -31,12 +33,17 @@ SCAN_COUNT = 500
 
 # Which fields of which hashes hold ciphertext, and the (kind, record id) each is sealed with.
 RecordId = Callable[[str, str], tuple[str, str]]
+_JOB_FIELDS = {"spec": "job", "pause": "job-pause"}
 _TASK_FIELDS = {"spec": "task", "result": "task-result", "error": "task-error"}
 _SEALED: tuple[tuple[str, tuple[str, ...] | None, RecordId], ...] = (
-    (keys.JOB_PATTERN, ("spec",), lambda job_id, _field: ("job", job_id)),
+    (keys.JOB_PATTERN, tuple(_JOB_FIELDS), lambda job_id, name: (_JOB_FIELDS[name], job_id)),
+    (keys.VERSIONS_PATTERN, None, lambda job_id, number: ("job-version", f"{job_id}/{number}")),
     (keys.RUN_DATA_PATTERN, None, lambda job_id, run_id: ("run", f"{job_id}/{run_id}")),  # every field
     (keys.TASK_PATTERN, tuple(_TASK_FIELDS), lambda task_id, name: (_TASK_FIELDS[name], task_id)),
 )
+# The cluster's own secrets, each a string: the canary, and the blind indexes' key.
+_SEALED_STRINGS = ((keys.CANARY, "canary"), (keys.INDEX_KEY, "index-key"))
+SCHEMA = 2  # the layout's version: 2 made the job list a zset and added the indexes of names
 
 
 @dataclass
@@ -58,8 +65,9 @@ def redis_supported(version: str) -> bool:
 class Cluster:
     """Operations on the cluster's key and version (run them with ``Store.run`` or ``AsyncStore.run``)."""
 
-    def __init__(self, *, codec: Codec) -> None:
+    def __init__(self, *, codec: Codec, jobs: Jobs) -> None:
         self._codec = codec
+        self._jobs = jobs
 
     def verify(self) -> Op[None]:
         """Every node's start-up check: Redis is recent enough, and the canary is written on a new
@@ -90,15 +98,30 @@ class Cluster:
                 "UNICRON_KEY does not match this cluster's key (the canary in Redis does not decrypt); "
                 "use the cluster's key, or list the old one in UNICRON_OLD_KEYS while rotating"
             ) from None
+        yield from self._migrate()
+
+    def _migrate(self) -> Op[None]:
+        """Brings a cluster made by an earlier Unicron to ``SCHEMA``: the job list a zset, every
+        job's name in the names index. Idempotent, so nodes starting together may all do it."""
+        (schema,) = yield one(call("get", keys.SCHEMA))
+        if schema is not None and int(schema) >= SCHEMA:
+            return
+        script_keys = [keys.JOBS, keys.scratch("migration")]
+        (moved,) = yield one(ScriptCall(Script.MIGRATE_JOBS, script_keys, [keys.job("")]))
+        if moved:
+            log.info("migration: %d jobs listed in creation order", moved)
+            yield from self._jobs.index_names()
+        yield one(call("set", keys.SCHEMA, SCHEMA))
 
     def rotate(self) -> Op[RotationReport]:
         """Re-encrypts the canary and every job, run and task record under the current key."""
         report = RotationReport()
-        (blob,) = yield one(call("get", keys.CANARY))
-        new = self._reencrypt(blob, "canary", "cluster", report)
-        if new is not None:
-            (done,) = yield one(ScriptCall(Script.REPLACE_STRING, [keys.CANARY], [blob, new]))
-            _count(done, report)
+        for key, kind in _SEALED_STRINGS:
+            (blob,) = yield one(call("get", key))
+            new = self._reencrypt(blob, kind, "cluster", report)
+            if new is not None:
+                (done,) = yield one(ScriptCall(Script.REPLACE_STRING, [key], [blob, new]))
+                _count(done, report)
         for pattern, fields, record_id in _SEALED:
             cursor: int | None = None
             while cursor != 0:

@@ -19,9 +19,12 @@ class Codec:
     def __init__(self, cipher: Cipher) -> None:
         self.cipher = cipher
 
-    def seal(self, kind: str, record_id: str, record: BaseModel | str) -> bytes:
-        """``record`` (a model, or a text) as ciphertext."""
-        plain = record.encode() if isinstance(record, str) else record.model_dump_json().encode()
+    def seal(self, kind: str, record_id: str, record: BaseModel | str | bytes) -> bytes:
+        """``record`` (a model, a text or bytes) as ciphertext."""
+        if isinstance(record, BaseModel):
+            plain = record.model_dump_json().encode()
+        else:
+            plain = record.encode() if isinstance(record, str) else record
         return self.cipher.encrypt(kind=kind, record_id=record_id, plaintext=plain)
 
     def open(self, kind: str, record_id: str, blob: object, model: type[M]) -> M:

@@ -42,6 +42,7 @@ class Fire:
     run_timeout_s: float
     grace_ms: int
     missed: int = 0
+    version: int = 1  # of the job's definition the fires run with
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Firing:
             for ms in item.fire_ms:
                 rq_id = fire_id(item.job_id, ms)
                 script_keys += [keys.fired(item.job_id, ms), rqhash.job_key(rq_id)]
-                args += [rq_id, ms, *rq_call(FIRE_FUNC, (item.job_id, ms)), timeout]
+                args += [rq_id, ms, *rq_call(FIRE_FUNC, (item.job_id, ms, item.version)), timeout]
         script_keys.append(keys.FIRE_LOG)
         args.append(self._settings.fire_log_max)
         command = ["EVALSHA", self._fire_sha, len(script_keys), *script_keys]

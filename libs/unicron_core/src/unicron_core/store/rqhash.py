@@ -36,6 +36,13 @@ def fire_id(job_id: str, scheduled_ms: int) -> str:
     return f"{job_id}-{scheduled_ms}"
 
 
+def run_id(job_id: str, scheduled_ms: int, trigger: str) -> str:
+    """A job's run id, also the RQ job id that runs it: a fire's (scheduled or caught up) is the
+    fire id; a manual run's and a record of skipped fires' are marked as such."""
+    fire = fire_id(job_id, scheduled_ms)
+    return fire if trigger in ("schedule", "catchup") else f"{fire}-{trigger}"
+
+
 def job_key(rq_id: str) -> str:
     """The key of an RQ job's hash."""
     return Job.key_for(rq_id)

@@ -1,69 +1,183 @@
-"""Runs of jobs: each one encrypted, kept for the retention window and capped per job."""
+"""Runs of jobs: each one sealed, kept for the retention window and capped per job, listed per job
+and across jobs (the run log), newest first (docs/architecture.md, "Runs")."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from unicron_core import keys
-from unicron_core.errors import UnreadableRecord
-from unicron_core.models import RunResult
+from unicron_core.errors import NotFound, UnreadableRecord
+from unicron_core.models import RunResult, RunStatus, Trigger
 from unicron_core.replies import text
 from unicron_core.settings import Settings
+from unicron_core.store import pages
+from unicron_core.store.blind import Blind
 from unicron_core.store.codec import Codec
+from unicron_core.store.jobs import RUNLOG_STATUS_KEYS
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
+from unicron_core.store.pages import Cursor
 from unicron_core.store.scripts import Script
 
 log = logging.getLogger(__name__)
+
+# Statuses of runs that did not run: they are history, not the job's state, and not counted.
+NOT_RUN: frozenset[str] = frozenset({"skipped", "missed"})
+INDEXED_STATUSES = frozenset(key.rsplit(":", 1)[1] for key in RUNLOG_STATUS_KEYS)
+SCAN_BUDGET = 2000  # index entries a filtered page reads at most; past it, it ends early with a cursor
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What ``GET /api/runs`` asks for."""
+
+    job_id: str | None = None
+    status: RunStatus | None = None
+    trigger: Trigger | None = None
+    since: float | None = None  # epoch seconds, inclusive
+    until: float | None = None  # epoch seconds, inclusive
+    tag: str | None = None
+
+
+def job_of(run_id: str) -> str | None:
+    """The id of the job a run id belongs to (``<job_id>-<ms>...``); None when it names none."""
+    job_id, dash, _ = run_id.partition("-")
+    return job_id if dash and len(job_id) == 16 and job_id.isalnum() else None
 
 
 class Runs:
     """Operations on job runs (run them with ``Store.run`` or ``AsyncStore.run``)."""
 
-    def __init__(self, *, codec: Codec, settings: Settings) -> None:
+    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind) -> None:
         self._codec = codec
         self._settings = settings
+        self._blind = blind
 
     def record(self, *, job_id: str, run: RunResult) -> Op[None]:
         """Stores a run of a job (again, to add its notifications' outcomes), keeps the newest runs
-        of the retention window, and counts a new run on the job."""
+        of the retention window, and, for a run that ran, counts it and keeps the job's state."""
         retention = self._settings.result_retention_s
         blob = self._codec.seal("run", f"{job_id}/{run.run_id}", run)
         oldest = time.time() - retention
+        status_key = keys.runlog(run.status) if run.status in INDEXED_STATUSES else ""
+        ran = "0" if run.status in NOT_RUN else "1"
         args = [run.run_id, blob, run.start, oldest, self._settings.max_runs_per_job, retention]
-        script_keys = [keys.runs(job_id), keys.run_data(job_id), keys.job(job_id)]
-        yield one(ScriptCall(Script.RECORD_RUN, script_keys, args))
+        args += [int(run.start * 1000), run.status, job_id, ran, status_key]
+        script_keys = [keys.runs(job_id), keys.run_data(job_id), keys.job(job_id), keys.RUNLOG, keys.FAILING]
+        yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
+
+    def started(self, *, job_id: str) -> Op[None]:
+        """Counts a run of the job in progress (the job is ``running`` while one is)."""
+        yield one(ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), keys.RUNNING], [job_id, 1]))
+
+    def ended(self, *, job_id: str) -> Op[None]:
+        """Counts a run of the job no longer in progress."""
+        yield one(ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), keys.RUNNING], [job_id, -1]))
+
+    def get(self, *, run_id: str) -> Op[RunResult]:
+        """One run, by its id.
+
+        Raises:
+            NotFound: no such run (or it is past the retention window).
+        """
+        job_id = job_of(run_id)
+        blob = None
+        if job_id is not None:
+            (blob,) = yield one(call("hget", keys.run_data(job_id), run_id))
+        if job_id is None or blob is None:
+            raise NotFound(f"no run with id {run_id!r}")
+        return self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult)
 
     def of_job(self, *, job_id: str) -> Op[list[RunResult]]:
         """A job's runs of the retention window, newest first."""
-        return (yield from self._of([job_id]))
+        oldest = time.time() - self._settings.result_retention_s
+        (run_ids,) = yield one(call("zrevrangebyscore", keys.runs(job_id), "+inf", oldest))
+        return (yield from self._load([(job_id, text(r)) for r in run_ids]))
 
     def all(self) -> Op[list[RunResult]]:
-        """Every job's runs of the retention window, newest first."""
-        (members,) = yield one(call("smembers", keys.JOBS))
-        return (yield from self._of(sorted(text(m) for m in members)))
+        """Every job's runs of the retention window, newest first (the run log)."""
+        oldest_ms = (time.time() - self._settings.result_retention_s) * 1000
+        (run_ids,) = yield one(call("zrevrangebyscore", keys.RUNLOG, "+inf", oldest_ms))
+        return (yield from self._load(_with_jobs(text(r) for r in run_ids)))
 
-    def _of(self, job_ids: Sequence[str]) -> Op[list[RunResult]]:
-        oldest = time.time() - self._settings.result_retention_s
-        replies = yield Batch(
-            [
-                c
-                for job_id in job_ids
-                for c in (
-                    call("zrevrangebyscore", keys.runs(job_id), "+inf", oldest),
-                    call("hgetall", keys.run_data(job_id)),
-                )
-            ]
-        )
+    def page(
+        self, *, where: RunFilter, limit: int, cursor: Cursor | None
+    ) -> Op[tuple[list[RunResult], Cursor | None]]:
+        """Runs that match ``where``, newest first, ``limit`` at most, after ``cursor``; and the
+        cursor of the next page (None on the last). A filter the indexes cannot answer (trigger,
+        tag, a status among a job's runs) reads ``SCAN_BUDGET`` entries at most: the page may then
+        hold fewer runs, and its cursor goes on from where the reading stopped."""
+        key, per_s = self._index(where)
+        low = float("-inf") if where.since is None else where.since * per_s
+        high = float("inf") if where.until is None else where.until * per_s
+        tag_key = None
+        if where.tag is not None:
+            tag_key = keys.tag(Blind.token((yield from self._blind.key()), "tag", where.tag))
+        found: list[RunResult] = []
+        scanned = 0
+        while scanned < SCAN_BUDGET:
+            want = min(limit - len(found) if _exact(where, key) else limit, SCAN_BUDGET - scanned)
+            entries = yield from pages.scan(
+                key, after=cursor, count=want, descending=True, low=low, high=high
+            )
+            scanned += len(entries)
+            loaded = yield from self._load(_with_jobs(member for member, _ in entries), keep_order=True)
+            shown = {run.run_id for run in (yield from self._matching(loaded, where, tag_key))}
+            by_id = {run.run_id: run for run in loaded}
+            for member, score in entries:
+                cursor = Cursor(score, member)
+                if member in shown:
+                    found.append(by_id[member])
+                    if len(found) == limit:
+                        return found, cursor
+            if len(entries) < want:
+                return found, None
+        return found, cursor
+
+    def _index(self, where: RunFilter) -> tuple[str, float]:
+        """The zset a query reads, and its score's units per second."""
+        if where.job_id is not None:
+            return keys.runs(where.job_id), 1.0
+        if where.status in INDEXED_STATUSES:
+            return keys.runlog(where.status), 1000.0
+        return keys.RUNLOG, 1000.0
+
+    def _matching(self, runs: list[RunResult], where: RunFilter, tag_key: str | None) -> Op[list[RunResult]]:
+        runs = [
+            run
+            for run in runs
+            if (where.status is None or run.status == where.status)
+            and (where.trigger is None or run.trigger == where.trigger)
+        ]
+        if tag_key is None or not runs:
+            return runs
+        (scores,) = yield one(call("zmscore", tag_key, [run.job_id or "" for run in runs]))
+        return [run for run, score in zip(runs, scores, strict=True) if score is not None]
+
+    def _load(self, ids: Sequence[tuple[str, str]], *, keep_order: bool = False) -> Op[list[RunResult]]:
+        """The runs of ``(job id, run id)`` pairs that can be read; newest first unless
+        ``keep_order``."""
+        blobs = yield Batch([call("hget", keys.run_data(job_id), run_id) for job_id, run_id in ids])
         runs = []
-        for job_id, run_ids, blobs in zip(job_ids, replies[::2], replies[1::2], strict=True):
-            for run_id in run_ids:
-                try:
-                    run = self._codec.open("run", f"{job_id}/{run_id.decode()}", blobs.get(run_id), RunResult)
-                except UnreadableRecord as exc:
-                    log.error("skipping unreadable record: %s", exc)
-                    continue
-                runs.append(run)
-        runs.sort(key=lambda r: r.start, reverse=True)
+        for (job_id, run_id), blob in zip(ids, blobs, strict=True):
+            if blob is None:
+                continue  # trimmed or deleted between the index and the read
+            try:
+                runs.append(self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult))
+            except UnreadableRecord as exc:
+                log.error("skipping unreadable record: %s", exc)
+        if not keep_order:
+            runs.sort(key=lambda r: r.start, reverse=True)
         return runs
+
+
+def _with_jobs(run_ids: Iterable[str]) -> list[tuple[str, str]]:
+    return [(job_id, run_id) for run_id in run_ids if (job_id := job_of(run_id)) is not None]
+
+
+def _exact(where: RunFilter, key: str) -> bool:
+    """Whether every entry of ``key`` in the time range matches (no filter left to read)."""
+    status_answered = where.status is None or key == keys.runlog(where.status)
+    return status_answered and where.trigger is None and where.tag is None

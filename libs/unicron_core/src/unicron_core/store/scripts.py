@@ -20,7 +20,13 @@ class Script(StrEnum):
     LEASE_RENEW = "lease_renew"
     LEASE_RELEASE = "lease_release"
     FIRE = "fire"
-    CREATE_JOB = "create_job"
+    WRITE_JOB = "write_job"
+    DELETE_JOB = "delete_job"
+    PAUSE_JOB = "pause_job"
+    RESUME_JOB = "resume_job"
+    ENQUEUE_RUN = "enqueue_run"
+    MARK_RUNNING = "mark_running"
+    MIGRATE_JOBS = "migrate_jobs"
     CREATE_TASK = "create_task"
     RECORD_RUN = "record_run"
     API_KEY_HIT = "api_key_hit"
@@ -38,6 +44,16 @@ class FireCode(IntEnum):
 
 
 FENCED_OFF = 0  # fire.lua's first reply when the caller no longer holds the lease
+
+
+class JobReply(IntEnum):
+    """What the job scripts (write, delete, pause, resume, enqueue_run) answer."""
+
+    GONE = -1  # no such job
+    REFUSED = 0  # the version moved on (read again), the cluster is full, or it was not paused
+    DONE = 1
+    ALREADY = 2  # queued before: the same run id, or the same fire (enqueue_run)
+
 
 Scripts = dict[Script, SyncScript]
 AsyncScripts = dict[Script, AsyncScript]
