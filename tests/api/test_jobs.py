@@ -80,9 +80,9 @@ def test_results_newest_first_and_per_job(client: TestClient, store: Store) -> N
     for i, job_id in enumerate([a, b, a]):
         store.run(store.runs.record(job_id=job_id, run=_run(job_id, f"r{i}", now + i)))
     everything = client.get("/api/job/result").json()["result"]
-    assert [r["run_id"] for r in everything] == ["r2", "r1", "r0"]
+    assert _names(everything) == ["r2", "r1", "r0"]
     mine = client.get(f"/api/job/result/{a}").json()["result"]
-    assert [r["run_id"] for r in mine] == ["r2", "r0"]
+    assert _names(mine) == ["r2", "r0"]
     assert mine[0]["output"]["stdout"] == "out r2"
     assert client.get(f"/api/job/{a}").json()["result"]["run_count"] == 2
     assert client.get("/api/job/result/nosuchjob0000000").status_code == 404
@@ -95,14 +95,14 @@ def test_results_are_capped_per_job(client: TestClient, store: Store) -> None:
         store.run(store.runs.record(job_id=job_id, run=_run(job_id, f"r{i}", now + i)))
     runs = client.get(f"/api/job/result/{job_id}").json()["result"]
     assert len(runs) == 100
-    assert runs[0]["run_id"] == "r104"
+    assert _names(runs)[0] == "r104"
 
 
 def test_results_outside_the_window_are_not_returned(client: TestClient, store: Store) -> None:
     job_id = client.post("/api/job/", json=HTTP_JOB).json()["result"]
     store.run(store.runs.record(job_id=job_id, run=_run(job_id, "old", time.time() - 2 * 86_400)))
     store.run(store.runs.record(job_id=job_id, run=_run(job_id, "new", time.time())))
-    assert [r["run_id"] for r in client.get(f"/api/job/result/{job_id}").json()["result"]] == ["new"]
+    assert _names(client.get(f"/api/job/result/{job_id}").json()["result"]) == ["new"]
 
 
 def test_deleting_a_job_deletes_its_results(client: TestClient, store: Store) -> None:
@@ -120,13 +120,18 @@ def test_job_timezone_and_seconds_schedule(client: TestClient) -> None:
     assert result["next_run"] - time.time() <= 10.5
 
 
-def _run(job_id: str, run_id: str, start: float) -> RunResult:
+def _run(job_id: str, name: str, start: float) -> RunResult:
+    """A run of ``job_id`` whose id ends in ``name`` (a job's run ids start with the job's id)."""
     return RunResult.model_validate(
         {
             "success": True,
             "start": start,
             "end": start + 0.1,
-            "run_id": run_id,
-            "output": {"job_id": job_id, "stdout": f"out {run_id}", "stderr": "", "exit_code": 0},
+            "run_id": f"{job_id}-{name}",
+            "output": {"job_id": job_id, "stdout": f"out {name}", "stderr": "", "exit_code": 0},
         }
     )
+
+
+def _names(runs: list[dict[str, object]]) -> list[str]:
+    return [str(run["run_id"]).split("-", 1)[1] for run in runs]

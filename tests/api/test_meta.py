@@ -23,6 +23,22 @@ def test_openapi_has_stable_operation_ids_and_bearer_auth(client: TestClient) ->
         "revoke_token",
         "healthz",
         "readyz",
+        # The job lifecycle: versions, upsert, pause, resume, run now, pages, the audit log.
+        "replace_job",
+        "patch_job",
+        "job_versions",
+        "restore_job_version",
+        "upsert_job",
+        "pause_job",
+        "resume_job",
+        "run_job",
+        "page_jobs",
+        "pause_jobs",
+        "resume_jobs",
+        "page_runs",
+        "get_run",
+        "rerun",
+        "audit_log",
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 

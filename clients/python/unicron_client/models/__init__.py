@@ -1,5 +1,14 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .audit_entry import AuditEntry
+from .audit_envelope import AuditEnvelope
+from .audit_page import AuditPage
+from .bulk_envelope import BulkEnvelope
+from .bulk_pause_request import BulkPauseRequest
+from .bulk_result import BulkResult
+from .bulk_result_failed import BulkResultFailed
+from .bulk_resume_request import BulkResumeRequest
+from .bulk_resume_request_catchup import BulkResumeRequestCatchup
 from .command_output import CommandOutput
 from .deleted_envelope import DeletedEnvelope
 from .error_envelope import ErrorEnvelope
@@ -19,17 +28,36 @@ from .job_spec_hook_headers import JobSpecHookHeaders
 from .job_spec_http_data import JobSpecHttpData
 from .job_spec_http_headers import JobSpecHttpHeaders
 from .job_spec_http_method import JobSpecHttpMethod
+from .job_version_view import JobVersionView
 from .job_view import JobView
 from .jobs_envelope import JobsEnvelope
 from .jobs_envelope_result import JobsEnvelopeResult
+from .jobs_page import JobsPage
+from .jobs_page_envelope import JobsPageEnvelope
 from .key_request import KeyRequest
 from .key_view import KeyView
 from .keys_envelope import KeysEnvelope
 from .new_key import NewKey
 from .new_key_envelope import NewKeyEnvelope
+from .page_jobs_state_type_0 import PageJobsStateType0
+from .page_runs_status_type_0 import PageRunsStatusType0
+from .page_runs_trigger_type_0 import PageRunsTriggerType0
+from .patch_job_patch import PatchJobPatch
+from .pause import Pause
+from .pause_request import PauseRequest
+from .resume_request import ResumeRequest
+from .resume_request_catchup import ResumeRequestCatchup
+from .run_envelope import RunEnvelope
+from .run_request import RunRequest
 from .run_result import RunResult
 from .run_result_notifications import RunResultNotifications
+from .run_result_status import RunResultStatus
+from .run_result_trigger import RunResultTrigger
+from .run_started import RunStarted
+from .run_started_envelope import RunStartedEnvelope
 from .runs_envelope import RunsEnvelope
+from .runs_page import RunsPage
+from .runs_page_envelope import RunsPageEnvelope
 from .scope import Scope
 from .task_envelope import TaskEnvelope
 from .task_id_envelope import TaskIdEnvelope
@@ -41,8 +69,21 @@ from .task_spec_http_method import TaskSpecHttpMethod
 from .task_status import TaskStatus
 from .task_view import TaskView
 from .text_envelope import TextEnvelope
+from .upserted_envelope import UpsertedEnvelope
+from .upserted_job import UpsertedJob
+from .upserted_job_outcome import UpsertedJobOutcome
+from .versions_envelope import VersionsEnvelope
 
 __all__ = (
+    "AuditEntry",
+    "AuditEnvelope",
+    "AuditPage",
+    "BulkEnvelope",
+    "BulkPauseRequest",
+    "BulkResult",
+    "BulkResultFailed",
+    "BulkResumeRequest",
+    "BulkResumeRequestCatchup",
     "CommandOutput",
     "DeletedEnvelope",
     "ErrorEnvelope",
@@ -58,21 +99,40 @@ __all__ = (
     "JobInfoHttpMethod",
     "JobsEnvelope",
     "JobsEnvelopeResult",
+    "JobsPage",
+    "JobsPageEnvelope",
     "JobSpec",
     "JobSpecCatchup",
     "JobSpecHookHeaders",
     "JobSpecHttpData",
     "JobSpecHttpHeaders",
     "JobSpecHttpMethod",
+    "JobVersionView",
     "JobView",
     "KeyRequest",
     "KeysEnvelope",
     "KeyView",
     "NewKey",
     "NewKeyEnvelope",
+    "PageJobsStateType0",
+    "PageRunsStatusType0",
+    "PageRunsTriggerType0",
+    "PatchJobPatch",
+    "Pause",
+    "PauseRequest",
+    "ResumeRequest",
+    "ResumeRequestCatchup",
+    "RunEnvelope",
+    "RunRequest",
     "RunResult",
     "RunResultNotifications",
+    "RunResultStatus",
+    "RunResultTrigger",
     "RunsEnvelope",
+    "RunsPage",
+    "RunsPageEnvelope",
+    "RunStarted",
+    "RunStartedEnvelope",
     "Scope",
     "TaskEnvelope",
     "TaskIdEnvelope",
@@ -84,4 +144,8 @@ __all__ = (
     "TaskStatus",
     "TaskView",
     "TextEnvelope",
+    "UpsertedEnvelope",
+    "UpsertedJob",
+    "UpsertedJobOutcome",
+    "VersionsEnvelope",
 )

@@ -39,6 +39,10 @@ class JobInfo:
         catchup (JobInfoCatchup): fires missed beyond misfire_grace: latest runs the newest once, none skips them, all
             runs each (at most 100)
         misfire_grace (int | None): seconds; default: the cluster's
+        tags (list[str]): labels to find the job by (GET /api/jobs?tag=...), at most 20, each 1-64 of A-Z a-z 0-9 and _
+            . : / @ = + - (not first)
+        managed_by (None | str): what keeps this job's definition, if not people: `unicron apply` sets it, and `unicron
+            apply --prune` deletes only the jobs it manages
     """
 
     name: str
@@ -55,6 +59,8 @@ class JobInfo:
     timezone: None | str
     catchup: JobInfoCatchup
     misfire_grace: int | None
+    tags: list[str]
+    managed_by: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +99,11 @@ class JobInfo:
         misfire_grace: int | None
         misfire_grace = self.misfire_grace
 
+        tags = self.tags
+
+        managed_by: None | str
+        managed_by = self.managed_by
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -111,6 +122,8 @@ class JobInfo:
                 "timezone": timezone,
                 "catchup": catchup,
                 "misfire_grace": misfire_grace,
+                "tags": tags,
+                "managed_by": managed_by,
             }
         )
 
@@ -186,6 +199,15 @@ class JobInfo:
 
         misfire_grace = _parse_misfire_grace(d.pop("misfire_grace"))
 
+        tags = cast(list[str], d.pop("tags"))
+
+        def _parse_managed_by(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        managed_by = _parse_managed_by(d.pop("managed_by"))
+
         job_info = cls(
             name=name,
             http_url=http_url,
@@ -201,6 +223,8 @@ class JobInfo:
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,
+            tags=tags,
+            managed_by=managed_by,
         )
 
         job_info.additional_properties = d

@@ -43,6 +43,10 @@ class JobSpec:
         catchup (JobSpecCatchup | Unset): fires missed beyond misfire_grace: latest runs the newest once, none skips
             them, all runs each (at most 100) Default: 'latest'.
         misfire_grace (int | None | Unset): seconds; default: the cluster's
+        tags (list[str] | Unset): labels to find the job by (GET /api/jobs?tag=...), at most 20, each 1-64 of A-Z a-z
+            0-9 and _ . : / @ = + - (not first)
+        managed_by (None | str | Unset): what keeps this job's definition, if not people: `unicron apply` sets it, and
+            `unicron apply --prune` deletes only the jobs it manages
     """
 
     name: str
@@ -60,6 +64,8 @@ class JobSpec:
     timezone: None | str | Unset = UNSET
     catchup: JobSpecCatchup | Unset = "latest"
     misfire_grace: int | None | Unset = UNSET
+    tags: list[str] | Unset = UNSET
+    managed_by: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -130,6 +136,16 @@ class JobSpec:
         else:
             misfire_grace = self.misfire_grace
 
+        tags: list[str] | Unset = UNSET
+        if not isinstance(self.tags, Unset):
+            tags = self.tags
+
+        managed_by: None | str | Unset
+        if isinstance(self.managed_by, Unset):
+            managed_by = UNSET
+        else:
+            managed_by = self.managed_by
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -164,6 +180,10 @@ class JobSpec:
             field_dict["catchup"] = catchup
         if misfire_grace is not UNSET:
             field_dict["misfire_grace"] = misfire_grace
+        if tags is not UNSET:
+            field_dict["tags"] = tags
+        if managed_by is not UNSET:
+            field_dict["managed_by"] = managed_by
 
         return field_dict
 
@@ -278,6 +298,17 @@ class JobSpec:
 
         misfire_grace = _parse_misfire_grace(d.pop("misfire_grace", UNSET))
 
+        tags = cast(list[str], d.pop("tags", UNSET))
+
+        def _parse_managed_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        managed_by = _parse_managed_by(d.pop("managed_by", UNSET))
+
         job_spec = cls(
             name=name,
             schedule=schedule,
@@ -294,6 +325,8 @@ class JobSpec:
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,
+            tags=tags,
+            managed_by=managed_by,
         )
 
         return job_spec

@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.job_info import JobInfo
+    from ..models.pause import Pause
 
 
 T = TypeVar("T", bound="JobView")
@@ -28,6 +29,11 @@ class JobView:
         timezone (None | str): the IANA zone the schedule is read in
         missed_count (int): fires missed beyond misfire_grace while no scheduler ran
         created (float): epoch seconds
+        job_id (str): the job's id
+        version (int): its definition's version: 1 when created, one more each change
+        updated (float | None): epoch seconds of the latest change; null before one
+        updated_by (None | str): the name of the API key that made the latest change
+        paused (None | Pause): why and since when it does not fire; null while it does
         created_by (None | str | Unset): the name of the API key that registered it
     """
 
@@ -39,10 +45,17 @@ class JobView:
     timezone: None | str
     missed_count: int
     created: float
+    job_id: str
+    version: int
+    updated: float | None
+    updated_by: None | str
+    paused: None | Pause
     created_by: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.pause import Pause  # noqa: PLC0415
+
         last_run: float | None
         last_run = self.last_run
 
@@ -62,6 +75,22 @@ class JobView:
 
         created = self.created
 
+        job_id = self.job_id
+
+        version = self.version
+
+        updated: float | None
+        updated = self.updated
+
+        updated_by: None | str
+        updated_by = self.updated_by
+
+        paused: dict[str, Any] | None
+        if isinstance(self.paused, Pause):
+            paused = self.paused.to_dict()
+        else:
+            paused = self.paused
+
         created_by: None | str | Unset
         if isinstance(self.created_by, Unset):
             created_by = UNSET
@@ -80,6 +109,11 @@ class JobView:
                 "timezone": timezone,
                 "missed_count": missed_count,
                 "created": created,
+                "job_id": job_id,
+                "version": version,
+                "updated": updated,
+                "updated_by": updated_by,
+                "paused": paused,
             }
         )
         if created_by is not UNSET:
@@ -90,6 +124,7 @@ class JobView:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.job_info import JobInfo  # noqa: PLC0415
+        from ..models.pause import Pause  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -124,6 +159,39 @@ class JobView:
 
         created = d.pop("created")
 
+        job_id = d.pop("job_id")
+
+        version = d.pop("version")
+
+        def _parse_updated(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        updated = _parse_updated(d.pop("updated"))
+
+        def _parse_updated_by(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        updated_by = _parse_updated_by(d.pop("updated_by"))
+
+        def _parse_paused(data: object) -> None | Pause:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                paused_type_0 = Pause.from_dict(data)
+
+                return paused_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Pause, data)
+
+        paused = _parse_paused(d.pop("paused"))
+
         def _parse_created_by(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -142,6 +210,11 @@ class JobView:
             timezone=timezone,
             missed_count=missed_count,
             created=created,
+            job_id=job_id,
+            version=version,
+            updated=updated,
+            updated_by=updated_by,
+            paused=paused,
             created_by=created_by,
         )
 

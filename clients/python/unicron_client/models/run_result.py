@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.run_result_status import RunResultStatus, check_run_result_status
+from ..models.run_result_trigger import RunResultTrigger, check_run_result_trigger
+
 if TYPE_CHECKING:
     from ..models.command_output import CommandOutput
     from ..models.http_output import HttpOutput
@@ -17,17 +20,26 @@ T = TypeVar("T", bound="RunResult")
 
 @_attrs_define
 class RunResult:
-    """One execution of a job fire or of an async task.
+    """One run of a job (a fire, a manual run, a skipped fire) or an attempt of an async task.
 
     Attributes:
         success (bool): true only for a 2xx answer or exit code 0
         start (float): epoch seconds
         end (float): epoch seconds
         output (CommandOutput | HttpOutput):
-        run_id (str): unique per run (32 hex digits); commands see it as UNICRON_RUN_ID
+        run_id (str): unique per run: a job's runs are <job_id>-<scheduled ms>[-manual|-skipped]; commands see it as
+            UNICRON_RUN_ID
         scheduled (float | None): the fire time this run is for, epoch seconds
         error (None | str): why the run failed without an answer (timeout, refused)
         notifications (RunResultNotifications): email/hook: sent or the failure
+        job_id (None | str): the job's id; null for an async task
+        status (RunResultStatus): queued, running, success, failure, skipped (a fire the job's state or overlap rule did
+            not run), aborted or missed Default: 'success'.
+        trigger (RunResultTrigger): what started it: schedule, manual, retry or catchup Default: 'schedule'.
+        attempt (int): 1 for the first attempt Default: 1.
+        reason (None | str): why it was skipped, aborted, missed or failed
+        by (None | str): the name of the API key that started a manual run
+        version (int | None): the version of the job's definition it ran
     """
 
     success: bool
@@ -38,6 +50,13 @@ class RunResult:
     scheduled: float | None
     error: None | str
     notifications: RunResultNotifications
+    job_id: None | str
+    reason: None | str
+    by: None | str
+    version: int | None
+    status: RunResultStatus = "success"
+    trigger: RunResultTrigger = "schedule"
+    attempt: int = 1
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +84,24 @@ class RunResult:
 
         notifications = self.notifications.to_dict()
 
+        job_id: None | str
+        job_id = self.job_id
+
+        status: str = self.status
+
+        trigger: str = self.trigger
+
+        attempt = self.attempt
+
+        reason: None | str
+        reason = self.reason
+
+        by: None | str
+        by = self.by
+
+        version: int | None
+        version = self.version
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -77,6 +114,13 @@ class RunResult:
                 "scheduled": scheduled,
                 "error": error,
                 "notifications": notifications,
+                "job_id": job_id,
+                "status": status,
+                "trigger": trigger,
+                "attempt": attempt,
+                "reason": reason,
+                "by": by,
+                "version": version,
             }
         )
 
@@ -130,6 +174,40 @@ class RunResult:
 
         notifications = RunResultNotifications.from_dict(d.pop("notifications"))
 
+        def _parse_job_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        job_id = _parse_job_id(d.pop("job_id"))
+
+        status = check_run_result_status(d.pop("status"))
+
+        trigger = check_run_result_trigger(d.pop("trigger"))
+
+        attempt = d.pop("attempt")
+
+        def _parse_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        reason = _parse_reason(d.pop("reason"))
+
+        def _parse_by(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        by = _parse_by(d.pop("by"))
+
+        def _parse_version(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        version = _parse_version(d.pop("version"))
+
         run_result = cls(
             success=success,
             start=start,
@@ -139,6 +217,13 @@ class RunResult:
             scheduled=scheduled,
             error=error,
             notifications=notifications,
+            job_id=job_id,
+            status=status,
+            trigger=trigger,
+            attempt=attempt,
+            reason=reason,
+            by=by,
+            version=version,
         )
 
         run_result.additional_properties = d

@@ -55,6 +55,16 @@ def admit_task(spec: TaskSpec, *, settings: Settings, actor: Principal) -> TaskS
     return spec
 
 
+def admit_run(spec: RunSpec, *, settings: Settings, actor: Principal) -> None:
+    """Whether ``actor`` may start a run of ``spec`` by hand: a command needs the cluster's and
+    the key's leave, as at creation.
+
+    Raises:
+        Forbidden: a command, and the cluster or the key does not allow them.
+    """
+    _check_command(spec, settings, actor)
+
+
 def _check_command(spec: RunSpec, settings: Settings, actor: Principal) -> None:
     if spec.command is None:
         return

@@ -13,7 +13,7 @@ from starlette.types import Lifespan
 
 from unicron_api import contract, envelope, handlers
 from unicron_api.limits import BodyLimit
-from unicron_api.routes import admin, jobs, meta, tasks
+from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, tasks
 from unicron_api.routes.common import submissions
 from unicron_api.routing import WholePath
 from unicron_core.models import JobSpec, RunResult, TaskSpec
@@ -102,7 +102,18 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(WholePath)
-    routers = (submissions, jobs.router, tasks.router, admin.router, meta.public, meta.health)
+    routers = (
+        submissions,
+        jobs.router,
+        lifecycle.router,
+        listing.router,
+        runs.router,
+        tasks.router,
+        admin.router,
+        audit.router,
+        meta.public,
+        meta.health,
+    )
     handlers.install(app, routers)
     for router in routers:
         app.include_router(router)

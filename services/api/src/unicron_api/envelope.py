@@ -13,10 +13,12 @@ from typing import Any, Generic, Literal, Self, TypeVar
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from unicron_api.requests import BulkResult, RunStarted
 from unicron_core.apikeys import NAME, Scope
 from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID
 from unicron_core.models import JobId, RunResult, TaskId
-from unicron_core.views import JobView, TaskView
+from unicron_core.store.audit import AuditEntry
+from unicron_core.views import JobsPage, JobVersionView, JobView, RunsPage, TaskView
 
 T = TypeVar("T")
 
@@ -84,6 +86,52 @@ class TaskEnvelope(Envelope[TaskView]):
     """One async task: its status and, once run, its result."""
 
     model_config = _examples(TaskView.model_json_schema(mode="serialization")["examples"][0])
+
+
+class UpsertedJob(JobView):
+    """A job made what a create-or-update by name asked for, and what that did."""
+
+    outcome: Literal["created", "updated", "unchanged"]
+    changed: list[str] = Field(description="the names of the fields it changed (would change, in a dry run)")
+
+
+class UpsertedEnvelope(Envelope[UpsertedJob]):
+    """The job a create-or-update by name made or left as it was (a dry run: what it would)."""
+
+
+class VersionsEnvelope(Envelope[list[JobVersionView]]):
+    """A job's definitions, newest (the current one) first."""
+
+
+class RunStartedEnvelope(Envelope[RunStarted]):
+    """The run just queued."""
+
+
+class RunEnvelope(Envelope[RunResult]):
+    """One run."""
+
+
+class JobsPageEnvelope(Envelope[JobsPage]):
+    """A page of jobs."""
+
+
+class RunsPageEnvelope(Envelope[RunsPage]):
+    """A page of runs, newest first."""
+
+
+class BulkEnvelope(Envelope[BulkResult]):
+    """What a bulk operation did, job by job."""
+
+
+class AuditPage(BaseModel):
+    """A page of the audit log, newest first."""
+
+    items: list[AuditEntry]
+    next_cursor: str | None = Field(description="pass it as ?cursor= for the next page; null on the last")
+
+
+class AuditEnvelope(Envelope[AuditPage]):
+    """A page of the audit log."""
 
 
 class KeyRequest(BaseModel):

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import ValidationError
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -46,6 +47,7 @@ _REDIS_DOWN = (ConnectionError, TimeoutError, BusyLoadingError)
 def install(app: FastAPI, routers: Sequence[APIRouter]) -> None:
     """Registers the handlers on ``app``, whose routes are those of ``routers``."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(ValidationError, _model_validation)  # type: ignore[arg-type]
     app.add_exception_handler(UnicronError, _unicron)  # type: ignore[arg-type]
     routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
     app.add_exception_handler(HTTPException, partial(_http, routes))
@@ -95,6 +97,12 @@ async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error in %s %s", request.method, request.url.path)
     return error_response(500, "internal error")
+
+
+async def _model_validation(request: Request, exc: ValidationError) -> JSONResponse:
+    """A definition a route made (a merge patch applied) that is not valid: as a body's errors."""
+    errors = [{**err, "loc": ("body", *err["loc"])} for err in exc.errors()]
+    return await _validation(request, RequestValidationError(errors))
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -87,7 +87,7 @@ def sync_detailed(
 ) -> Response[DeletedEnvelope | ErrorEnvelope]:
     """Delete a job
 
-     Deletes a job and its results; answers 1.
+     Deletes a job, its versions and its results; answers 1.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
@@ -118,7 +118,7 @@ def sync(
 ) -> DeletedEnvelope | ErrorEnvelope | None:
     """Delete a job
 
-     Deletes a job and its results; answers 1.
+     Deletes a job, its versions and its results; answers 1.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
@@ -144,7 +144,7 @@ async def asyncio_detailed(
 ) -> Response[DeletedEnvelope | ErrorEnvelope]:
     """Delete a job
 
-     Deletes a job and its results; answers 1.
+     Deletes a job, its versions and its results; answers 1.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
@@ -173,7 +173,7 @@ async def asyncio(
 ) -> DeletedEnvelope | ErrorEnvelope | None:
     """Delete a job
 
-     Deletes a job and its results; answers 1.
+     Deletes a job, its versions and its results; answers 1.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]

@@ -49,13 +49,15 @@ class Records:
         blind = Blind(codec=codec)
         self.settings = settings
         self.rq = RqHash(queue=settings.queue, failure_ttl_s=settings.result_retention_s)
-        self.jobs = Jobs(codec=codec, settings=settings, blind=blind)
+        self.audit = Audit(codec=codec, settings=settings)
+        self.jobs = Jobs(codec=codec, settings=settings, blind=blind, audit=self.audit)
         self.runs = Runs(codec=codec, settings=settings, blind=blind)
-        self.lifecycle = Lifecycle(codec=codec, settings=settings, jobs=self.jobs, runs=self.runs, rq=self.rq)
+        self.lifecycle = Lifecycle(
+            codec=codec, settings=settings, jobs=self.jobs, runs=self.runs, rq=self.rq, audit=self.audit
+        )
         self.joblist = JobList(jobs=self.jobs, blind=blind)
         self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
         self.access = Access(settings=settings)
-        self.audit = Audit(codec=codec, settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)
 
     @property

@@ -42,16 +42,25 @@ class Audit:
         self, *, actor: str, ip: str | None, action: str, target: str, fields: list[str] | None = None
     ) -> Op[None]:
         """Appends an entry, and trims entries past the log's count and age."""
-        now = time.time()
-        entry = AuditEntry(at=now, actor=actor, ip=ip, action=action, target=target, fields=fields or [])
-        sealed = self._codec.seal("audit", "audit", entry)
-        oldest_ms = int(now * 1000) - self._settings.audit_days * DAY_MS
+        sealed, most, oldest_id = self.script_args(
+            actor=actor, ip=ip, action=action, target=target, fields=fields
+        )
         yield Batch(
             [
-                call("xadd", keys.AUDIT, {"e": sealed}, maxlen=self._settings.audit_max, approximate=True),
-                call("xtrim", keys.AUDIT, minid=oldest_ms, approximate=True),
+                call("xadd", keys.AUDIT, {"e": sealed}, maxlen=most, approximate=True),
+                call("xtrim", keys.AUDIT, minid=oldest_id, approximate=True),
             ]
         )
+
+    def script_args(
+        self, *, actor: str, ip: str | None, action: str, target: str, fields: list[str] | None = None
+    ) -> tuple[bytes, int, int]:
+        """What a script that records its own entry (``write_job.lua``) takes: the entry, sealed;
+        the log's most entries; the oldest entry id (ms) it keeps."""
+        now = time.time()
+        entry = AuditEntry(at=now, actor=actor, ip=ip, action=action, target=target, fields=fields or [])
+        oldest_ms = int(now * 1000) - self._settings.audit_days * DAY_MS
+        return self._codec.seal("audit", "audit", entry), self._settings.audit_max, oldest_ms
 
     def page(self, *, limit: int, cursor: str | None) -> Op[tuple[list[AuditEntry], str | None]]:
         """Entries newest first, ``limit`` at most, before the entry ``cursor`` names; and the

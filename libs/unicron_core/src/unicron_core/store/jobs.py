@@ -20,12 +20,14 @@ from typing import Any
 
 from unicron_core import keys, policy
 from unicron_core.apikeys import Principal
-from unicron_core.errors import Conflict, Forbidden, NotFound, UnreadableRecord
-from unicron_core.models import JobRecord, JobSpec, JobVersion, Pause
+from unicron_core.errors import Conflict, Forbidden, NotFound
+from unicron_core.models import JobRecord, JobSpec, JobVersion
 from unicron_core.replies import text
 from unicron_core.settings import Settings
+from unicron_core.store.audit import Audit
 from unicron_core.store.blind import Blind
 from unicron_core.store.codec import Codec
+from unicron_core.store.jobreads import JobReads
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.scripts import JobReply, Script
 
@@ -76,48 +78,64 @@ class Upserted:
     fields: list[str]
 
 
-class Jobs:
+class Jobs(JobReads):
     """Operations on jobs (run them with ``Store.run`` or ``AsyncStore.run``)."""
 
-    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind) -> None:
-        self._codec = codec
+    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind, audit: Audit) -> None:
+        super().__init__(codec=codec, blind=blind)
         self._settings = settings
-        self._blind = blind
+        self._audit = audit
 
     # -- creating ----------------------------------------------------------------------------------
 
-    def create(self, *, spec: JobSpec, actor: Principal, now_ms: int | None = None) -> Op[str]:
-        """Admits and stores a new job, puts its first fire on the due index and wakes the
-        scheduler; returns its id. One script call, so the cluster's most jobs holds under
-        concurrent creations.
+    def create(
+        self, *, spec: JobSpec, actor: Principal, ip: str | None = None, now_ms: int | None = None
+    ) -> Op[str]:
+        """Admits and stores a new job, puts its first fire on the due index, records it in the
+        audit log and wakes the scheduler; returns its id. One script call, so the cluster's most
+        jobs holds under concurrent creations (and the API's hot path is one round trip).
 
         Raises:
             Forbidden: the cluster holds its maximum of jobs, or ``policy.admit_job`` refused it.
             InvalidSpec: ``policy.admit_job`` refused it.
         """
         key = yield from self._blind.key()
-        job_id, script = self._creation(key, spec, actor, now_ms)
+        job_id, script = self._creation(key, spec, actor, now_ms, ip=ip, audited=True)
         (reply,) = yield one(script)
         return self._created(job_id, reply)
 
     def create_many(self, *, specs: Sequence[JobSpec], actor: Principal) -> Op[list[str]]:
         """``create`` for many specs (a bulk import), ``CREATE_BATCH`` script calls a round trip.
-        Every spec is admitted before any is stored.
+        Every spec is admitted before any is stored; the audit log gets one entry for the import.
 
         Raises:
             Forbidden: the cluster reached its maximum; the jobs before that one were created.
         """
         key = yield from self._blind.key()
-        made = [self._creation(key, spec, actor, None) for spec in specs]
+        made = [self._creation(key, spec, actor, None, ip=None, audited=False) for spec in specs]
         ids: list[str] = []
-        for start in range(0, len(made), CREATE_BATCH):
-            chunk = made[start : start + CREATE_BATCH]
-            replies = yield Batch([script for _, script in chunk])
-            ids += [self._created(job_id, reply) for (job_id, _), reply in zip(chunk, replies, strict=True)]
+        try:
+            for start in range(0, len(made), CREATE_BATCH):
+                chunk = made[start : start + CREATE_BATCH]
+                replies = yield Batch([script for _, script in chunk])
+                ids += [
+                    self._created(job_id, reply) for (job_id, _), reply in zip(chunk, replies, strict=True)
+                ]
+        finally:
+            if ids:
+                target = f"{len(ids)} jobs"
+                yield from self._audit.record(actor=actor.name, ip=None, action="jobs.import", target=target)
         return ids
 
     def _creation(
-        self, key: bytes, spec: JobSpec, actor: Principal, now_ms: int | None
+        self,
+        key: bytes,
+        spec: JobSpec,
+        actor: Principal,
+        now_ms: int | None,
+        *,
+        ip: str | None,
+        audited: bool,
     ) -> tuple[str, ScriptCall]:
         spec = policy.admit_job(spec, settings=self._settings, actor=actor)
         job_id = new_job_id()
@@ -134,6 +152,7 @@ class Jobs:
             old=none,
             new=Indexes.of(key, job_id, spec),
             earlier=b"",
+            audit=self._audit_args(actor, ip, "job.create", job_id, []) if audited else ("", 0, 0),
             fields=fields,
         )
         return job_id, script
@@ -146,7 +165,15 @@ class Jobs:
 
     # -- changing ----------------------------------------------------------------------------------
 
-    def change(self, *, job_id: str, change: Change, actor: Principal) -> Op[tuple[JobRecord, list[str]]]:
+    def change(
+        self,
+        *,
+        job_id: str,
+        change: Change,
+        actor: Principal,
+        ip: str | None = None,
+        action: str = "job.update",
+    ) -> Op[tuple[JobRecord, list[str]]]:
         """Applies ``change`` to the job's current definition (PUT, PATCH, restore): the result is
         admitted and, when it differs, stored as a new version. Returns the job and the names of
         the fields that changed (none: nothing was written).
@@ -162,7 +189,10 @@ class Jobs:
             fields = changed_fields(record.spec, new)
             if not fields:
                 return record, []
-            (reply,) = yield one(self._replacement(key, record, new, fields, actor))
+            audit = self._audit_args(actor, ip, action, job_id, fields)
+            (reply,) = yield one(
+                self._replacement(key, record, new=new, fields=fields, actor=actor, audit=audit)
+            )
             if reply == JobReply.GONE:
                 raise NotFound(f"no job with id {job_id!r}")
             if reply == JobReply.DONE:
@@ -170,7 +200,14 @@ class Jobs:
         raise Conflict(f"job {job_id} kept changing under this change; try again")
 
     def _replacement(
-        self, key: bytes, record: JobRecord, new: JobSpec, fields: list[str], actor: Principal
+        self,
+        key: bytes,
+        record: JobRecord,
+        *,
+        new: JobSpec,
+        fields: list[str],
+        actor: Principal,
+        audit: tuple[bytes | str, int, int],
     ) -> ScriptCall:
         job_id, now = record.job_id, time.time()
         earlier = JobVersion(
@@ -194,6 +231,7 @@ class Jobs:
             old=old,
             new=after,
             earlier=sealed,
+            audit=audit,
             fields=values,
         )
 
@@ -208,28 +246,29 @@ class Jobs:
         old: Indexes,
         new: Indexes,
         earlier: bytes,
+        audit: tuple[bytes | str, int, int],
         fields: list[Any],
     ) -> ScriptCall:
         leave, join = sorted(old.zsets - new.zsets), sorted(new.zsets - old.zsets)
-        script_keys = [
-            keys.job(job_id),
-            keys.JOBS,
-            keys.DUE,
-            keys.versions(job_id),
-            keys.NAMES,
-            *leave,
-            *join,
-        ]
+        script_keys = [keys.job(job_id), keys.JOBS, keys.DUE, keys.versions(job_id), keys.NAMES, keys.AUDIT]
+        script_keys += [*leave, *join]
         names = ("", "") if old.name == new.name else (old.name, new.name)
         args: list[Any] = [mode, version, self._settings.max_jobs, keys.WAKE_CHANNEL, job_id, created_ms]
         dropped = version - (VERSIONS_KEPT - 1) if earlier and version >= VERSIONS_KEPT else 0
-        args += [-1 if next_ms is None else next_ms, len(leave), len(join), *names, earlier, dropped]
+        args += [-1 if next_ms is None else next_ms, len(leave), len(join), *names, earlier, dropped, *audit]
         return ScriptCall(Script.WRITE_JOB, script_keys, args + fields)
+
+    def _audit_args(
+        self, actor: Principal, ip: str | None, action: str, job_id: str, fields: list[str]
+    ) -> tuple[bytes | str, int, int]:
+        return self._audit.script_args(actor=actor.name, ip=ip, action=action, target=job_id, fields=fields)
 
     def _next_ms(self, spec: JobSpec, now_ms: int) -> int | None:
         return policy.schedule_of(spec, self._settings).next_after(now_ms)
 
-    def upsert(self, *, name: str, spec: JobSpec, actor: Principal, dry_run: bool = False) -> Op[Upserted]:
+    def upsert(
+        self, *, name: str, spec: JobSpec, actor: Principal, ip: str | None = None, dry_run: bool = False
+    ) -> Op[Upserted]:
         """Creates the job named ``name``, or makes the one of that name ``spec`` (idempotent: the
         same spec twice changes nothing the second time). ``dry_run`` says what it would do.
 
@@ -241,17 +280,17 @@ class Jobs:
             raise Conflict(f"{len(found)} jobs are named {name!r} ({', '.join(found)}); change one by its id")
         admitted = policy.admit_job(spec, settings=self._settings, actor=actor)
         if not found:
-            job_id = "" if dry_run else (yield from self.create(spec=admitted, actor=actor))
+            job_id = "" if dry_run else (yield from self.create(spec=admitted, actor=actor, ip=ip))
             return Upserted("created", job_id, [])
         (job_id,) = found
         if dry_run:
             current = yield from self.get(job_id=job_id)
             fields = changed_fields(current.spec, admitted)
         else:
-            _, fields = yield from self.change(job_id=job_id, change=lambda _: admitted, actor=actor)
+            _, fields = yield from self.change(job_id=job_id, change=lambda _: admitted, actor=actor, ip=ip)
         return Upserted("updated" if fields else "unchanged", job_id, fields)
 
-    def delete(self, *, job_id: str) -> Op[JobRecord]:
+    def delete(self, *, job_id: str, actor: Principal, ip: str | None = None) -> Op[JobRecord]:
         """Removes a job, its versions, its runs and its index entries, and wakes the scheduler;
         returns what it was.
 
@@ -270,6 +309,7 @@ class Jobs:
             if reply == JobReply.GONE:
                 raise NotFound(f"no job with id {job_id!r}")
             if reply == JobReply.DONE:
+                yield from self._audit.record(actor=actor.name, ip=ip, action="job.delete", target=job_id)
                 return record
         raise Conflict(f"job {job_id} kept changing under this deletion; try again")
 
@@ -283,131 +323,6 @@ class Jobs:
             names = {Indexes.of(key, job_id, found[0]).name: 0 for job_id, found in specs.items() if found}
             if names:
                 yield one(call("zadd", keys.NAMES, names))
-
-    # -- reading -----------------------------------------------------------------------------------
-
-    def get(self, *, job_id: str) -> Op[JobRecord]:
-        """One job with its counters and next fire time.
-
-        Raises:
-            NotFound: no such job.
-        """
-        fields, score = yield Batch([call("hgetall", keys.job(job_id)), call("zscore", keys.DUE, job_id)])
-        if not fields:
-            raise NotFound(f"no job with id {job_id!r}")
-        return self.record(job_id, fields, score)
-
-    def many(self, *, job_ids: Sequence[str]) -> Op[list[JobRecord]]:
-        """The jobs of ``job_ids`` that exist and this node can read, in that order."""
-        calls = [
-            c
-            for job_id in job_ids
-            for c in (call("hgetall", keys.job(job_id)), call("zscore", keys.DUE, job_id))
-        ]
-        replies = yield Batch(calls)
-        records = []
-        for job_id, fields, score in zip(job_ids, replies[::2], replies[1::2], strict=True):
-            if not fields:
-                continue
-            try:
-                records.append(self.record(job_id, fields, score))
-            except UnreadableRecord as exc:
-                log.error("skipping unreadable record: %s", exc)
-        return records
-
-    def all(self) -> Op[dict[str, JobRecord]]:
-        """Every job this node can read, by id; an unreadable one is logged and left out."""
-        (members,) = yield one(call("zrange", keys.JOBS, 0, -1))
-        records = yield from self.many(job_ids=sorted(text(m) for m in members))
-        return {record.job_id: record for record in records}
-
-    def named(self, *, name: str) -> Op[list[str]]:
-        """The ids of the jobs named exactly ``name``."""
-        key = yield from self._blind.key()
-        token = Blind.token(key, "name", name)
-        (members,) = yield one(call("zrangebylex", keys.NAMES, f"[{token}", f"[{token}\xff"))
-        return sorted(text(m)[len(token) :] for m in members)
-
-    def specs(self, *, job_ids: Sequence[str]) -> Op[dict[str, tuple[JobSpec, int] | None]]:
-        """The specs and versions of several jobs in one round trip; None for a deleted or
-        unreadable one."""
-        replies = yield Batch([call("hmget", keys.job(job_id), ["spec", "version"]) for job_id in job_ids])
-        specs: dict[str, tuple[JobSpec, int] | None] = {}
-        for job_id, (blob, version) in zip(job_ids, replies, strict=True):
-            try:
-                spec = None if blob is None else self._codec.open("job", job_id, blob, JobSpec)
-            except UnreadableRecord as exc:
-                log.error("cannot run unreadable record: %s", exc)
-                spec = None
-            specs[job_id] = None if spec is None else (spec, int(version or 1))
-        return specs
-
-    def spec_at(self, *, job_id: str, version: int | None) -> Op[JobSpec | None]:
-        """The job's definition of ``version`` (the current one when None or no longer kept);
-        None when the job is gone."""
-        found = (yield from self.specs(job_ids=[job_id]))[job_id]
-        if found is None:
-            return None
-        spec, current = found
-        if version is None or version >= current:
-            return spec
-        for earlier in (yield from self.versions(job_id=job_id))[1:]:
-            if earlier.version == version:
-                return earlier.spec
-        return spec  # older than the versions kept: the current one is the best there is
-
-    def versions(self, *, job_id: str) -> Op[list[JobVersion]]:
-        """The job's definitions, newest (the current one) first, ``VERSIONS_KEPT`` at most.
-
-        Raises:
-            NotFound: no such job.
-        """
-        record, blobs = yield from self._with_versions(job_id)
-        current = JobVersion(
-            version=record.version,
-            changed_at=record.updated or record.created,
-            changed_by=record.updated_by or record.created_by,
-            fields=record.changed,
-            spec=record.spec,
-        )
-        earlier = []
-        for number, blob in sorted(blobs.items(), key=lambda item: -int(item[0])):
-            try:
-                earlier.append(self._codec.open("job-version", f"{job_id}/{int(number)}", blob, JobVersion))
-            except UnreadableRecord as exc:
-                log.error("skipping unreadable record: %s", exc)
-        return [current, *earlier]
-
-    def _with_versions(self, job_id: str) -> Op[tuple[JobRecord, dict[bytes, bytes]]]:
-        fields, score, blobs = yield Batch(
-            [
-                call("hgetall", keys.job(job_id)),
-                call("zscore", keys.DUE, job_id),
-                call("hgetall", keys.versions(job_id)),
-            ]
-        )
-        if not fields:
-            raise NotFound(f"no job with id {job_id!r}")
-        return self.record(job_id, fields, score), blobs
-
-    def record(self, job_id: str, fields: dict[bytes, bytes], score: float | None) -> JobRecord:
-        """The job of a hash as HGETALL reads it, and its due score."""
-        last_run, updated, pause = fields.get(b"last_run"), fields.get(b"updated"), fields.get(b"pause")
-        return JobRecord(
-            job_id=job_id,
-            spec=self._codec.open("job", job_id, fields[b"spec"], JobSpec),
-            created=float(fields.get(b"created", 0)),
-            last_run=float(last_run) if last_run is not None else None,
-            run_count=int(fields.get(b"run_count", 0)),
-            missed_count=int(fields.get(b"missed_count", 0)),
-            next_run=score / 1000 if score is not None else None,
-            created_by=text(fields[b"created_by"]) if b"created_by" in fields else None,
-            version=int(fields.get(b"version", 1)),
-            updated=float(updated) if updated is not None else None,
-            updated_by=text(fields[b"updated_by"]) if b"updated_by" in fields else None,
-            changed=json.loads(fields.get(b"changed", b"[]")),
-            paused=None if pause is None else self._codec.open("job-pause", job_id, pause, Pause),
-        )
 
 
 # The run log's zsets of the statuses that are not success (their runs are found without a scan).

@@ -15,6 +15,7 @@ from unicron_core.models import JobRecord, Pause, RunResult
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store import rqhash
+from unicron_core.store.audit import Audit
 from unicron_core.store.codec import Codec
 from unicron_core.store.firing import MARKER_MARGIN_MS
 from unicron_core.store.jobs import Jobs
@@ -42,7 +43,10 @@ class Resumed:
 class Lifecycle:
     """Operations on a job's state (run them with ``Store.run`` or ``AsyncStore.run``)."""
 
-    def __init__(self, *, codec: Codec, settings: Settings, jobs: Jobs, runs: Runs, rq: RqHash) -> None:
+    def __init__(
+        self, *, codec: Codec, settings: Settings, jobs: Jobs, runs: Runs, rq: RqHash, audit: Audit
+    ) -> None:
+        self._audit = audit
         self._codec = codec
         self._settings = settings
         self._jobs = jobs
@@ -56,6 +60,7 @@ class Lifecycle:
         actor: Principal,
         reason: str | None,
         until: float | None,
+        ip: str | None = None,
         now: float | None = None,
     ) -> Op[JobRecord]:
         """Stops a job firing until resumed, or until ``until`` (epoch s); pausing a paused job
@@ -77,10 +82,17 @@ class Lifecycle:
         (reply,) = yield one(ScriptCall(Script.PAUSE_JOB, script_keys, args))
         if reply == JobReply.GONE:
             raise NotFound(f"no job with id {job_id!r}")
+        yield from self._audit.record(actor=actor.name, ip=ip, action="job.pause", target=job_id)
         return (yield from self._jobs.get(job_id=job_id))
 
     def resume(
-        self, *, job_id: str, actor: Principal, catchup: ResumeCatchup = "none", now: float | None = None
+        self,
+        *,
+        job_id: str,
+        actor: Principal,
+        catchup: ResumeCatchup = "none",
+        ip: str | None = None,
+        now: float | None = None,
     ) -> Op[Resumed]:
         """Lets a paused job fire again from its next time after now. The fires its pause skipped
         are recorded as one skipped run; with ``catchup: latest`` the latest of them runs now.
@@ -114,21 +126,29 @@ class Lifecycle:
             skipped = skipped.but_last()
         if skipped is not None:
             yield from self._runs.record(job_id=job_id, run=self._skipped_run(record, skipped, actor, now))
+        yield from self._audit.record(actor=actor.name, ip=ip, action="job.resume", target=job_id)
         job = yield from self._jobs.get(job_id=job_id)
         return Resumed(
             job=job, skipped=0 if skipped is None else skipped.count, catchup_run_id=catchup_run_id
         )
 
-    def run_now(self, *, job_id: str, actor: Principal, now: float | None = None) -> Op[str]:
+    def run_now(
+        self, *, job_id: str, actor: Principal, ip: str | None = None, now: float | None = None
+    ) -> Op[str]:
         """Queues a run of the job now (``trigger: manual``, the key's name as ``by``); returns its
         run id. The same request twice within a millisecond queues one run.
 
         Raises:
-            NotFound: no such job.
+            NotFound: no such job. Forbidden: a command job, and the key may not run commands.
         """
         record = yield from self._jobs.get(job_id=job_id)
+        policy.admit_run(record.spec, settings=self._settings, actor=actor)
         now_ms = int((time.time() if now is None else now) * 1000)
-        return (yield from self._enqueue(record, scheduled_ms=now_ms, trigger="manual", by=actor.name))
+        run_id = yield from self._enqueue(record, scheduled_ms=now_ms, trigger="manual", by=actor.name)
+        yield from self._audit.record(
+            actor=actor.name, ip=ip, action="job.run", target=job_id, fields=[run_id]
+        )
+        return run_id
 
     def resumes_due(self, *, now_ms: int) -> Op[list[str]]:
         """The jobs whose pause has ended by ``now_ms`` (the scheduler resumes them)."""

@@ -89,6 +89,11 @@ async def _store(request: Request) -> AsyncStore:  # async: a sync dependency co
 StoreDep = Annotated[AsyncStore, Depends(_store)]
 
 
+def ip_of(request: Request) -> str | None:
+    """The caller's address, as the audit log records it."""
+    return request.client.host if request.client is not None else None
+
+
 async def check_egress(spec: RunSpec, request: Request) -> None:
     """The definition's URLs must pass the egress guard (in the thread pool when that asks DNS,
     never on the event loop). The worker checks again at run time, and pins the addresses.

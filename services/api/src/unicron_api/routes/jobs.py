@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated, Any
+
+from fastapi import Body, Request
 from starlette.convertors import Convertor, register_url_convertor
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import DeletedEnvelope, JobEnvelope, JobIdEnvelope, JobsEnvelope, RunsEnvelope
+from unicron_api.requests import merge_patch
 from unicron_api.routes.common import (
     JobId,
     StoreDep,
     both,
     check_egress,
+    ip_of,
     principal,
     secured_router,
     store_of,
@@ -19,6 +23,7 @@ from unicron_api.routes.common import (
 )
 from unicron_core.apikeys import Scope
 from unicron_core.models import JobSpec
+from unicron_core.store.jobs import Change
 from unicron_core.views import JobView
 
 router = secured_router()
@@ -62,7 +67,7 @@ async def create_job(spec: JobSpec, request: Request) -> JobIdEnvelope:
     """
     store = store_of(request)
     await check_egress(spec, request)
-    job_id = await store.run(store.jobs.create(spec=spec, actor=principal(request)))
+    job_id = await store.run(store.jobs.create(spec=spec, actor=principal(request), ip=ip_of(request)))
     return JobIdEnvelope.ok(job_id, "job created")
 
 
@@ -141,7 +146,60 @@ async def get_job(job_id: JobId, store: StoreDep) -> JobEnvelope:
     summary="Delete a job",
     responses=errors(*SECURED, *WITH_ID),
 )
-async def delete_job(job_id: JobId, store: StoreDep) -> DeletedEnvelope:
-    """Deletes a job and its results; answers 1."""
-    await store.run(store.jobs.delete(job_id=job_id))
+async def delete_job(job_id: JobId, request: Request) -> DeletedEnvelope:
+    """Deletes a job, its versions and its results; answers 1."""
+    store = store_of(request)
+    await store.run(store.jobs.delete(job_id=job_id, actor=principal(request), ip=ip_of(request)))
     return DeletedEnvelope.ok(1, "job deleted")
+
+
+@both(
+    router,
+    "PUT",
+    "/job/{job_id:job_id}",
+    operation_id="replace_job",
+    scope=Scope.JOBS_WRITE,
+    tags=["jobs"],
+    summary="Replace a job's definition",
+    responses=errors(*SECURED, *WITH_BODY, *WITH_ID, 409),
+)
+async def replace_job(job_id: JobId, spec: JobSpec, request: Request) -> JobEnvelope:
+    """Makes `spec` the job's definition (the same body and rules as create_job): a new version,
+    from the next fire computed after it. A fire already queued runs with the definition it was
+    queued with. The same definition again changes nothing."""
+    await check_egress(spec, request)
+    return await _changed(request, job_id, lambda _: spec)
+
+
+@both(
+    router,
+    "PATCH",
+    "/job/{job_id:job_id}",
+    operation_id="patch_job",
+    scope=Scope.JOBS_WRITE,
+    tags=["jobs"],
+    summary="Change some of a job's fields",
+    responses=errors(*SECURED, *WITH_BODY, *WITH_ID, 409),
+)
+async def patch_job(
+    job_id: JobId,
+    patch: Annotated[dict[str, Any], Body(examples=[{"schedule": "0 3 * * *"}])],
+    request: Request,
+) -> JobEnvelope:
+    """A JSON merge patch (RFC 7386) of the job's definition: a field given replaces, `null` clears
+    an optional field (a defaulted one goes back to its default), an object merges member by member
+    (`{"http_headers": {"X-Token": "new"}}` changes one header and keeps the others). Two patches at
+    once both apply: each to the definition the other left, so patches of different fields merge and
+    the later of two patches of one field wins."""
+    store = store_of(request)
+    current = await store.run(store.jobs.get(job_id=job_id))
+    await check_egress(merge_patch(current.spec, patch), request)
+    return await _changed(request, job_id, lambda spec: merge_patch(spec, patch))
+
+
+async def _changed(request: Request, job_id: str, change: Change) -> JobEnvelope:
+    store = store_of(request)
+    op = store.jobs.change(job_id=job_id, change=change, actor=principal(request), ip=ip_of(request))
+    record, fields = await store.run(op)
+    msg = f"job updated: {', '.join(fields)}" if fields else "job unchanged"
+    return JobEnvelope.ok(JobView.of(record), msg)

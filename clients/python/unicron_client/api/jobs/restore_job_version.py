@@ -1,0 +1,213 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_envelope import ErrorEnvelope
+from ...models.job_envelope import JobEnvelope
+from ...types import Response
+
+
+def _get_kwargs(
+    job_id: str,
+    version: int,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/job/{job_id}/versions/{version}/restore".format(
+            job_id=quote(str(job_id), safe=""),
+            version=quote(str(version), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorEnvelope | JobEnvelope | None:
+    if response.status_code == 200:
+        response_200 = JobEnvelope.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorEnvelope.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorEnvelope.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorEnvelope.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorEnvelope.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ErrorEnvelope.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorEnvelope.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorEnvelope.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorEnvelope | JobEnvelope]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    job_id: str,
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ErrorEnvelope | JobEnvelope]:
+    """Restore an earlier version
+
+     Makes version `version` the job's definition again: itself a new version.
+
+    Args:
+        job_id (str): a job id: 16 characters [A-Za-z0-9]
+        version (int): a version job_versions lists
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorEnvelope | JobEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+        version=version,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    job_id: str,
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> ErrorEnvelope | JobEnvelope | None:
+    """Restore an earlier version
+
+     Makes version `version` the job's definition again: itself a new version.
+
+    Args:
+        job_id (str): a job id: 16 characters [A-Za-z0-9]
+        version (int): a version job_versions lists
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorEnvelope | JobEnvelope
+    """
+
+    return sync_detailed(
+        job_id=job_id,
+        version=version,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    job_id: str,
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ErrorEnvelope | JobEnvelope]:
+    """Restore an earlier version
+
+     Makes version `version` the job's definition again: itself a new version.
+
+    Args:
+        job_id (str): a job id: 16 characters [A-Za-z0-9]
+        version (int): a version job_versions lists
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorEnvelope | JobEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+        version=version,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    job_id: str,
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> ErrorEnvelope | JobEnvelope | None:
+    """Restore an earlier version
+
+     Makes version `version` the job's definition again: itself a new version.
+
+    Args:
+        job_id (str): a job id: 16 characters [A-Za-z0-9]
+        version (int): a version job_versions lists
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorEnvelope | JobEnvelope
+    """
+
+    return (
+        await asyncio_detailed(
+            job_id=job_id,
+            version=version,
+            client=client,
+        )
+    ).parsed

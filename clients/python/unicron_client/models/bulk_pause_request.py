@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="BulkPauseRequest")
+
+
+@_attrs_define
+class BulkPauseRequest:
+    """Pause every job with a tag.
+
+    Attributes:
+        tag (str): the tag of the jobs to pause
+        reason (None | str | Unset): for the people who look at it
+        until (float | None | Unset): epoch seconds or ISO 8601 (UTC without an offset), in the future; null: until
+            resumed
+    """
+
+    tag: str
+    reason: None | str | Unset = UNSET
+    until: float | None | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        tag = self.tag
+
+        reason: None | str | Unset
+        if isinstance(self.reason, Unset):
+            reason = UNSET
+        else:
+            reason = self.reason
+
+        until: float | None | Unset
+        if isinstance(self.until, Unset):
+            until = UNSET
+        else:
+            until = self.until
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "tag": tag,
+            }
+        )
+        if reason is not UNSET:
+            field_dict["reason"] = reason
+        if until is not UNSET:
+            field_dict["until"] = until
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        tag = d.pop("tag")
+
+        def _parse_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reason = _parse_reason(d.pop("reason", UNSET))
+
+        def _parse_until(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        until = _parse_until(d.pop("until", UNSET))
+
+        bulk_pause_request = cls(
+            tag=tag,
+            reason=reason,
+            until=until,
+        )
+
+        return bulk_pause_request

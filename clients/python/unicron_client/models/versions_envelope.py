@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.job_version_view import JobVersionView
+
+
+T = TypeVar("T", bound="VersionsEnvelope")
+
+
+@_attrs_define
+class VersionsEnvelope:
+    """A job's definitions, newest (the current one) first.
+
+    Attributes:
+        success (bool): true for an answer, false for an error
+        msg (str): what happened, for people
+        result (list[JobVersionView]):
+    """
+
+    success: bool
+    msg: str
+    result: list[JobVersionView]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        success = self.success
+
+        msg = self.msg
+
+        result = []
+        for result_item_data in self.result:
+            result_item = result_item_data.to_dict()
+            result.append(result_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "success": success,
+                "msg": msg,
+                "result": result,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.job_version_view import JobVersionView  # noqa: PLC0415
+
+        d = dict(src_dict)
+        success = d.pop("success")
+
+        msg = d.pop("msg")
+
+        result = []
+        _result = d.pop("result")
+        for result_item_data in _result:
+            result_item = JobVersionView.from_dict(result_item_data)
+
+            result.append(result_item)
+
+        versions_envelope = cls(
+            success=success,
+            msg=msg,
+            result=result,
+        )
+
+        versions_envelope.additional_properties = d
+        return versions_envelope
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

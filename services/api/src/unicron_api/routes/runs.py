@@ -1,0 +1,91 @@
+"""Runs across jobs: ``GET /api/runs`` (a page, newest first, filtered), one run, and a rerun."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Request
+
+from unicron_api.contract import SECURED, WITH_ID, errors
+from unicron_api.envelope import RunEnvelope, RunsPageEnvelope, RunStartedEnvelope
+from unicron_api.requests import RunStarted
+from unicron_api.routes.common import JobId, StoreDep, both, ip_of, principal, secured_router, store_of
+from unicron_core.apikeys import Scope
+from unicron_core.errors import NotFound
+from unicron_core.models import LABEL_PATTERN, RunStatus, Trigger
+from unicron_core.store.pages import Cursor
+from unicron_core.store.runs import RunFilter, job_of
+from unicron_core.views import RunsPage
+
+router = secured_router()
+RunId = Annotated[str, Path(min_length=18, max_length=80, pattern=r"^[A-Za-z0-9-]+$", description="a run id")]
+
+
+@both(
+    router,
+    "GET",
+    "/runs",
+    operation_id="page_runs",
+    scope=Scope.JOBS_READ,
+    tags=["results"],
+    summary="Runs, a page at a time",
+    responses=errors(*SECURED, 422),
+)
+async def page_runs(
+    *,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="runs a page holds at most")] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
+    job_id: Annotated[JobId | None, Query(description="one job's runs")] = None,
+    status: Annotated[RunStatus | None, Query(description="runs of this status")] = None,
+    trigger: Annotated[Trigger | None, Query(description="runs started so")] = None,
+    since: Annotated[float | None, Query(description="started at or after, epoch seconds")] = None,
+    until: Annotated[float | None, Query(description="started at or before, epoch seconds")] = None,
+    tag: Annotated[str | None, Query(pattern=LABEL_PATTERN, description="runs of jobs with this tag")] = None,
+) -> RunsPageEnvelope:
+    """Every job's runs of the retention window, newest first, `limit` a page: pass `next_cursor` as
+    `cursor` for the next one. Failed, skipped, aborted and missed runs are indexed by status; other
+    filters are read page by page, so a filtered page may hold fewer runs than `limit` and still have
+    a `next_cursor` (it stops after reading 2,000 runs)."""
+    where = RunFilter(job_id=job_id, status=status, trigger=trigger, since=since, until=until, tag=tag)
+    items, after = await store.run(store.runs.page(where=where, limit=limit, cursor=Cursor.decode(cursor)))
+    return RunsPageEnvelope.ok(
+        RunsPage(items=items, next_cursor=after.encode() if after is not None else None)
+    )
+
+
+@both(
+    router,
+    "GET",
+    "/runs/{run_id}",
+    operation_id="get_run",
+    scope=Scope.JOBS_READ,
+    tags=["results"],
+    summary="Get a run",
+    responses=errors(*SECURED, *WITH_ID),
+)
+async def get_run(run_id: RunId, store: StoreDep) -> RunEnvelope:
+    """One run of a job, while it is kept (the retention window, the job's most runs)."""
+    return RunEnvelope.ok(await store.run(store.runs.get(run_id=run_id)))
+
+
+@both(
+    router,
+    "POST",
+    "/runs/{run_id}/rerun",
+    operation_id="rerun",
+    scope=Scope.JOBS_WRITE,
+    tags=["results"],
+    summary="Run a run's job again",
+    status_code=202,
+    responses=errors(*SECURED, *WITH_ID),
+)
+async def rerun(run_id: RunId, request: Request) -> RunStartedEnvelope:
+    """Queues a manual run of the job the run belongs to, with the job's current definition."""
+    job_id = job_of(run_id)
+    if job_id is None:
+        raise NotFound(f"no run with id {run_id!r}")
+    store = store_of(request)
+    await store.run(store.runs.get(run_id=run_id))  # 404 for a run that is not (or no longer) kept
+    new = await store.run(store.lifecycle.run_now(job_id=job_id, actor=principal(request), ip=ip_of(request)))
+    return RunStartedEnvelope.ok(RunStarted(run_id=new), "run queued")
