@@ -46,6 +46,7 @@ from redis import Redis
 from rq.job import Job
 
 from unicron_core import keys
+from unicron_core.apikeys import OPERATOR
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.rqhash import fire_id
@@ -210,7 +211,7 @@ def _lag_p99(ctx: Context, url: str, p: Params, rep: int) -> float:
 
         lags = drain(window, expected, 15, interval_s=0.5)
         for job_id in ids:  # the next repetition starts with the N jobs only
-            store.run(store.jobs.delete(job_id=job_id))
+            store.run(store.jobs.delete(job_id=job_id, actor=OPERATOR))
         _drop_fires(store, ids)
         store.redis.close()
     missing = expected - len(lags)

@@ -47,7 +47,8 @@ def test_fire_writes_the_hash_rq_would(redis_url: str, redis_client: redis.Redis
     for fire in fires:
         rq_id = fire_id(fire.job_id, DUE_MS)
         written = redis_client.hgetall(Job.key_for(rq_id))
-        expected = store.rq.job(FIRE_FUNC, (fire.job_id, DUE_MS), rq_id, fire.run_timeout_s).to_dict()
+        args = (fire.job_id, DUE_MS, fire.version)  # the fire, and the version of the job it runs
+        expected = store.rq.job(FIRE_FUNC, args, rq_id, fire.run_timeout_s).to_dict()
         want = {k.encode(): _bytes(v) for k, v in expected.items() if v is not None}
         assert {k: v for k, v in written.items() if k not in TIMESTAMPS} == {
             k: v for k, v in want.items() if k not in TIMESTAMPS
@@ -56,7 +57,7 @@ def test_fire_writes_the_hash_rq_would(redis_url: str, redis_client: redis.Redis
         job = Job.fetch(rq_id, connection=redis_client)
         assert (job.func_name, job.args, job.timeout) == (
             FIRE_FUNC,
-            (fire.job_id, DUE_MS),
+            (fire.job_id, DUE_MS, 1),
             60 + fire.run_timeout_s,
         )
 

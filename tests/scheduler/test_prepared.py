@@ -217,7 +217,7 @@ def test_a_job_deleted_after_its_fire_was_prepared_is_skipped(store: Store, sett
     clock = Clock(DUE_MS - 500)
     scheduler = _leader(store, settings, clock)
     scheduler._prepare(DUE_MS)
-    store.run(store.jobs.delete(job_id=gone))
+    store.run(store.jobs.delete(job_id=gone, actor=OPERATOR))
     clock.ms = DUE_MS
     assert scheduler.fire_due() == 1
     assert _queued(store) == [fire_id(kept, DUE_MS)]

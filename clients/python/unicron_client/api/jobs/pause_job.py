@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     job_id: str,
     *,
-    body: None | PauseRequest | Unset = UNSET,
+    body: PauseRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,10 +26,8 @@ def _get_kwargs(
         ),
     }
 
-    if isinstance(body, PauseRequest):
+    if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
 
     headers["Content-Type"] = "application/json"
 
@@ -106,7 +104,7 @@ def sync_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | PauseRequest | Unset = UNSET,
+    body: PauseRequest | Unset = UNSET,
 ) -> Response[ErrorEnvelope | JobEnvelope]:
     """Pause a job
 
@@ -116,7 +114,8 @@ def sync_detailed(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | PauseRequest | Unset):
+        body (PauseRequest | Unset): Why the job pauses, and until when (it resumes by itself
+            then).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,7 +141,7 @@ def sync(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | PauseRequest | Unset = UNSET,
+    body: PauseRequest | Unset = UNSET,
 ) -> ErrorEnvelope | JobEnvelope | None:
     """Pause a job
 
@@ -152,7 +151,8 @@ def sync(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | PauseRequest | Unset):
+        body (PauseRequest | Unset): Why the job pauses, and until when (it resumes by itself
+            then).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +173,7 @@ async def asyncio_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | PauseRequest | Unset = UNSET,
+    body: PauseRequest | Unset = UNSET,
 ) -> Response[ErrorEnvelope | JobEnvelope]:
     """Pause a job
 
@@ -183,7 +183,8 @@ async def asyncio_detailed(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | PauseRequest | Unset):
+        body (PauseRequest | Unset): Why the job pauses, and until when (it resumes by itself
+            then).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,7 +208,7 @@ async def asyncio(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | PauseRequest | Unset = UNSET,
+    body: PauseRequest | Unset = UNSET,
 ) -> ErrorEnvelope | JobEnvelope | None:
     """Pause a job
 
@@ -217,7 +218,8 @@ async def asyncio(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | PauseRequest | Unset):
+        body (PauseRequest | Unset): Why the job pauses, and until when (it resumes by itself
+            then).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     job_id: str,
     *,
-    body: None | ResumeRequest | Unset = UNSET,
+    body: ResumeRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,10 +26,8 @@ def _get_kwargs(
         ),
     }
 
-    if isinstance(body, ResumeRequest):
+    if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
 
     headers["Content-Type"] = "application/json"
 
@@ -111,7 +109,7 @@ def sync_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | ResumeRequest | Unset = UNSET,
+    body: ResumeRequest | Unset = UNSET,
 ) -> Response[ErrorEnvelope | JobEnvelope]:
     """Resume a paused job
 
@@ -121,7 +119,7 @@ def sync_detailed(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | ResumeRequest | Unset):
+        body (ResumeRequest | Unset): What becomes of the fires the pause skipped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,7 +145,7 @@ def sync(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | ResumeRequest | Unset = UNSET,
+    body: ResumeRequest | Unset = UNSET,
 ) -> ErrorEnvelope | JobEnvelope | None:
     """Resume a paused job
 
@@ -157,7 +155,7 @@ def sync(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | ResumeRequest | Unset):
+        body (ResumeRequest | Unset): What becomes of the fires the pause skipped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +176,7 @@ async def asyncio_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | ResumeRequest | Unset = UNSET,
+    body: ResumeRequest | Unset = UNSET,
 ) -> Response[ErrorEnvelope | JobEnvelope]:
     """Resume a paused job
 
@@ -188,7 +186,7 @@ async def asyncio_detailed(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | ResumeRequest | Unset):
+        body (ResumeRequest | Unset): What becomes of the fires the pause skipped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,7 +210,7 @@ async def asyncio(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | ResumeRequest | Unset = UNSET,
+    body: ResumeRequest | Unset = UNSET,
 ) -> ErrorEnvelope | JobEnvelope | None:
     """Resume a paused job
 
@@ -222,7 +220,7 @@ async def asyncio(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | ResumeRequest | Unset):
+        body (ResumeRequest | Unset): What becomes of the fires the pause skipped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     job_id: str,
     *,
-    body: None | RunRequest | Unset = UNSET,
+    body: RunRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,10 +26,8 @@ def _get_kwargs(
         ),
     }
 
-    if isinstance(body, RunRequest):
+    if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
 
     headers["Content-Type"] = "application/json"
 
@@ -106,7 +104,7 @@ def sync_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RunRequest | Unset = UNSET,
+    body: RunRequest | Unset = UNSET,
 ) -> Response[ErrorEnvelope | RunStartedEnvelope]:
     """Run a job now
 
@@ -116,7 +114,7 @@ def sync_detailed(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | RunRequest | Unset):
+        body (RunRequest | Unset): A run started by hand.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,7 +140,7 @@ def sync(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RunRequest | Unset = UNSET,
+    body: RunRequest | Unset = UNSET,
 ) -> ErrorEnvelope | RunStartedEnvelope | None:
     """Run a job now
 
@@ -152,7 +150,7 @@ def sync(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | RunRequest | Unset):
+        body (RunRequest | Unset): A run started by hand.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +171,7 @@ async def asyncio_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RunRequest | Unset = UNSET,
+    body: RunRequest | Unset = UNSET,
 ) -> Response[ErrorEnvelope | RunStartedEnvelope]:
     """Run a job now
 
@@ -183,7 +181,7 @@ async def asyncio_detailed(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | RunRequest | Unset):
+        body (RunRequest | Unset): A run started by hand.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,7 +205,7 @@ async def asyncio(
     job_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RunRequest | Unset = UNSET,
+    body: RunRequest | Unset = UNSET,
 ) -> ErrorEnvelope | RunStartedEnvelope | None:
     """Run a job now
 
@@ -217,7 +215,7 @@ async def asyncio(
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
-        body (None | RunRequest | Unset):
+        body (RunRequest | Unset): A run started by hand.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -221,7 +221,11 @@ class Jobs(JobReads):
         values: list[Any] = ["spec", self._codec.seal("job", job_id, new), "version", record.version + 1]
         values += ["updated", now, "updated_by", actor.name, "changed", json.dumps(fields)]
         old, after = Indexes.of(key, job_id, record.spec), Indexes.of(key, job_id, new)
-        next_ms = self._next_ms(new, int(now * 1000))
+        # A fire due but not yet enqueued is kept when the new schedule has it too: a change never
+        # drops the fire of the moment (an enqueued one is kept from firing twice by its marker).
+        due_ms = None if record.next_run is None else round(record.next_run * 1000)
+        now_ms = int(now * 1000)
+        next_ms = self._next_ms(new, now_ms if due_ms is None else min(now_ms, due_ms - 1))
         return self._write(
             mode="update",
             job_id=job_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Body, Path, Query, Request, Response
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors
 from unicron_api.envelope import (
@@ -28,11 +28,15 @@ from unicron_api.routes.common import (
     store_of,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.errors import NotFound
+from unicron_core.errors import InvalidSpec, NotFound
 from unicron_core.models import JobRecord, JobSpec
 from unicron_core.views import JobVersionView, JobView
 
 router = secured_router()
+# An empty body is the defaults': `curl -X POST .../pause` pauses until resumed.
+NO_PAUSE = PauseRequest()
+NO_RESUME = ResumeRequest()
+NO_RUN = RunRequest()
 JobName = Annotated[str, Path(min_length=1, max_length=200, description="a job's name, exactly")]
 
 
@@ -115,7 +119,7 @@ async def upsert_job(
     must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
     plans)."""
     if spec.name != name:
-        spec = spec.model_copy(update={"name": name})
+        raise InvalidSpec(f"name: the body's name {spec.name!r} is not the path's {name!r}", field="name")
     store = store_of(request)
     await check_egress(spec, request)
     op = store.jobs.upsert(name=name, spec=spec, actor=principal(request), ip=ip_of(request), dry_run=dry_run)
@@ -143,11 +147,12 @@ async def upsert_job(
     summary="Pause a job",
     responses=errors(*SECURED, *WITH_BODY, *WITH_ID),
 )
-async def pause_job(job_id: JobId, request: Request, body: PauseRequest | None = None) -> JobEnvelope:
+async def pause_job(
+    job_id: JobId, request: Request, body: Annotated[PauseRequest, Body()] = NO_PAUSE
+) -> JobEnvelope:
     """Stops the job firing until resumed, or until `until` (then it resumes by itself). Pausing
     keeps everything (definition, history); a paused job's fires are recorded as skipped when it
     resumes. Pausing a paused job changes its reason and end."""
-    body = body or PauseRequest()
     store = store_of(request)
     op = store.lifecycle.pause(
         job_id=job_id, actor=principal(request), reason=body.reason, until=body.until, ip=ip_of(request)
@@ -165,11 +170,12 @@ async def pause_job(job_id: JobId, request: Request, body: PauseRequest | None =
     summary="Resume a paused job",
     responses=errors(*SECURED, *WITH_BODY, *WITH_ID, 409),
 )
-async def resume_job(job_id: JobId, request: Request, body: ResumeRequest | None = None) -> JobEnvelope:
+async def resume_job(
+    job_id: JobId, request: Request, body: Annotated[ResumeRequest, Body()] = NO_RESUME
+) -> JobEnvelope:
     """Lets a paused job fire again from its next time. The fires it missed while paused are
     recorded as one skipped run; `catchup: latest` runs the latest of them now. 409 when the job is
     not paused."""
-    body = body or ResumeRequest()
     store = store_of(request)
     op = store.lifecycle.resume(
         job_id=job_id, actor=principal(request), catchup=body.catchup, ip=ip_of(request)
@@ -192,7 +198,9 @@ async def resume_job(job_id: JobId, request: Request, body: ResumeRequest | None
     status_code=202,
     responses=errors(*SECURED, *WITH_BODY, *WITH_ID),
 )
-async def run_job(job_id: JobId, request: Request, body: RunRequest | None = None) -> RunStartedEnvelope:
+async def run_job(
+    job_id: JobId, request: Request, body: Annotated[RunRequest, Body()] = NO_RUN
+) -> RunStartedEnvelope:
     """Queues a run of the job now, through the same idempotent path as a fire: it is in the job's
     history with `trigger: manual` and the key's name as `by`. A paused job runs too. A command job
     needs a key with the `commands` scope."""
