@@ -21,8 +21,9 @@ SECURED = {"create_job", "list_jobs", "list_results", "job_results", "get_job", 
     "create_token",
     "list_tokens",
     "revoke_token",
+    "preview_schedule",
 }
-WITH_BODY = {"create_job", "create_task", "create_token"}
+WITH_BODY = {"create_job", "create_task", "create_token", "preview_schedule"}
 WITH_ID = {"job_results", "get_job", "delete_job", "get_task", "revoke_token"}
 
 

@@ -21,6 +21,7 @@ def test_openapi_has_stable_operation_ids_and_bearer_auth(client: TestClient) ->
         "create_token",
         "list_tokens",
         "revoke_token",
+        "preview_schedule",
         "healthz",
         "readyz",
     }

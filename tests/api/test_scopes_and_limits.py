@@ -30,6 +30,7 @@ OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("admin", "POST", "/api/admin/token", {"name": "new", "scopes": ["jobs:read"]}),
     ("admin", "GET", "/api/admin/token", None),
     ("admin", "DELETE", "/api/admin/token/victim", None),
+    ("jobs:read", "POST", "/api/schedule/preview", {"schedule": "@daily"}),
 ]
 
 

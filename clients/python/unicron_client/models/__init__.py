@@ -4,6 +4,7 @@ from .command_output import CommandOutput
 from .deleted_envelope import DeletedEnvelope
 from .error_envelope import ErrorEnvelope
 from .field_errors import FieldErrors
+from .fire_time import FireTime
 from .http_output import HttpOutput
 from .job_envelope import JobEnvelope
 from .job_id_envelope import JobIdEnvelope
@@ -30,6 +31,9 @@ from .new_key_envelope import NewKeyEnvelope
 from .run_result import RunResult
 from .run_result_notifications import RunResultNotifications
 from .runs_envelope import RunsEnvelope
+from .schedule_preview import SchedulePreview
+from .schedule_times import ScheduleTimes
+from .schedule_times_envelope import ScheduleTimesEnvelope
 from .scope import Scope
 from .task_envelope import TaskEnvelope
 from .task_id_envelope import TaskIdEnvelope
@@ -47,6 +51,7 @@ __all__ = (
     "DeletedEnvelope",
     "ErrorEnvelope",
     "FieldErrors",
+    "FireTime",
     "HttpOutput",
     "JobEnvelope",
     "JobIdEnvelope",
@@ -73,6 +78,9 @@ __all__ = (
     "RunResult",
     "RunResultNotifications",
     "RunsEnvelope",
+    "SchedulePreview",
+    "ScheduleTimes",
+    "ScheduleTimesEnvelope",
     "Scope",
     "TaskEnvelope",
     "TaskIdEnvelope",

@@ -13,10 +13,11 @@ from starlette.types import Lifespan
 
 from unicron_api import contract, envelope, handlers
 from unicron_api.limits import BodyLimit
-from unicron_api.routes import admin, jobs, meta, tasks
+from unicron_api.routes import admin, jobs, meta, schedule, tasks
 from unicron_api.routes.common import submissions
 from unicron_api.routing import WholePath
 from unicron_core.models import JobSpec, RunResult, TaskSpec
+from unicron_core.preview import SchedulePreview, ScheduleTimes
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
 from unicron_core.views import JobView, TaskView
@@ -58,6 +59,9 @@ EXAMPLED = (
     envelope.RunsEnvelope,
     envelope.TaskIdEnvelope,
     envelope.TaskEnvelope,
+    SchedulePreview,
+    ScheduleTimes,
+    envelope.ScheduleTimesEnvelope,
 )
 
 
@@ -102,7 +106,15 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(WholePath)
-    routers = (submissions, jobs.router, tasks.router, admin.router, meta.public, meta.health)
+    routers = (
+        submissions,
+        jobs.router,
+        tasks.router,
+        admin.router,
+        schedule.router,
+        meta.public,
+        meta.health,
+    )
     handlers.install(app, routers)
     for router in routers:
         app.include_router(router)

@@ -14,8 +14,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from unicron_core.apikeys import NAME, Scope
-from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID
+from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_SCHEDULE_TIMES, EXAMPLE_TASK_ID
 from unicron_core.models import JobId, RunResult, TaskId
+from unicron_core.preview import ScheduleTimes
 from unicron_core.views import JobView, TaskView
 
 T = TypeVar("T")
@@ -149,3 +150,9 @@ def error_response(
 ) -> JSONResponse:
     """A failed envelope with an honest status code."""
     return JSONResponse({"success": False, "msg": msg, "result": result}, status_code=status, headers=headers)
+
+
+class ScheduleTimesEnvelope(Envelope[ScheduleTimes]):
+    """A schedule's next fire times and its description: a preview, or a job's next fires."""
+
+    model_config = _examples(EXAMPLE_SCHEDULE_TIMES)
