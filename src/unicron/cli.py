@@ -115,7 +115,9 @@ def _parser() -> argparse.ArgumentParser:
 
     cron = sub.add_parser("cron", help="check a schedule without waiting for it")
     cron_actions = cron.add_subparsers(required=True, metavar="ACTION")
-    cron_next = cron_actions.add_parser("next", help="print the next fire times of a schedule")
+    cron_next = cron_actions.add_parser(
+        "next", help="print the next fire times of a schedule (and, on stderr, what it does in words)"
+    )
     cron_next.add_argument("expr", help="cron expression, macro or @every duration")
     cron_next.add_argument(
         "--tz", default=os.environ.get("TZ") or "UTC", help="IANA zone (default: $TZ or UTC)"
@@ -236,21 +238,19 @@ def _rotate_key(_args: argparse.Namespace) -> int:
 
 
 def _cron_next(args: argparse.Namespace) -> int:
-    """One ISO-8601 time with offset per line, in the schedule's zone."""
-    from datetime import datetime  # noqa: PLC0415 - only this subcommand needs them
-    from itertools import islice  # noqa: PLC0415
-
-    from unicron_core import cron  # noqa: PLC0415
+    """One ISO-8601 time with offset per line, in the schedule's zone; what the schedule does, in
+    words, first on stderr (so that stdout stays one time a line)."""
+    from unicron_core import cron, preview  # noqa: PLC0415 - only this subcommand needs them
 
     schedule = cron.parse(args.expr, args.tz)
-    zone = cron.get_zone(args.tz)
     try:
-        after = datetime.fromisoformat(args.after) if args.after else datetime.now(zone)
-    except ValueError:
-        raise UnicronError(f"--after {args.after!r} is not an ISO-8601 time") from None
-    after_ms = int((after if after.tzinfo else after.replace(tzinfo=zone)).timestamp() * 1000)
-    for fire_ms in islice(schedule.iter_after(after_ms), args.count):
-        print(datetime.fromtimestamp(fire_ms / 1000, zone).isoformat())
+        after_ms = preview.iso_ms(args.after, cron.get_zone(args.tz)) if args.after else preview.now_ms()
+    except ValueError as exc:
+        raise UnicronError(f"--after: {exc}") from None
+    shown = preview.times_of(schedule, after_ms=after_ms, count=args.count)
+    print(shown.description, file=sys.stderr)
+    for fire in shown.times:
+        print(fire.iso)
     return 0
 
 

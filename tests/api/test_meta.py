@@ -21,6 +21,8 @@ def test_openapi_has_stable_operation_ids_and_bearer_auth(client: TestClient) ->
         "create_token",
         "list_tokens",
         "revoke_token",
+        "preview_schedule",
+        "job_next_times",
         "healthz",
         "readyz",
         # The job lifecycle: versions, upsert, pause, resume, run now, pages, the audit log.

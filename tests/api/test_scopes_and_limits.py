@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from unicron_api.app import create_app
 from unicron_core.apikeys import Scope
+from unicron_core.models import HttpOutput, RunResult
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
@@ -29,7 +32,24 @@ OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("tasks:write", "GET", "/api/async/{task}", None),
     ("admin", "POST", "/api/admin/token", {"name": "new", "scopes": ["jobs:read"]}),
     ("admin", "GET", "/api/admin/token", None),
-    ("admin", "DELETE", "/api/admin/token/victim", None),
+    ("admin", "DELETE", "/api/admin/token/{victim}", None),
+    ("jobs:read", "POST", "/api/schedule/preview", {"schedule": "@daily"}),
+    ("jobs:read", "GET", "/api/job/{job}/next", None),
+    ("jobs:write", "PUT", "/api/job/{job}", JOB),
+    ("jobs:write", "PATCH", "/api/job/{job}", {"schedule": "@daily"}),
+    ("jobs:read", "GET", "/api/job/{job}/versions", None),
+    ("jobs:write", "POST", "/api/job/{job}/versions/{first}/restore", None),
+    ("jobs:write", "PUT", "/api/job/name/{name}", JOB),
+    ("jobs:write", "POST", "/api/job/{job}/pause", {}),
+    ("jobs:write", "POST", "/api/job/{paused}/resume", {}),
+    ("jobs:write", "POST", "/api/job/{job}/run", {}),
+    ("jobs:read", "GET", "/api/jobs", None),
+    ("jobs:write", "POST", "/api/jobs/pause", {"tag": "t"}),
+    ("jobs:write", "POST", "/api/jobs/resume", {"tag": "t"}),
+    ("jobs:read", "GET", "/api/runs", None),
+    ("jobs:read", "GET", "/api/runs/{run}", None),
+    ("jobs:write", "POST", "/api/runs/{run}/rerun", None),
+    ("admin", "GET", "/api/audit", None),
 ]
 
 
@@ -42,8 +62,24 @@ def _key(store: Store, *scopes: str) -> dict[str, str]:
 @pytest.fixture
 def ids(client: TestClient, store: Store) -> dict[str, str]:
     store.run(store.access.create(name="victim", scopes=frozenset({Scope.JOBS_READ})))
+    job = client.post("/api/job/", json=JOB).json()["result"]
+    paused = client.post("/api/job/", json={**JOB, "name": "p"}).json()["result"]
+    assert client.post(f"/api/job/{paused}/pause").status_code == 200
+    run = RunResult(
+        success=True,
+        start=time.time(),
+        end=time.time(),
+        run_id=f"{job}-1",
+        output=HttpOutput(job_id=job, status_code=200, text=""),
+    )
+    store.run(store.runs.record(job_id=job, run=run))
     return {
-        "job": client.post("/api/job/", json=JOB).json()["result"],
+        "job": job,
+        "first": "1",
+        "name": JOB["name"],
+        "victim": "victim",
+        "paused": paused,
+        "run": run.run_id,
         "task": client.post("/api/async/", json=TASK).json()["result"],
     }
 
@@ -64,8 +100,26 @@ def test_each_operation_needs_its_scope(
     assert refused.status_code == 403, refused.text
     assert refused.json()["msg"] == f"this API key lacks the {scope} scope"
     allowed = client.request(method, url, json=body, headers=_key(store, scope))
-    assert allowed.status_code in (200, 201), allowed.text
+    assert allowed.status_code in (200, 201, 202), allowed.text
     assert client.request(method, url, json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_every_secured_operation_is_checked_above(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    secured = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if "x-unicron-scope" in op
+    }
+    checked = {
+        (method, re.sub(r"\{[^}]+\}|/1/|/victim$|/name/j$", _same, path)) for _, method, path, _ in OPERATIONS
+    }
+    assert secured == checked
+
+
+def _same(match: re.Match[str]) -> str:
+    return {"/1/": "/{}/", "/victim": "/{}", "/name/j": "/name/{}"}.get(match.group(0), "{}")
 
 
 def test_admin_routes_make_list_and_revoke_keys(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from unicron_client.api.health import healthz, readyz
 from unicron_client.api.jobs import create_job, delete_job, get_job, list_jobs
 from unicron_client.api.meta import version
 from unicron_client.api.results import job_results, list_results
+from unicron_client.api.schedule import preview_schedule
 from unicron_client.api.tasks import create_task, get_task
 from unicron_client.models import (
     CommandOutput,
@@ -24,6 +25,8 @@ from unicron_client.models import (
     KeysEnvelope,
     NewKeyEnvelope,
     RunsEnvelope,
+    SchedulePreview,
+    ScheduleTimesEnvelope,
     TaskSpec,
     TaskView,
 )
@@ -243,6 +246,20 @@ def test_api_keys_through_the_client(live: Live, client: AuthenticatedClient) ->
         assert refused.status_code == 403
     assert revoke_token.sync_detailed(name="client-ci", client=client).status_code == 200
     assert revoke_token.sync_detailed(name="client-ci", client=client).status_code == 404
+
+
+def test_schedule_preview(client: AuthenticatedClient) -> None:
+    body = SchedulePreview(
+        schedule="30 2 * * *", timezone="Europe/Berlin", count=2, after="2026-03-28T12:00:00"
+    )
+    answer = preview_schedule.sync(client=client, body=body)
+    assert isinstance(answer, ScheduleTimesEnvelope), answer
+    assert [t.iso for t in answer.result.times] == ["2026-03-29T03:00:00+02:00", "2026-03-30T02:30:00+02:00"]
+    assert answer.result.description.startswith("at 02:30 every day, Europe/Berlin; on spring-forward days")
+    refused = _error(
+        preview_schedule.sync_detailed(client=client, body=SchedulePreview(schedule="61 * * * *")), 422
+    )
+    assert refused.result is not None and "minute 61" in refused.result.to_dict()["schedule"]
 
 
 def test_every_operation_is_exercised_here() -> None:

@@ -12,6 +12,7 @@ from unicron_client import AuthenticatedClient
 from unicron_client.api.admin import audit_log
 from unicron_client.api.jobs import (
     create_job,
+    job_next_times,
     job_versions,
     page_jobs,
     patch_job,
@@ -70,6 +71,8 @@ def test_upsert_by_name_replace_patch_versions_restore(client: AuthenticatedClie
     created = _ok(upsert_job.sync_detailed("nightly", client=client, body=spec), 201)
     job_id = created.result.job_id
     assert (created.result.outcome, created.result.version) == ("created", 1)
+    upcoming = _ok(job_next_times.sync_detailed(job_id, client=client, count=3)).result
+    assert len(upcoming.times) == 3 and upcoming.description.startswith("at 00:00 every day")
     again = _ok(upsert_job.sync_detailed("nightly", client=client, body=spec))
     assert (again.result.outcome, again.result.version, again.result.changed) == ("unchanged", 1, [])
 
@@ -143,7 +146,11 @@ def test_pause_resume_run_now_and_the_runs(client: AuthenticatedClient) -> None:
     assert again != run_id
     wait_for(lambda: _run(client, again), RUN_TIMEOUT_S, interval_s=0.2, message="the rerun")
     scheduled = wait_for(
-        lambda: _ok(page_runs.sync_detailed(client=client, job_id=job_id, trigger="schedule")).result.items,
+        lambda: (
+            _ok(
+                page_runs.sync_detailed(client=client, job_id=job_id, trigger="schedule", status="success")
+            ).result.items
+        ),
         RUN_TIMEOUT_S,
         message="a fire after the resume",
     )

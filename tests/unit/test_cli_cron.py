@@ -20,7 +20,13 @@ def test_spring_forward_gap_fires_once_right_after(capsys: pytest.CaptureFixture
         "2",
     ]
     assert main(args) == 0
-    assert capsys.readouterr().out.splitlines() == ["2025-03-09T03:00:00-04:00", "2025-03-10T02:30:00-04:00"]
+    printed = capsys.readouterr()
+    assert printed.out.splitlines() == ["2025-03-09T03:00:00-04:00", "2025-03-10T02:30:00-04:00"]
+    # What it does, in words, first and on stderr: stdout stays one time a line.
+    assert printed.err == (
+        "at 02:30 every day, America/New_York; "
+        "on spring-forward days 02:30 does not exist and it runs at 03:00 instead\n"
+    )
 
 
 def test_seconds_and_offsets(capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,7 +48,8 @@ def test_seconds_and_offsets(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["61 * * * *"], "minute 61 is out of range 0-59"),
         (["* * * * *", "--tz", "Mars/Olympus"], "Mars/Olympus"),
-        (["* * * * *", "--after", "yesterday"], "not an ISO-8601 time"),
+        (["* * * * *", "--after", "yesterday"], "--after: 'yesterday' is not an ISO 8601 time"),
+        (["* * * * *", "--after", "0999-01-01T00:00"], "--after: must be in the years 1901-7999"),
     ],
 )
 def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:

@@ -13,6 +13,7 @@ from .command_output import CommandOutput
 from .deleted_envelope import DeletedEnvelope
 from .error_envelope import ErrorEnvelope
 from .field_errors import FieldErrors
+from .fire_time import FireTime
 from .http_output import HttpOutput
 from .job_envelope import JobEnvelope
 from .job_id_envelope import JobIdEnvelope
@@ -58,6 +59,9 @@ from .run_started_envelope import RunStartedEnvelope
 from .runs_envelope import RunsEnvelope
 from .runs_page import RunsPage
 from .runs_page_envelope import RunsPageEnvelope
+from .schedule_preview import SchedulePreview
+from .schedule_times import ScheduleTimes
+from .schedule_times_envelope import ScheduleTimesEnvelope
 from .scope import Scope
 from .task_envelope import TaskEnvelope
 from .task_id_envelope import TaskIdEnvelope
@@ -88,6 +92,7 @@ __all__ = (
     "DeletedEnvelope",
     "ErrorEnvelope",
     "FieldErrors",
+    "FireTime",
     "HttpOutput",
     "JobEnvelope",
     "JobIdEnvelope",
@@ -133,6 +138,9 @@ __all__ = (
     "RunsPageEnvelope",
     "RunStarted",
     "RunStartedEnvelope",
+    "SchedulePreview",
+    "ScheduleTimes",
+    "ScheduleTimesEnvelope",
     "Scope",
     "TaskEnvelope",
     "TaskIdEnvelope",

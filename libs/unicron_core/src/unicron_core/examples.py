@@ -36,3 +36,19 @@ EXAMPLE_RUN: dict[str, Any] = {
     "error": None,
     "notifications": {"email": "sent", "hook": "sent"},
 }
+EXAMPLE_PREVIEW: dict[str, Any] = {
+    "schedule": "30 2 * * *",
+    "timezone": "Europe/Berlin",
+    "count": 3,
+    "after": "2026-03-28T00:00:00+01:00",
+}
+# What the preview of EXAMPLE_PREVIEW answers (tests/unit/test_preview.py checks it).
+EXAMPLE_SCHEDULE_TIMES: dict[str, Any] = {
+    "times": [
+        {"iso": "2026-03-28T02:30:00+01:00", "epoch_ms": 1774661400000},
+        {"iso": "2026-03-29T03:00:00+02:00", "epoch_ms": 1774746000000},
+        {"iso": "2026-03-30T02:30:00+02:00", "epoch_ms": 1774830600000},
+    ],
+    "description": "at 02:30 every day, Europe/Berlin; on spring-forward days 02:30 does not exist and it "
+    "runs at 03:00 instead; on fall-back days 02:30 happens twice and it runs only the first time",
+}

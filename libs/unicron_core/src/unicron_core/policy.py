@@ -36,13 +36,21 @@ def admit_job(spec: JobSpec, *, settings: Settings, actor: Principal) -> JobSpec
     _check_command(spec, settings, actor)
     if spec.timezone is None:
         spec = spec.model_copy(update={"timezone": settings.tz})
-    interval_ms = schedule_of(spec, settings).min_interval_ms
-    if interval_ms < settings.min_interval_s * 1000:
-        raise InvalidSpec(
-            f"schedule: it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
-            f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)"
-        )
+    refusal = too_frequent(schedule_of(spec, settings), settings)
+    if refusal is not None:
+        raise InvalidSpec(f"schedule: {refusal}")
     return spec
+
+
+def too_frequent(schedule: cron.Schedule, settings: Settings) -> str | None:
+    """Why the cluster refuses ``schedule`` for firing too often (``UNICRON_MIN_INTERVAL``), or None."""
+    interval_ms = schedule.min_interval_ms
+    if interval_ms >= settings.min_interval_s * 1000:
+        return None
+    return (
+        f"it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
+        f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)"
+    )
 
 
 def admit_task(spec: TaskSpec, *, settings: Settings, actor: Principal) -> TaskSpec:

@@ -13,10 +13,11 @@ from starlette.types import Lifespan
 
 from unicron_api import contract, envelope, handlers
 from unicron_api.limits import BodyLimit
-from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, tasks
+from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, schedule, tasks
 from unicron_api.routes.common import submissions
 from unicron_api.routing import WholePath
 from unicron_core.models import JobSpec, RunResult, TaskSpec
+from unicron_core.preview import SchedulePreview, ScheduleTimes
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
 from unicron_core.views import JobView, TaskView
@@ -58,6 +59,9 @@ EXAMPLED = (
     envelope.RunsEnvelope,
     envelope.TaskIdEnvelope,
     envelope.TaskEnvelope,
+    SchedulePreview,
+    ScheduleTimes,
+    envelope.ScheduleTimesEnvelope,
 )
 
 
@@ -111,6 +115,7 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
         tasks.router,
         admin.router,
         audit.router,
+        schedule.router,
         meta.public,
         meta.health,
     )

@@ -21,6 +21,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "jobs", "description": "Recurring jobs: a cron schedule plus an HTTP call or a shell command."},
     {"name": "results", "description": "What job runs did, kept for the retention window (default 24 h)."},
     {"name": "tasks", "description": "One-off async tasks and their status."},
+    {"name": "schedule", "description": "Cron expressions checked and explained, without a job."},
     {"name": "health", "description": "Probes for orchestrators; no token needed."},
 ]
 

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from unicron_api.requests import BulkResult, RunStarted
 from unicron_core.apikeys import NAME, Scope
-from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID
+from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_SCHEDULE_TIMES, EXAMPLE_TASK_ID
 from unicron_core.models import JobId, RunResult, TaskId
+from unicron_core.preview import ScheduleTimes
 from unicron_core.store.audit import AuditEntry
 from unicron_core.views import JobsPage, JobVersionView, JobView, RunsPage, TaskView
 
@@ -197,3 +198,9 @@ def error_response(
 ) -> JSONResponse:
     """A failed envelope with an honest status code."""
     return JSONResponse({"success": False, "msg": msg, "result": result}, status_code=status, headers=headers)
+
+
+class ScheduleTimesEnvelope(Envelope[ScheduleTimes]):
+    """A schedule's next fire times and its description: a preview, or a job's next fires."""
+
+    model_config = _examples(EXAMPLE_SCHEDULE_TIMES)
