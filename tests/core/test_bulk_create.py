@@ -36,7 +36,7 @@ def test_each_job_as_create_job_makes_it(redis_client: redis.Redis, redis_url: s
     specs = _specs(CREATE_BATCH + 3)  # more than one round trip
     ids = store.run(store.jobs.create_many(specs=specs, actor=OPERATOR))
     assert len(set(ids)) == len(specs)
-    assert redis_client.scard(keys.JOBS) == len(specs)
+    assert redis_client.zcard(keys.JOBS) == len(specs)
     assert redis_client.zcard(keys.DUE) == len(specs)
     single = store.run(store.jobs.get(job_id=store.run(store.jobs.create(spec=specs[-1], actor=OPERATOR))))
     for job_id, spec in [(ids[0], specs[0]), (ids[-1], specs[-1])]:
@@ -50,4 +50,4 @@ def test_the_cluster_maximum_holds(redis_client: redis.Redis, redis_url: str) ->
     store = _store(redis_url, max_jobs=5)
     with pytest.raises(Forbidden, match="UNICRON_MAX_JOBS"):
         store.run(store.jobs.create_many(specs=_specs(7), actor=OPERATOR))
-    assert redis_client.scard(keys.JOBS) == 5
+    assert redis_client.zcard(keys.JOBS) == 5

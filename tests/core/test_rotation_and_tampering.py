@@ -140,6 +140,7 @@ def test_rotate_key_command(
     for name, value in {"UNICRON_KEY": NEW, "UNICRON_OLD_KEYS": OLD, "REDIS_URL": redis_url}.items():
         monkeypatch.setenv(name, value)
     assert main(["rotate-key"]) == 0
-    assert capsys.readouterr().out.startswith("rotated 20,")  # canary, 2 jobs + 2 runs, 5 tasks x 3
+    # The canary and the index key, 2 jobs + 2 runs, 5 tasks x 3.
+    assert capsys.readouterr().out.startswith("rotated 21,")
     assert main(["rotate-key"]) == 0
-    assert capsys.readouterr().out.startswith("rotated 0, already current 20,")
+    assert capsys.readouterr().out.startswith("rotated 0, already current 21,")

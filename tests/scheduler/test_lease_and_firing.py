@@ -128,7 +128,7 @@ def test_rq_job_holds_ids_only(store: Store) -> None:
     )[0]
     rq_job = Queue(store.queue.name, connection=store.redis).fetch_job(f"{job_id}-{due}")
     assert rq_job is not None
-    assert rq_job.args == (job_id, due)
+    assert rq_job.args == (job_id, due, 1)  # the job, the fire time, the version of its definition
     assert "secret" not in (rq_job.description or "")
 
 

@@ -38,7 +38,9 @@ def variant() -> Iterator[types.ModuleType]:
     module.__file__ = models.__file__
     sys.modules[module.__name__] = module  # pydantic resolves the annotations in the module
     # The views' own source run on the variant's models: their import of the real ones left out.
-    views_source = re.sub(r"^from unicron_core\.models import .*$", "", inspect.getsource(views), flags=re.M)
+    views_source = re.sub(
+        r"^from unicron_core\.models import (\([^)]*\)|.*$)", "", inspect.getsource(views), flags=re.M
+    )
     try:
         code = compile(source[:anchor] + ADDED.lstrip("\n") + source[anchor:], "<variant>", "exec")
         exec(code, module.__dict__)  # noqa: S102 - the module's own source, one line added

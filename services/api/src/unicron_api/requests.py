@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from unicron_core.models import LABEL_PATTERN, JobSpec
 
@@ -14,6 +15,8 @@ REASON_MAX = 500
 
 def _epoch_s(value: object) -> object:
     """An epoch in seconds, or an ISO 8601 time (with an offset; without one, UTC) as one."""
+    if isinstance(value, bool):
+        raise ValueError("must be epoch seconds or an ISO 8601 time")  # not 0 and 1
     if isinstance(value, str):
         try:
             when = datetime.fromisoformat(value)
@@ -44,6 +47,13 @@ class PauseRequest(BaseModel):
     def _until_as_epoch(cls, value: object) -> object:
         return _epoch_s(value)
 
+    @field_validator("until")
+    @classmethod
+    def _until_ahead(cls, value: float | None) -> float | None:
+        if value is not None and value <= time.time():
+            raise ValueError("must be in the future")
+        return value
+
 
 class ResumeRequest(BaseModel):
     """What becomes of the fires the pause skipped."""
@@ -60,7 +70,7 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    force: bool = Field(False, description="start it even where the job's overlap rule would skip it")
+    force: StrictBool = Field(False, description="start it even where the job's overlap rule would skip it")
 
 
 class RunStarted(BaseModel):
