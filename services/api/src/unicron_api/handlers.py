@@ -124,7 +124,7 @@ def _message(err: Any, path: str) -> str:
     if path == "body" and kind == "missing":
         return "a JSON object body is required"
     if path == "body" and kind in ("model_attributes_type", "dict_type", "model_type"):
-        return "the body must be a JSON object (send it with Content-Type: application/json)"
+        return "the body must be a JSON object"
     if kind == "extra_forbidden":
         return "unknown field"
     msg = str(err["msg"])
