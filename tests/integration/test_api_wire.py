@@ -1,5 +1,5 @@
 """Bodies as real clients put them on the wire, against a live ``unicron api``: curl's commands from
-the README (curl labels ``-d`` bodies as a form)."""
+the README (curl labels ``-d`` bodies as a form), and a chunked upload over the size limit."""
 
 from __future__ import annotations
 
@@ -107,3 +107,25 @@ def test_the_label_does_not_matter_without_a_token(api: httpx.Client) -> None:
     form = {"Content-Type": CURL_FORM, "Authorization": ""}
     response = api.post("/api/job/", content=b'{"name": "x"}', headers=form)
     assert response.status_code == 401, response.text
+
+
+def test_a_chunked_body_over_the_limit_is_413(api: httpx.Client) -> None:
+    # No Content-Length: the size is known only as the chunks arrive.
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "big", "schedule": "@daily", "command": "true", "http_data": {"a": "'
+        for _ in range(32):
+            yield b"x" * 65_536  # 2 MiB in all
+        yield b'"}}'
+
+    response = api.post("/api/job/", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.request.headers.get("Transfer-Encoding") == "chunked"
+    assert "Content-Length" not in response.request.headers
+    assert response.status_code == 413, response.text
+    body = response.json()
+    assert body == {
+        "success": False,
+        "msg": "request body too large (the limit is 1048576 bytes)",
+        "result": None,
+    }
+    jobs = api.get("/api/job/").json()["result"]
+    assert all(job["info"]["name"] != "big" for job in jobs.values())
