@@ -65,8 +65,8 @@ def test_body_is_read_as_json_whatever_its_content_type(client: TestClient, cont
         ({"name": 5}, "name", ["valid string"]),
         ({"name": ""}, "name", ["at least 1"]),
         ({"schedule": None}, "schedule", ["Field required"]),
-        ({"schedule": "61 * * * *"}, "body", ["61"]),
-        ({"schedule": "* * *"}, "body", ["cron"]),
+        ({"schedule": "61 * * * *"}, "schedule", ["61"]),
+        ({"schedule": "* * *"}, "schedule", ["cron"]),
         ({"timezone": "Mars/Olympus"}, "timezone", ["Mars/Olympus"]),
         ({"http_url": "http://x.test/"}, "body", ["exactly one of http_url and command"]),
         ({"command": None}, "body", ["exactly one of http_url and command"]),
@@ -88,6 +88,37 @@ def test_invalid_job(client: TestClient, change: dict[str, Any], field: str, wor
     for word in words:
         assert word in body["result"][field], body
     _nothing_written(client)
+
+
+@pytest.mark.parametrize(
+    ("change", "result"),
+    [
+        (
+            {"schedule": "61 * * * *"},
+            {"schedule": "invalid cron expression '61 * * * *': minute 61 is out of range 0-59"},
+        ),
+        (
+            {"schedule": "0 0 30 2 *", "timezone": "Europe/Berlin"},
+            {
+                "schedule": "invalid cron expression '0 0 30 2 *': "
+                "day-of-month 30 does not occur in month 2, so it never fires"
+            },
+        ),
+        ({"timezone": "Mars/Olympus"}, {"timezone": "unknown time zone 'Mars/Olympus'"}),
+        # A schedule cannot be judged without its zone: only the zone is named.
+        (
+            {"schedule": "61 * * * *", "timezone": "Mars/Olympus"},
+            {"timezone": "unknown time zone 'Mars/Olympus'"},
+        ),
+    ],
+)
+def test_schedule_and_zone_errors_are_filed_under_their_field(
+    client: TestClient, change: dict[str, Any], result: dict[str, str]
+) -> None:
+    body = _refused(client.post("/api/job/", json={**GOOD, **change}), 422)
+    assert body["result"] == result, body
+    field, message = next(iter(result.items()))
+    assert body["msg"] == f"invalid request: {field}: {message}"
 
 
 def test_missing_name_and_schedule_each_reported(client: TestClient) -> None:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from unicron_core import cron
 from unicron_core.examples import (
@@ -218,10 +218,14 @@ class JobSpec(RunSpec, JobFields):
             cron.get_zone(value)
         return value
 
-    @model_validator(mode="after")
-    def _valid_schedule(self) -> JobSpec:
-        cron.parse(self.schedule, self.timezone or "UTC")
-        return self
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str, info: ValidationInfo) -> str:
+        # A field's validator, so its error is filed under `schedule`. `timezone` is declared before
+        # it: validated by now, and missing from `data` when invalid, its own error then the only one.
+        if "timezone" in info.data:
+            cron.parse(value, info.data["timezone"] or "UTC")
+        return value
 
 
 class TaskSpec(RunSpec):
