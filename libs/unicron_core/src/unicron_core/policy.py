@@ -39,8 +39,9 @@ def admit_job(spec: JobSpec, *, settings: Settings, actor: Principal) -> JobSpec
     interval_ms = schedule_of(spec, settings).min_interval_ms
     if interval_ms < settings.min_interval_s * 1000:
         raise InvalidSpec(
-            f"schedule: it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
-            f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)"
+            f"it can fire every {interval_ms / 1000:g} s; this cluster allows at most one fire "
+            f"every {settings.min_interval_s} s (UNICRON_MIN_INTERVAL)",
+            field="schedule",
         )
     return spec
 

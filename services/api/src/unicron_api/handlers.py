@@ -61,7 +61,9 @@ async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after_s)}
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
-    return error_response(status, str(exc), headers=headers)
+    # A 422's result names the fields, as for a body that does not validate (`_validation`).
+    result = {exc.field: exc.reason} if isinstance(exc, InvalidSpec) and exc.field else None
+    return error_response(status, str(exc), result=result, headers=headers)
 
 
 async def _http(routes: Sequence[APIRoute], request: Request, exc: HTTPException) -> JSONResponse:
