@@ -22,6 +22,7 @@ from unicron_core.examples import (
     EXAMPLE_TASK,
     EXAMPLE_TASK_ID,
 )
+from unicron_core.httpdata import BODY_METHODS, URL_MAX_CHARS, over_long_url
 
 MASK = "***"
 MASKED_FIELDS = ("http_headers", "hook_headers")  # write-only: answers show each value as MASK
@@ -168,6 +169,22 @@ class RunSpec(RunFields):
     @classmethod
     def _valid_url(cls, value: str | None) -> str | None:
         return _check_url(value)
+
+    @field_validator("http_data")
+    @classmethod
+    def _fits_in_the_url(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # http_url and http_method are declared before http_data: validated by now (a bad URL is
+        # missing from `data`, its own error reported). See unicron_core.httpdata.
+        url, method = info.data.get("http_url"), info.data.get("http_method")
+        if not value or url is None or method in BODY_METHODS:
+            return value
+        chars = over_long_url(url, value)
+        if chars is not None:
+            raise ValueError(
+                f"with {method} the data goes in the URL's query string, which makes the URL {chars} "
+                f"characters; the limit is {URL_MAX_CHARS} (send large data with post, put or patch)"
+            )
+        return value
 
     @field_validator("email")
     @classmethod
