@@ -35,6 +35,10 @@ MAX_TIMEOUT_S = 86_400.0
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+$")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 
+# The validation context of records read back from the store (``store.codec``): a rule for what may
+# be created, added after some records were stored, must not make a stored one unreadable.
+STORED: dict[str, bool] = {"stored": True}
+
 HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
 Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
@@ -176,7 +180,7 @@ class RunSpec(RunFields):
         # http_url and http_method are declared before http_data: validated by now (a bad URL is
         # missing from `data`, its own error reported). See unicron_core.httpdata.
         url, method = info.data.get("http_url"), info.data.get("http_method")
-        if not value or url is None or method in BODY_METHODS:
+        if not value or url is None or method in BODY_METHODS or info.context == STORED:
             return value
         chars = over_long_url(url, value)
         if chars is not None:
