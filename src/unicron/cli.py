@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unicron.conventions import EXIT_USAGE, TRUE_WORDS, new_key
+from unicron.conventions import EXIT_SIGPIPE, EXIT_USAGE, TRUE_WORDS, new_key
 from unicron_core.apikeys import Scope, parse_scopes
 from unicron_core.errors import ConfigError, UnicronError
 
@@ -33,15 +33,36 @@ HANDED_OVER = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs one subcommand; a ``UnicronError`` becomes one line on stderr and exit code 2."""
+    """Runs one subcommand; a ``UnicronError`` becomes one line on stderr and exit code 2, a stdout
+    closed early (``unicron ... | head``) a quiet exit."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(argv)
+        code = _run(argv)
+        sys.stdout.flush()  # output small enough to sit in the buffer meets a closed pipe here
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except UnicronError as exc:
         print("unicron:", " ".join(str(exc).split()), file=sys.stderr)  # one line, whatever the message
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130  # the shell's convention for "stopped by SIGINT"
+
+
+def _stdout_closed() -> int:
+    """Whoever read stdout has gone: exit as a command stopped by SIGPIPE would, without a word.
+
+    What is left in stdout's buffer goes to /dev/null, or Python would meet the closed pipe again
+    when it flushes at exit (the idiom of Python's docs, "Note on SIGPIPE").
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor (replaced by a caller)
+        pass
+    finally:
+        os.close(devnull)
+    return EXIT_SIGPIPE
 
 
 def _run(argv: list[str]) -> int:
