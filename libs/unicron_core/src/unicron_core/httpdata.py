@@ -23,7 +23,7 @@ BODY_METHODS = frozenset({"post", "put", "patch"})
 # The longest URL (and URL component) httpx accepts: MAX_URL_LENGTH in httpx/_urlparse.py. Counted
 # as httpx writes the URL, percent-encoding included.
 URL_MAX_CHARS = 65_536
-ENCODED_CHAR_MAX = 12
+ENCODED_CHAR_MAX = 12  # the most one character becomes in a query: "%XX" for each of 4 UTF-8 bytes
 
 
 def form(data: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -46,8 +46,8 @@ def over_long_url(url: str, data: Mapping[str, Any]) -> int | None:
     without building it, which httpx would refuse), else None; None too when httpx cannot parse
     ``url`` (the egress guard refuses it)."""
     values = form(data)
-    # Percent-encoded, a character is at most 12 ("%XX" for each of 4 UTF-8 bytes): a URL that fits
-    # even so is not encoded to be measured (the exact length costs ~30 us a job).
+    # A URL that fits even with every character at its longest is not encoded to be measured (the
+    # exact length costs ~30 us a job).
     chars = len(url) + sum(len(key) + len(item) + 2 for key, items in values.items() for item in items)
     if chars * ENCODED_CHAR_MAX <= URL_MAX_CHARS:
         return None

@@ -18,6 +18,8 @@ from typing import Any
 
 from fastapi import Request
 
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
 
 class _NotJSON(ValueError):
     pass
@@ -54,9 +56,6 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise _NotJSON(f"number {text[:40]} is too large")
     return value
-
-
-_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 
 class StrictJSONRequest(Request):
