@@ -12,11 +12,11 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unicron.conventions import EXIT_USAGE, TRUE_WORDS, new_key
+from unicron.conventions import EXIT_SIGPIPE, EXIT_USAGE, TRUE_WORDS, new_key
 from unicron_core.apikeys import Scope, parse_scopes
 from unicron_core.errors import ConfigError, UnicronError
 
@@ -33,15 +33,36 @@ HANDED_OVER = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs one subcommand; a ``UnicronError`` becomes one line on stderr and exit code 2."""
+    """Runs one subcommand; a ``UnicronError`` becomes one line on stderr and exit code 2, a stdout
+    closed early (``unicron ... | head``) a quiet exit."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(argv)
+        code = _run(argv)
+        sys.stdout.flush()  # output small enough to sit in the buffer meets a closed pipe here
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except UnicronError as exc:
         print("unicron:", " ".join(str(exc).split()), file=sys.stderr)  # one line, whatever the message
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130  # the shell's convention for "stopped by SIGINT"
+
+
+def _stdout_closed() -> int:
+    """Whoever read stdout has gone: exit as a command stopped by SIGPIPE would, without a word.
+
+    What is left in stdout's buffer goes to /dev/null, or Python would meet the closed pipe again
+    when it flushes at exit (the idiom of Python's docs, "Note on SIGPIPE").
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor (replaced by a caller)
+        pass
+    finally:
+        os.close(devnull)
+    return EXIT_SIGPIPE
 
 
 def _run(argv: list[str]) -> int:
@@ -96,20 +117,31 @@ def _parser() -> argparse.ArgumentParser:
     for group in ("job", "task"):  # listed here, parsed where they are handed over
         sub.add_parser(group, help=HANDED_OVER[group])
 
+    # The admin commands talk to Redis with the cluster key: next to `unicron up`, up's own.
+    admin = argparse.ArgumentParser(add_help=False)
+    admin.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".unicron"),
+        help="`unicron up`'s data dir: its cluster key when UNICRON_KEY is unset, its Redis when "
+        "REDIS_URL and every REDIS_* are (default: .unicron)",
+    )
     token = sub.add_parser("token", help="manage API keys (scoped, stored hashed)")
     actions = token.add_subparsers(required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="make a key; it is printed once")
+    create = actions.add_parser("create", parents=[admin], help="make a key; it is printed once")
     create.add_argument("--name", required=True, help="who or what uses it")
     create.add_argument("--scopes", required=True, help="comma-separated: " + ", ".join(Scope))
     create.set_defaults(command=_token_create)
-    listing = actions.add_parser("list", help="list keys (names and scopes, never the keys)")
+    listing = actions.add_parser("list", parents=[admin], help="list keys (names and scopes, never the keys)")
     listing.set_defaults(command=_token_list)
-    revoke = actions.add_parser("revoke", help="delete a key at once")
+    revoke = actions.add_parser("revoke", parents=[admin], help="delete a key at once")
     revoke.add_argument("name")
     revoke.set_defaults(command=_token_revoke)
 
     rotate = sub.add_parser(
-        "rotate-key", help="re-encrypt every record under UNICRON_KEY (old keys in UNICRON_OLD_KEYS)"
+        "rotate-key",
+        parents=[admin],
+        help="re-encrypt every record under UNICRON_KEY (old keys in UNICRON_OLD_KEYS)",
     )
     rotate.set_defaults(command=_rotate_key)
 
@@ -196,37 +228,40 @@ def _remote(argv: list[str]) -> int:
     return remote.main(argv)
 
 
-def _store() -> Store:
-    settings = _settings()
+def _store(data_dir: Path) -> Store:
+    """A store on the cluster's Redis: the environment's settings, else ``unicron up``'s in ``data_dir``."""
+    from unicron import up  # noqa: PLC0415 - as in _up
+
+    settings = _settings(up.settings_from(data_dir, os.environ))
     from unicron_core.store import Store  # noqa: PLC0415 - lazy, as every service
 
     return Store.from_settings(settings)
 
 
 def _token_create(args: argparse.Namespace) -> int:
-    store = _store()
+    store = _store(args.data_dir)
     print(store.run(store.access.create(name=args.name, scopes=parse_scopes(args.scopes))))
     print("Keep it now: it is stored only as a hash and cannot be shown again.", file=sys.stderr)
     return 0
 
 
-def _token_list(_args: argparse.Namespace) -> int:
-    store = _store()
+def _token_list(args: argparse.Namespace) -> int:
+    store = _store(args.data_dir)
     for info in store.run(store.access.list()):
         print(f"{info.name}\t{','.join(info.scopes)}")
     return 0
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    store = _store()
+    store = _store(args.data_dir)
     store.run(store.access.revoke(name=args.name))
     print(f"revoked {args.name}")
     return 0
 
 
-def _rotate_key(_args: argparse.Namespace) -> int:
+def _rotate_key(args: argparse.Namespace) -> int:
     """Safe while the cluster runs, and resumable: run it again until it reports nothing left."""
-    store = _store()
+    store = _store(args.data_dir)
     report = store.run(store.cluster.rotate())
     print(
         f"rotated {report.rotated}, already current {report.current}, "
@@ -254,11 +289,11 @@ def _cron_next(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings() -> Settings:
+def _settings(defaults: Mapping[str, str] | None = None) -> Settings:
     # Imported here: pydantic-settings costs ~0.3 s that `up` and `keygen` need not pay.
     from unicron_core.settings import get_settings  # noqa: PLC0415
 
-    settings = get_settings()
+    settings = get_settings(defaults)
     _configure_logging(debug=settings.debug)
     return settings
 

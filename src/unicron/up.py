@@ -129,7 +129,7 @@ def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
         redis_url = os.environ.get("REDIS_URL", "")
         # Without REDIS_URL, a Redis of our own: on a Unix socket (no port to collide, no network
         # exposure) with an AOF in the data dir, so jobs survive a restart.
-        redis = None if redis_url else RedisServer(data_dir=data_dir / REDIS_DIR, unix_socket=True)
+        redis = None if redis_url else embedded_redis(data_dir)
         children: list[Child] = []
         try:
             if redis is not None:
@@ -140,6 +140,49 @@ def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
             return _run(children, stop, env=env, host=host, port=port, data_dir=data_dir, started=started)
         finally:
             _shutdown(children, redis)
+
+
+def embedded_redis(data_dir: Path) -> RedisServer:
+    """The Redis ``up`` runs for ``data_dir`` (not started): its AOF and its Unix socket in ``redis/``."""
+    return RedisServer(data_dir=data_dir / REDIS_DIR, unix_socket=True)
+
+
+def settings_from(data_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """What ``unicron token`` and ``unicron rotate-key`` take from ``up``'s data dir where ``environ``
+    says nothing (by variable name): ``UNICRON_KEY`` from its key file when that variable is unset,
+    ``REDIS_URL`` for the Redis ``up`` runs there when no ``REDIS_*`` variable is set.
+
+    Raises:
+        ConfigError: the key file cannot be read, or up's key is taken and its Redis is not running.
+    """
+    unset = {name.upper() for name, value in environ.items() if not value}
+    given = {name.upper() for name in environ} - unset
+    found: dict[str, str] = {}
+    if "UNICRON_KEY" not in given:
+        key = _read_secret(data_dir / KEY_FILE)
+        if key:
+            found["UNICRON_KEY"] = key
+    if not any(name.startswith("REDIS_") for name in given):
+        redis = embedded_redis(data_dir)
+        socket_path = redis.socket_path
+        if socket_path is not None and socket_path.is_socket():
+            found["REDIS_URL"] = redis.url
+        elif found:  # up's key, for a Redis that is not up's: refuse rather than guess
+            raise ConfigError(
+                f"no Redis at {socket_path}, where `unicron up` runs it: is it running? "
+                "(Set REDIS_URL for another Redis.)"
+            )
+    return found
+
+
+def _read_secret(path: Path) -> str:
+    """The secret kept in ``path``, or "" when there is no such file."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _run(

@@ -159,7 +159,9 @@ LITERAL_HOSTILE = [url for url in HOSTILE if ".test" not in url]
 def test_egress_guard_at_creation(client: TestClient, url: str, field: str) -> None:
     response = client.post("/api/job/", json={**JOB, field: url})
     assert response.status_code == 422, response.text
-    assert f"{field}: " in response.json()["msg"]
+    body = response.json()
+    assert set(body["result"]) == {field}  # the model's 422 or the egress guard's, each names the field
+    assert body["msg"].endswith(f"{field}: {body['result'][field]}")
     assert client.get("/api/job/").json()["result"] == {}
 
 
@@ -173,6 +175,10 @@ def test_shortest_interval_and_most_jobs(settings: Settings) -> None:
         fast = client.post("/api/job/", json={**JOB, "schedule": "*/10 * * * * *"})
         assert fast.status_code == 422
         assert "UNICRON_MIN_INTERVAL" in fast.json()["msg"]
+        assert fast.json()["result"] == {
+            "schedule": "it can fire every 10 s; this cluster allows at most one fire every 60 s "
+            "(UNICRON_MIN_INTERVAL)"
+        }
         assert client.post("/api/job/", json=JOB).status_code == 201
         assert client.post("/api/job/", json=JOB).status_code == 201
         full = client.post("/api/job/", json=JOB)

@@ -145,7 +145,7 @@ def test_no_or_wrong_token_is_401(live: Live, token: str | None) -> None:
 def test_invalid_requests_are_422_with_each_field(client: AuthenticatedClient) -> None:
     bad_schedule = JobSpec(name="n", schedule="61 * * * *", command="true")
     error = _error(create_job.sync_detailed(client=client, body=bad_schedule), 422)
-    assert error.result is not None and "61" in error.result["body"]
+    assert error.result is not None and "61" in error.result["schedule"]  # the field to blame
     mars = JobSpec(name="n", schedule="@daily", command="true", timezone="Mars/Olympus")
     error = _error(create_job.sync_detailed(client=client, body=mars), 422)
     assert error.result is not None and "Mars/Olympus" in error.result["timezone"]

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 
 from unicron_core.egress import EgressGuard
+from unicron_core.httpdata import URL_MAX_CHARS, with_query
 from unicron_core.models import HttpOutput, RunSpec
 from unicron_testkit.ports import free_port
 from unicron_testkit.sinks import HttpSink, Reply, Request
@@ -118,6 +120,16 @@ def test_json_body_when_the_content_type_says_so(server: Target, runner: HttpRun
     seen = server.requests[0]
     assert json.loads(seen.body) == DATA
     assert seen.headers["content-type"] == "Application/JSON; charset=utf-8"  # the user's, untouched
+
+
+def test_a_query_as_long_as_the_models_allow_goes_out(server: Target, runner: HttpRunner) -> None:
+    # The models refuse a longer one (tests/unit/test_httpdata.py): every run of it would fail.
+    url = server.url + "/q"
+    fixed = len(str(with_query(httpx.URL(url), {"a": ""})))
+    data = {"a": "x" * (URL_MAX_CHARS - fixed)}
+    outcome, _ = call(runner, spec(url, "get", data=data))
+    assert (outcome.success, outcome.error) == (True, None)
+    assert server.requests[0].query == {"a": [data["a"]]}
 
 
 def test_json_content_type_on_get_still_uses_the_query(server: Target, runner: HttpRunner) -> None:

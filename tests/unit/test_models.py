@@ -34,6 +34,20 @@ def test_exactly_one_action() -> None:
         TaskSpec(name="t", command="true", http_url="http://x.test/")
 
 
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"schedule": "61 * * * *"}, ("schedule",)),
+        ({"schedule": "0 2 * * *", "timezone": "Mars/Olympus"}, ("timezone",)),
+        ({"schedule": "61 * * * *", "timezone": "Mars/Olympus"}, ("timezone",)),  # not judged without a zone
+    ],
+)
+def test_schedule_and_zone_errors_name_their_field(fields: dict[str, str], where: tuple[str]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        JobSpec.model_validate({"name": "n", "command": "true", **fields})
+    assert [error["loc"] for error in caught.value.errors()] == [where]
+
+
 @pytest.mark.parametrize("email", ["a@b.test", "a@b.test, c@d.test"])
 def test_emails(email: str) -> None:
     assert TaskSpec(name="t", command="true", email=email).email == email

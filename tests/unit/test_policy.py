@@ -60,8 +60,10 @@ def test_commands_need_the_cluster_s_leave_and_the_key_s_scope(
 
 def test_a_schedule_faster_than_the_cluster_allows_is_refused_naming_the_field() -> None:
     spec = JobSpec(name="j", schedule="*/5 * * * * *", http_url="https://example.com/")
-    with pytest.raises(InvalidSpec, match=r"^schedule: it can fire every 5 s; .* every 10 s"):
+    with pytest.raises(InvalidSpec, match=r"^schedule: it can fire every 5 s; .* every 10 s") as caught:
         policy.admit_job(spec, settings=_settings(min_interval_s=10), actor=WRITER)
+    assert caught.value.field == "schedule"
+    assert caught.value.reason.startswith("it can fire every 5 s; ")
     policy.admit_job(spec, settings=_settings(min_interval_s=5), actor=WRITER)
 
 

@@ -40,10 +40,12 @@ class UnreadableRecord(CryptoError):
 
 
 class InvalidSpec(UnicronError, ValueError):
-    """A job or task definition is invalid; ``field`` names the field, when one is to blame."""
+    """A job or task definition is invalid; ``field`` names the field to blame, when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        """The message is ``"<field>: <reason>"`` when ``field`` is given, else ``reason``."""
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.reason = reason
         self.field = field
 
 

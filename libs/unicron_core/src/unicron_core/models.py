@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from unicron_core import cron
 from unicron_core.examples import (
@@ -22,6 +22,7 @@ from unicron_core.examples import (
     EXAMPLE_TASK,
     EXAMPLE_TASK_ID,
 )
+from unicron_core.httpdata import BODY_METHODS, URL_MAX_CHARS, over_long_url
 
 MASK = "***"
 MASKED_FIELDS = ("http_headers", "hook_headers")  # write-only: answers show each value as MASK
@@ -33,6 +34,10 @@ HEADER_VALUE_MAX = 8192
 MAX_TIMEOUT_S = 86_400.0
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+$")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
+
+# The validation context of records read back from the store (``store.codec``): a rule for what may
+# be created, added after some records were stored, must not make a stored one unreadable.
+STORED: dict[str, bool] = {"stored": True}
 
 HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
@@ -186,6 +191,22 @@ class RunSpec(RunFields):
     def _valid_url(cls, value: str | None) -> str | None:
         return _check_url(value)
 
+    @field_validator("http_data")
+    @classmethod
+    def _fits_in_the_url(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # http_url and http_method are declared before http_data: validated by now (a bad URL is
+        # missing from `data`, its own error reported). See unicron_core.httpdata.
+        url, method = info.data.get("http_url"), info.data.get("http_method")
+        if not value or url is None or method in BODY_METHODS or info.context == STORED:
+            return value
+        chars = over_long_url(url, value)
+        if chars is not None:
+            raise ValueError(
+                f"with {method} the data goes in the URL's query string, which makes the URL {chars} "
+                f"characters; the limit is {URL_MAX_CHARS} (send large data with post, put or patch)"
+            )
+        return value
+
     @field_validator("email")
     @classmethod
     def _valid_email(cls, value: str | None) -> str | None:
@@ -246,10 +267,14 @@ class JobSpec(RunSpec, JobFields):
             cron.get_zone(value)
         return value
 
-    @model_validator(mode="after")
-    def _valid_schedule(self) -> JobSpec:
-        cron.parse(self.schedule, self.timezone or "UTC")
-        return self
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str, info: ValidationInfo) -> str:
+        # A field's validator, so its error is filed under `schedule`. `timezone` is declared before
+        # it: validated by now, and missing from `data` when invalid, its own error then the only one.
+        if "timezone" in info.data:
+            cron.parse(value, info.data["timezone"] or "UTC")
+        return value
 
 
 class TaskSpec(RunSpec):

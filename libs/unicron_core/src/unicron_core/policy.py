@@ -38,7 +38,7 @@ def admit_job(spec: JobSpec, *, settings: Settings, actor: Principal) -> JobSpec
         spec = spec.model_copy(update={"timezone": settings.tz})
     refusal = too_frequent(schedule_of(spec, settings), settings)
     if refusal is not None:
-        raise InvalidSpec(f"schedule: {refusal}")
+        raise InvalidSpec(refusal, field="schedule")
     return spec
 
 

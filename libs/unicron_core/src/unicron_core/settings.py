@@ -6,6 +6,8 @@ The original Unicron's variable names are honoured (``UNICRON_KEY``, ``TZ``, ``R
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -158,14 +160,20 @@ def parse_host_ports(text: str) -> list[tuple[str, int]]:
     return addresses
 
 
-def get_settings() -> Settings:
+def get_settings(defaults: Mapping[str, str] | None = None) -> Settings:
     """Reads the settings from the environment.
+
+    Args:
+        defaults: values of variables (by name) that the environment leaves unset, found by the
+            caller elsewhere (the admin commands: in ``unicron up``'s data dir). They would win over
+            the environment: the caller gives only those it does not set.
 
     Raises:
         ConfigError: one line naming each missing or invalid variable (never its value).
     """
+    values: dict[str, Any] = dict(defaults or {})
     try:
-        return Settings()
+        return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
 

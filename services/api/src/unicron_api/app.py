@@ -100,9 +100,6 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
-        # Clients authenticate with a bearer header, which a cross-site form cannot send, so a body
-        # without Content-Type is read as JSON, as the original did.
-        strict_content_type=False,
     )
     app.add_middleware(BodyLimit)
     app.add_middleware(WholePath)

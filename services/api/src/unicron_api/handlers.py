@@ -63,7 +63,9 @@ async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after_s)}
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
-    return error_response(status, str(exc), headers=headers)
+    # A 422's result names the fields, as for a body that does not validate (`_validation`).
+    result = {exc.field: exc.reason} if isinstance(exc, InvalidSpec) and exc.field else None
+    return error_response(status, str(exc), result=result, headers=headers)
 
 
 async def _http(routes: Sequence[APIRoute], request: Request, exc: HTTPException) -> JSONResponse:
@@ -132,7 +134,7 @@ def _message(err: Any, path: str) -> str:
     if path == "body" and kind == "missing":
         return "a JSON object body is required"
     if path == "body" and kind in ("model_attributes_type", "dict_type", "model_type"):
-        return "the body must be a JSON object (send it with Content-Type: application/json)"
+        return "the body must be a JSON object"
     if kind == "extra_forbidden":
         return "unknown field"
     msg = str(err["msg"])

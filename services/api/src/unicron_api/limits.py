@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unicron_api.envelope import error_response
@@ -9,8 +10,16 @@ from unicron_api.envelope import error_response
 MAX_BODY_BYTES = 1024 * 1024
 
 
-class _TooLarge(Exception):
-    pass
+def _too_large(max_bytes: int) -> str:
+    return f"request body too large (the limit is {max_bytes} bytes)"
+
+
+class _TooLarge(HTTPException):
+    """Raised by ``receive`` once the body passes the limit. An HTTPException: FastAPI answers any
+    other error while it reads a body with 400, and re-raises this one for the handlers (413)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _too_large(max_bytes))
 
 
 class BodyLimit:
@@ -36,7 +45,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
+                raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -52,5 +61,5 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, f"request body too large (the limit is {self.max_bytes} bytes)")
+        response = error_response(413, _too_large(self.max_bytes))
         await response(scope, receive, send)

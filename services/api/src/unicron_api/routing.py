@@ -1,5 +1,5 @@
 """How a request finds its route: the whole path, and for a secured route the token first, then the
-body, read as strict JSON.
+body, read as strict JSON whatever its Content-Type says (``body.py`` says why that is safe).
 
 FastAPI reads and parses a request's body before it runs any dependency, so without this a caller
 with no token would learn whether its body parses (400) or validates (422) before hearing 401, and
@@ -24,7 +24,7 @@ class SecuredRoute(APIRoute):
     """A route that checks the token before it reads the body (FastAPI's custom route class)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """FastAPI's handler, behind the token check, given a ``StrictJSONRequest``."""
+        """FastAPI's handler, behind the token check, given a ``StrictJSONRequest`` labelled JSON."""
         handler = super().get_route_handler()
 
         scope = (self.openapi_extra or {}).get(SCOPE_KEY)
@@ -32,7 +32,7 @@ class SecuredRoute(APIRoute):
         async def secured(request: Request) -> Response:
             await authenticate(request, await bearer(request))
             require_scope(request, scope)  # 403 before the body is read, too
-            return await handler(StrictJSONRequest(request.scope, request.receive))
+            return await handler(StrictJSONRequest.labelled_json(request))
 
         return secured
 

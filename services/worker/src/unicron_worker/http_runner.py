@@ -1,12 +1,8 @@
 """Makes a job's HTTP call and reports the status and the (capped) answer text.
 
-Encoding of ``http_data`` (the job fields, README "The API"):
-- post/put/patch: a form body, or a JSON body when ``http_headers`` has a JSON ``Content-Type``
-  (``application/json`` or ``application/*+json``, any parameters, any header-name case);
-- get/delete/head/options: the query string, merged into the URL's own query (the data wins on
-  a key both have), whatever the ``Content-Type``.
-Form and query values that are not scalars (objects, lists of objects) are sent as JSON text;
-``None`` is an empty value, booleans are ``true``/``false``. Empty data sends no body at all.
+Encoding of ``http_data``: ``unicron_core.httpdata`` (a form body, a JSON body when ``http_headers``
+has a JSON ``Content-Type``: ``application/json`` or ``application/*+json``, any parameters, any
+header-name case; the query string for get/delete/head/options).
 
 Timeout: ``timeout_s`` bounds each phase (connect, send, wait for the answer) and the body is
 read only until the same deadline. httpx has no single total timeout, so a server that stalls
@@ -21,9 +17,7 @@ from httpx's messages about the request (h11 quotes offending header values) nor
 from __future__ import annotations
 
 import codecs
-import json
 import time
-from collections.abc import Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from typing import Any
@@ -32,10 +26,10 @@ import httpx
 
 from unicron_core.egress import EgressGuard, Target
 from unicron_core.errors import EgressRefused
+from unicron_core.httpdata import BODY_METHODS, form, with_query
 from unicron_core.models import HttpOutput, RunSpec
 from unicron_worker.outcome import Outcome, format_seconds
 
-_BODY_METHODS = frozenset({"post", "put", "patch"})
 _REASON_MAX_CHARS = 200
 MAX_REDIRECTS = 3  # a job that asks for redirects gets at most this many hops, each checked
 # Failures described by their kind alone: httpx's own messages may quote the URL or a header.
@@ -179,14 +173,12 @@ class HttpRunner:
         request: dict[str, Any] = {"method": spec.http_method.upper(), "headers": headers}
         request["timeout"] = httpx.Timeout(timeout_s)
         data = spec.http_data
-        if data and spec.http_method not in _BODY_METHODS:
-            # Merged into the URL's own query (httpx's params= would replace it); a key in both
-            # takes the data's values.
-            url = url.copy_merge_params(_flatten(data))
+        if data and spec.http_method not in BODY_METHODS:
+            url = with_query(url, data)
         elif data and is_json(headers.get("content-type")):
             request["json"] = data
         elif data:
-            request["data"] = _flatten(data)
+            request["data"] = form(data)
         # No data, no body: not even "{}" for a JSON Content-Type.
         request.update(pinned(url, target, headers))
         return request, url
@@ -252,28 +244,6 @@ def _os_reason(exc: BaseException) -> str:
         cause = cause.__cause__ or cause.__context__
     reason = str(cause) if cause is not None else type(exc).__name__
     return reason[:_REASON_MAX_CHARS]
-
-
-def _flatten(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Form or query values as text; a list value repeats its key (``a=1&a=2``)."""
-    return {key: [_scalar(item) for item in _items(value)] for key, value in data.items()}
-
-
-def _items(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _scalar(value: Any) -> str:
-    """Form text for one value: what a form would send, JSON text for anything nested."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as httpx and JSON spell them, not Python's True
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _decode(data: bytes, encoding: str, *, final: bool) -> str:

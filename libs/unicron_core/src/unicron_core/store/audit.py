@@ -70,7 +70,7 @@ class Audit:
             InvalidSpec: ``cursor`` is not an entry id.
         """
         if cursor is not None and not _is_entry_id(cursor):
-            raise InvalidSpec("cursor: not a cursor this API handed out", field="cursor")
+            raise InvalidSpec("not a cursor this API handed out", field="cursor")
         high = "+" if cursor is None else f"({cursor}"
         (rows,) = yield one(call("xrevrange", keys.AUDIT, max=high, min="-", count=limit))
         entries = []

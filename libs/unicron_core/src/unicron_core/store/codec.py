@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from unicron_core.crypto import Cipher
 from unicron_core.errors import UnreadableRecord
+from unicron_core.models import STORED
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,7 +34,7 @@ class Codec:
         Raises:
             UnreadableRecord: missing, tampered with, or sealed with a key this node lacks.
         """
-        return model.model_validate_json(self.open_bytes(kind, record_id, blob))
+        return model.model_validate_json(self.open_bytes(kind, record_id, blob), context=STORED)
 
     def open_text(self, kind: str, record_id: str, blob: object) -> str:
         """The text sealed in ``blob`` (see ``open``)."""

@@ -71,7 +71,7 @@ class Lifecycle:
         """
         now = time.time() if now is None else now
         if until is not None and until <= now:
-            raise InvalidSpec("until: must be in the future", field="until")
+            raise InvalidSpec("must be in the future", field="until")
         record = yield from self._jobs.get(job_id=job_id)
         since = record.paused.since if record.paused is not None else now
         pause = Pause(since=since, by=actor.name, reason=reason, until=until)

@@ -42,7 +42,7 @@ class Cursor:
             )
             return Cursor(float(score), member)
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise InvalidSpec("cursor: not a cursor this API handed out", field="cursor") from None
+            raise InvalidSpec("not a cursor this API handed out", field="cursor") from None
 
 
 def scan(

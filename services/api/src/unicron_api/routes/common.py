@@ -114,4 +114,4 @@ def _check_urls(guard: EgressGuard, urls: list[tuple[str, str]]) -> None:
         try:
             guard.check(url, unresolved_ok=True)
         except EgressRefused as exc:
-            raise EgressRefused(f"{field}: {exc}") from None
+            raise EgressRefused(str(exc), field=field) from None

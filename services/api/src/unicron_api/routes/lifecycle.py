@@ -119,7 +119,7 @@ async def upsert_job(
     must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
     plans)."""
     if spec.name != name:
-        raise InvalidSpec(f"name: the body's name {spec.name!r} is not the path's {name!r}", field="name")
+        raise InvalidSpec(f"the body's name {spec.name!r} is not the path's {name!r}", field="name")
     store = store_of(request)
     await check_egress(spec, request)
     op = store.jobs.upsert(name=name, spec=spec, actor=principal(request), ip=ip_of(request), dry_run=dry_run)
