@@ -20,7 +20,7 @@ def test_data_too_long_for_a_query_string_stored_before_the_rule(
     job = JobSpec.model_construct(**fields, schedule="@daily", timezone="UTC")
     job_id = store.run(store.jobs.create(spec=job, actor=OPERATOR))
     assert store.run(store.jobs.get(job_id=job_id)).spec.http_data == data
-    assert store.run(store.jobs.specs(job_ids=[job_id]))[job_id] == job
+    assert store.run(store.jobs.specs(job_ids=[job_id]))[job_id] == (job, 1)
     assert list(store.run(store.jobs.all())) == [job_id]
     task_id = store.run(store.tasks.create(spec=TaskSpec.model_construct(**fields), actor=OPERATOR))
     assert store.run(store.tasks.get(task_id=task_id)).spec.http_data == data

@@ -81,7 +81,9 @@ def test_rotate_key_finds_them_too(home: Path, up_redis: RedisServer) -> None:
             spec=JobSpec(name="j", schedule="@daily", http_url="https://example.test/"), actor=OPERATOR
         )
     )
-    assert ok("rotate-key", cwd=home).startswith("rotated 0, already current 2,")
+    assert ok("rotate-key", cwd=home).startswith(
+        "rotated 0, already current 3,"
+    )  # the canary, the index key, a job
 
 
 def test_the_environment_wins(
