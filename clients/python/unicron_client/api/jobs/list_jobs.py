@@ -71,7 +71,7 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | JobsEnvelope]:
     """List jobs
 
-     Every registered job, by id. Header values are masked (`***`).
+     Every registered job, by id. Header values are masked (`***`). GET /api/jobs pages them.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -96,7 +96,7 @@ def sync(
 ) -> ErrorEnvelope | JobsEnvelope | None:
     """List jobs
 
-     Every registered job, by id. Header values are masked (`***`).
+     Every registered job, by id. Header values are masked (`***`). GET /api/jobs pages them.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +117,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorEnvelope | JobsEnvelope]:
     """List jobs
 
-     Every registered job, by id. Header values are masked (`***`).
+     Every registered job, by id. Header values are masked (`***`). GET /api/jobs pages them.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -140,7 +140,7 @@ async def asyncio(
 ) -> ErrorEnvelope | JobsEnvelope | None:
     """List jobs
 
-     Every registered job, by id. Header values are masked (`***`).
+     Every registered job, by id. Header values are masked (`***`). GET /api/jobs pages them.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

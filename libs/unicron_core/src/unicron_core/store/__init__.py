@@ -30,6 +30,7 @@ from unicron_core.store.cluster import Cluster
 from unicron_core.store.codec import Codec
 from unicron_core.store.connections import open_async_redis, open_redis
 from unicron_core.store.firing import Firing
+from unicron_core.store.jobjson import JobJson
 from unicron_core.store.joblist import JobList
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.lifecycle import Lifecycle
@@ -56,6 +57,7 @@ class Records:
             codec=codec, settings=settings, jobs=self.jobs, runs=self.runs, rq=self.rq, audit=self.audit
         )
         self.joblist = JobList(jobs=self.jobs, blind=blind)
+        self.jobjson = JobJson(codec=codec)
         self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
         self.access = Access(settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)

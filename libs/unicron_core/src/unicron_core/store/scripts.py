@@ -26,6 +26,8 @@ class Script(StrEnum):
     RESUME_JOB = "resume_job"
     ENQUEUE_RUN = "enqueue_run"
     MARK_RUNNING = "mark_running"
+    JOB_FIELDS = "job_fields"
+    JOB_COUNTERS = "job_counters"
     MIGRATE_JOBS = "migrate_jobs"
     CREATE_TASK = "create_task"
     RECORD_RUN = "record_run"

@@ -15,6 +15,7 @@
 local id = ARGV[1]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'pause', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZADD', KEYS[3], ARGV[3], id)
 if ARGV[4] == '-1' then

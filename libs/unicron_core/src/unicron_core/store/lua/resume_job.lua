@@ -14,6 +14,7 @@ local id = ARGV[1]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HGET', KEYS[1], 'pause') ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], 'pause')
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
 if ARGV[3] ~= '-1' then redis.call('ZADD', KEYS[2], ARGV[3], id) end

@@ -47,6 +47,7 @@ if ARGV[12] ~= '' then
     if ARGV[13] ~= '0' then redis.call('HDEL', KEYS[4], ARGV[13]) end
 end
 redis.call('HSET', job_key, unpack(ARGV, 17))
+redis.call('HINCRBY', job_key, 'rev', 1)  -- what a job's view shows changed (JobJson's cache)
 if ARGV[14] ~= '' then
     redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[15], '*', 'e', ARGV[14])
     redis.call('XTRIM', KEYS[6], 'MINID', '~', ARGV[16])
