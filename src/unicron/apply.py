@@ -114,6 +114,8 @@ def _name(path: Path, number: int, job: Any) -> str:
     name = job.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}: job {number} has no name (text): apply finds jobs by name")
+    if "/" in name:  # the API reads the name from a path segment, where an encoded / is still a /
+        raise ConfigError(f"{path}: job {name!r}: apply cannot keep a job whose name has a '/'")
     return name
 
 

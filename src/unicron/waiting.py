@@ -37,7 +37,7 @@ def until_done(
             now = status(seen)
             if now is not None and finished(now):
                 return seen
-            show(now or "waiting", time.monotonic() - started)
+            show(now or "queued", time.monotonic() - started)
             if time.monotonic() + interval > deadline:
                 warn(f"{label} is still {now or 'not recorded'} after {timeout_s:g} s")
                 return None

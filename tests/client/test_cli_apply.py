@@ -162,8 +162,10 @@ def test_an_invalid_job_anywhere_applies_nothing(unicron: Unicron, tmp_path: Pat
         ("- {name: a, schedule: '@daily', command: 'true', timezon: UTC}\n", "unknown field 'timezon'"),
         ("- {name: a, command: 'true'}\n", "invalid job 'a' in"),
         ("- name: a\n  schedule: */5 * * * *\n", "quote a value that starts with *"),
+        ("- {name: a/b, schedule: '@daily', command: 'true'}\n", "whose name has a '/'"),
     ],
-    ids=["twice", "no-name", "not-a-list", "other-owner", "unknown-field", "no-schedule", "unquoted-star"],
+    ids=["twice", "no-name", "not-a-list", "other-owner", "unknown-field", "no-schedule", "unquoted-star",
+         "slash"],
 )  # fmt: skip
 def test_a_bad_file_is_refused_before_any_request(
     unicron: Unicron, tmp_path: Path, text: str, message: str
