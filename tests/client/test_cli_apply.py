@@ -12,6 +12,9 @@ import pytest
 from unicron_client import AuthenticatedClient
 from unicron_client.api.admin import audit_log
 
+from unicron import apply
+from unicron.calls import RemoteError
+
 if TYPE_CHECKING:
     from conftest import Live, Unicron  # the package's conftest; only types here
 
@@ -190,3 +193,18 @@ def test_a_name_several_jobs_share_stops_the_plan(unicron: Unicron, tmp_path: Pa
     assert err[0].startswith("unicron: twin: 2 jobs are named 'twin'") and "(HTTP 409)" in err[0]
     assert _managed(unicron) == {}  # not even the job that was fine
     unicron.ok("job", "rm", *twins)
+
+
+def test_a_step_that_fails_while_applying_is_counted() -> None:
+    class Refusing:  # an API that refuses every write, as when a job went away after the plan
+        def call(self, request: object) -> object:
+            raise RemoteError("no job with id 'gone0000gone0000' (HTTP 404)", 404)
+
+    plan = [apply.Step("old", "delete", "gone0000gone0000"), apply.Step("same", "unchanged", "x" * 16)]
+    for step in plan:
+        apply._apply(Refusing(), step)  # type: ignore[arg-type]
+    assert (plan[0].error, plan[1].error) == ("no job with id 'gone0000gone0000' (HTTP 404)", None)
+    assert (
+        apply._summary(plan, dry_run=False)
+        == "applied: 0 created, 0 updated, 1 unchanged, 0 deleted, 1 failed"
+    )
