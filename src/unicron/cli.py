@@ -3,7 +3,8 @@
 Services and the settings are imported inside their subcommand, so ``unicron keygen`` and ``unicron up``
 (which only starts other processes) never pay for importing pydantic, FastAPI, RQ or uvicorn. The
 groups whose arguments need those to be parsed get the rest of the command line unparsed:
-``job`` and ``task`` (their options are made from the models) go to ``unicron.remote``.
+``job``, ``task``, ``runs`` and ``apply`` (their options are made from the models, and they talk to the
+API through its generated client) go to ``unicron.remote``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ if TYPE_CHECKING:
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # The groups whose arguments are handed over unparsed (``_run``), and their line in the help.
 HANDED_OVER = {
-    "job": "register, list, show and delete jobs; read their results",
+    "job": "register, list, show, change, pause, resume, run and delete jobs; read their results",
     "task": "run one-off async tasks and read their status",
+    "runs": "list, show and rerun the runs of every job",
+    "apply": "make the jobs of a YAML or JSON file exist as written (plan, then apply)",
 }
 
 
@@ -67,7 +70,7 @@ def _stdout_closed() -> int:
 
 def _run(argv: list[str]) -> int:
     group = argv[0] if argv else None
-    if group in ("job", "task"):
+    if group in HANDED_OVER:
         return _remote(argv)
     args = _parser().parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
@@ -114,8 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     keygen = sub.add_parser("keygen", help="print a new random cluster key for UNICRON_KEY")
     keygen.set_defaults(command=_keygen)
 
-    for group in ("job", "task"):  # listed here, parsed where they are handed over
-        sub.add_parser(group, help=HANDED_OVER[group])
+    for group, what in HANDED_OVER.items():  # listed here, parsed where they are handed over
+        sub.add_parser(group, help=what)
 
     # The admin commands talk to Redis with the cluster key: next to `unicron up`, up's own.
     admin = argparse.ArgumentParser(add_help=False)
@@ -220,7 +223,7 @@ def _keygen(_args: argparse.Namespace) -> int:
 
 
 def _remote(argv: list[str]) -> int:
-    """``unicron job ...`` and ``unicron task ...``: the API, through its generated client."""
+    """``unicron job|task|runs|apply ...``: the API, through its generated client."""
     try:
         from unicron import remote  # noqa: PLC0415 - the client, httpx and pydantic only for these
     except ImportError as exc:  # an image that installed the services without the client

@@ -3,11 +3,13 @@
 Every field of the model is an option: ``--`` and its name with dashes (``misfire_grace`` is
 ``--misfire-grace``), its description the help, a ``Literal`` its choices, ``int`` and ``float``
 their types, a ``bool`` a pair of flags (``--follow-redirects``, ``--no-follow-redirects``), a
-``dict`` a repeatable ``KEY=VALUE``, any other type a JSON value. ``FLAGS`` keeps the options that
-predate this module under their names (``--url`` for ``http_url``, ``--header NAME:VALUE``).
+``dict`` a repeatable ``KEY=VALUE``, a ``list`` a repeatable option of one item each (``--tag``), any
+other type a JSON value. ``FLAGS`` keeps the options that predate this module under their names
+(``--url`` for ``http_url``, ``--header NAME:VALUE``) and names a list's option for one item.
 
 An option not given is left out of the payload, so a ``--file`` document keeps its value; a dict
-option adds its keys to the document's.
+option adds its keys to the document's (as a JSON merge patch merges objects), a list option
+replaces the document's list (as a merge patch replaces arrays).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -37,7 +39,7 @@ class Flag:
     exclusive: bool = False  # at most one of the exclusive options may be given
 
 
-Kind = Literal["choice", "text", "int", "float", "flag", "pairs", "json"]
+Kind = Literal["choice", "text", "int", "float", "flag", "pairs", "items", "json"]
 SCALARS: dict[Any, Kind] = {str: "text", int: "int", float: "float", bool: "flag"}
 TYPES = {"text": str, "int": int, "float": float}
 
@@ -49,6 +51,8 @@ FLAGS = {
     "http_data": Flag("--data", metavar="KEY=VALUE"),
     "hook_url": Flag(metavar="URL"),
     "hook_headers": Flag("--hook-header", metavar="NAME:VALUE", separator=":", strip=True),
+    "tags": Flag("--tag", metavar="TAG"),
+    "managed_by": Flag(metavar="OWNER"),
 }
 
 
@@ -68,12 +72,14 @@ class Option:
     @property
     def kind(self) -> Kind:
         """What the field holds, ``None`` aside: the option's shape follows from it."""
-        annotation = _without_none(self.info.annotation)
+        annotation = _bare(_without_none(self.info.annotation))
         origin = get_origin(annotation)
         if origin is Literal:
             return "choice"
         if origin is dict:
             return "pairs"
+        if origin is list and get_args(annotation) and _bare(get_args(annotation)[0]) is str:
+            return "items"
         return SCALARS.get(annotation, "json")
 
 
@@ -82,15 +88,26 @@ class ModelOptions:
     come first, then the exclusive ones, then the others, each in the model's order."""
 
     def __init__(self, model: type[BaseModel]) -> None:
+        self._fields = model.model_fields
         options = [Option(name, info, FLAGS.get(name, Flag())) for name, info in model.model_fields.items()]
         self.options = sorted(options, key=lambda o: (not o.info.is_required(), not o.flag.exclusive))
 
-    def add_to(self, parser: argparse.ArgumentParser) -> None:
-        """Adds an option per field to ``parser``; each keeps its value under the field's name."""
+    def add_to(self, parser: argparse.ArgumentParser, *, change: bool = False) -> None:
+        """Adds an option per field to ``parser``; each keeps its value under the field's name.
+        ``change``: the options change a definition (``job edit``), so none is required and none has a
+        default to mention."""
         exclusive = parser.add_mutually_exclusive_group()
         for option in self.options:
             group = exclusive if option.flag.exclusive else parser
-            group.add_argument(option.option, dest=option.field, help=_help(option), **_argument(option))
+            help_text = _help(option, change=change)
+            group.add_argument(option.option, dest=option.field, help=help_text, **_argument(option))
+
+    def optional(self) -> list[str]:
+        """The fields that may be cleared (``null`` in a merge patch), in the model's order."""
+        return [o.field for o in sorted(self.options, key=self._order) if not o.info.is_required()]
+
+    def _order(self, option: Option) -> int:
+        return list(self._fields).index(option.field)
 
     def payload(self, args: argparse.Namespace, document: dict[str, Any]) -> dict[str, Any]:
         """``document`` with the options given in ``args`` on top of it.
@@ -135,18 +152,22 @@ def _argument(option: Option) -> dict[str, Any]:
     if kind == "pairs":
         sep = option.flag.separator
         return {"action": "append", "default": [], "metavar": metavar or f"KEY{sep}VALUE"}
+    if kind == "items":
+        return {"action": "append", "default": [], "metavar": metavar or "ITEM"}
     if kind == "json":
         return {"metavar": metavar or "JSON"}
     name = option.option.removeprefix("--").replace("-", "_").upper()
     return {"type": TYPES[kind], "metavar": metavar or ("N" if kind in ("int", "float") else name)}
 
 
-def _help(option: Option) -> str:
+def _help(option: Option, *, change: bool) -> str:
     text = option.info.description or ""
-    if option.info.is_required():
-        text += " (required)"
-    elif option.kind == "pairs":
+    if option.kind in ("pairs", "items"):
         text += " (repeatable)"
+    elif change:
+        pass
+    elif option.info.is_required():
+        text += " (required)"
     elif option.kind != "flag" and option.info.default not in (None, PydanticUndefined):
         text += f" (default: {option.info.default})"
     return text.replace("%", "%%")  # argparse formats help with %
@@ -166,6 +187,11 @@ def _json(option: Option, text: str) -> Any:
         return json.loads(text)
     except ValueError:
         raise ConfigError(f"{option.option} takes a JSON value, not {text!r}") from None
+
+
+def _bare(annotation: Any) -> Any:
+    """``X`` for ``Annotated[X, ...]`` (a type with constraints, such as ``Label``)."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
 
 
 def _without_none(annotation: Any) -> Any:

@@ -1,54 +1,63 @@
-"""What ``unicron job`` and ``unicron task`` print for people: the API's answers as tables and
+"""What ``unicron job``, ``task`` and ``runs`` print for people: the API's answers as tables and
 fields (``--json`` prints them as the API gave them instead)."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from unicron_client.models import CommandOutput, JobView, RunResult, TaskView
+from unicron_client.models import CommandOutput, JobVersionView, JobView, Pause, RunResult, TaskView
 
 from unicron import tables
 
 # The fields of a job's info that `job show` lays out itself; it lists any other by name.
 SHOWN_INFO = frozenset(
     {"name", "command", "http_method", "http_url", "http_headers", "http_data", "timeout", "catchup"}
-    | {"misfire_grace", "email", "hook_url", "hook_headers", "timezone"}
+    | {"misfire_grace", "email", "hook_url", "hook_headers", "timezone", "tags", "managed_by"}
 )
 
 
-def jobs_table(jobs: Mapping[str, JobView]) -> str:
+def jobs_table(jobs: Sequence[JobView], states: Mapping[str, str]) -> str:
+    """A row per job, in the order given; ``states`` maps a job's id to its state."""
     if not jobs:
         return "no jobs"
     now = time.time()
     rows = [
         [
-            job_id,
+            job.job_id,
             tables.preview(job.info.name, 24),
+            states.get(job.job_id, "-"),
             job.schedule,
             job.timezone or "-",
             tables.relative(job.next_run, now),
             tables.relative(job.last_run, now),
             str(job.run_count),
+            tables.preview(",".join(job.info.tags), 24),
             tables.preview(job.info.command or f"{job.info.http_method.upper()} {job.info.http_url}", 40),
         ]
-        for job_id, job in sorted(jobs.items(), key=lambda item: (item[1].info.name, item[0]))
+        for job in jobs
     ]
-    return tables.table(["ID", "NAME", "SCHEDULE", "TZ", "NEXT", "LAST", "RUNS", "WHAT"], rows)
+    headers = ["ID", "NAME", "STATE", "SCHEDULE", "TZ", "NEXT", "LAST", "RUNS", "TAGS", "WHAT"]
+    return tables.table(headers, rows)
 
 
-def job_text(job_id: str, job: JobView) -> str:
+def job_text(job: JobView) -> str:
     info = job.info
     now = time.time()
     pairs = [
-        ("id", job_id),
+        ("id", job.job_id),
         ("name", info.name),
         ("schedule", f"{job.schedule} ({job.timezone or 'UTC'})"),
+        ("state", _pause_text(job.paused)),
         ("next run", f"{tables.when(job.next_run)} ({tables.relative(job.next_run, now)})"),
         ("last run", f"{tables.when(job.last_run)} ({tables.relative(job.last_run, now)})"),
         ("runs", f"{job.run_count} (missed: {job.missed_count})"),
-        ("created", tables.when(job.created)),
+        ("version", str(job.version)),
+        ("created", _by(job.created, job.created_by if isinstance(job.created_by, str) else None)),
+        ("updated", _by(job.updated, job.updated_by) if job.updated is not None else "-"),
+        ("tags", ", ".join(info.tags) or "-"),
+        ("managed by", info.managed_by or "- (people)"),
     ]
     if info.command is not None:
         pairs.append(("command", info.command))
@@ -73,6 +82,36 @@ def job_text(job_id: str, job: JobView) -> str:
     return tables.fields(pairs)
 
 
+def _pause_text(paused: Pause | None) -> str:
+    if paused is None:
+        return "active"
+    text = f"paused since {tables.when(paused.since)} by {paused.by}"
+    if isinstance(paused.until, float | int):
+        text += f", until {tables.when(paused.until)}"
+    if isinstance(paused.reason, str):
+        text += f": {paused.reason}"
+    return text
+
+
+def _by(epoch_s: float, who: str | None) -> str:
+    return tables.when(epoch_s) + (f" by {who}" if who else "")
+
+
+def change_text(job: JobView, fields: list[str] | None) -> str:
+    """What ``job edit`` and ``job restore`` did: ``fields`` changed, ``None`` if nothing did."""
+    if fields is None:
+        return f"job {job.job_id} unchanged (version {job.version})"
+    return f"job {job.job_id} is now version {job.version}; changed: {', '.join(fields) or '-'}"
+
+
+def versions_table(versions: Sequence[JobVersionView]) -> str:
+    rows = [
+        [str(v.version), tables.when(v.changed_at), v.changed_by or "-", ", ".join(v.fields) or "(created)"]
+        for v in versions
+    ]
+    return tables.table(["VERSION", "CHANGED_AT", "BY", "FIELDS"], rows)
+
+
 def runs_table(runs: list[RunResult], total: int) -> str:
     if not runs:
         return "no runs in the retention window"
@@ -92,26 +131,73 @@ def runs_table(runs: list[RunResult], total: int) -> str:
     return text + (f"\n({more} older runs not shown: --limit 0 shows all)" if more > 0 else "")
 
 
+def runs_page_table(runs: Sequence[RunResult], *, more: bool) -> str:
+    """Runs of every job, as ``runs ls`` lists them."""
+    if not runs:
+        return "no runs"
+    rows = [
+        [
+            tables.when(run.start),
+            run.run_id,
+            run.job_id or "-",
+            str(run.status),
+            str(run.trigger),
+            tables.duration(run.end - run.start),
+            _code(run),
+            tables.preview(run.error or run.reason or _text(run), 40),
+        ]
+        for run in runs
+    ]
+    text = tables.table(["START", "RUN", "JOB", "STATUS", "TRIGGER", "TOOK", "CODE", "OUTPUT"], rows)
+    return text + (f"\n(newest {len(runs)} shown: --limit N for more, 0 for all)" if more else "")
+
+
+def run_text(run: RunResult) -> str:
+    """A run: every field, then its output streams."""
+    pairs = [
+        ("run", run.run_id),
+        ("job", run.job_id or "-"),
+        ("status", str(run.status)),
+        ("trigger", str(run.trigger) + (f" by {run.by}" if run.by else "")),
+        ("attempt", str(run.attempt)),
+        ("version", "-" if run.version is None else str(run.version)),
+        ("scheduled", tables.when(run.scheduled)),
+        ("started", tables.when(run.start)),
+        ("ended", tables.when(run.end)),
+    ]
+    pairs += _outcome(run)
+    if run.reason:
+        pairs.append(("reason", run.reason))
+    return tables.fields(pairs) + _output(run)
+
+
 def task_text(task: TaskView) -> str:
     pairs = [("task", task.task_id), ("status", task.status)]
     run = task.result
     if run is not None:
-        pairs += [
-            ("started", tables.when(run.start)),
-            ("took", tables.duration(run.end - run.start)),
-            ("exit code" if isinstance(run.output, CommandOutput) else "HTTP status", _code(run)),
-        ]
-        if run.error:
-            pairs.append(("error", run.error))
-        pairs += [(f"notified {kind}", outcome) for kind, outcome in run.notifications.to_dict().items()]
+        pairs += [("started", tables.when(run.start)), *_outcome(run)]
     if task.traceback:
         pairs.append(("traceback", task.traceback))
-    text = tables.fields(pairs)
-    if run is not None:
-        for name, stream in _streams(run):
-            text += f"\n--- {name}\n{stream.rstrip()}" if stream else ""
-        if run.output.truncated:
-            text += "\n(output truncated at the cluster's limit)"
+    return tables.fields(pairs) + ("" if run is None else _output(run))
+
+
+def _outcome(run: RunResult) -> list[tuple[str, str]]:
+    pairs = [
+        ("took", tables.duration(run.end - run.start)),
+        ("exit code" if isinstance(run.output, CommandOutput) else "HTTP status", _code(run)),
+    ]
+    if run.error:
+        pairs.append(("error", run.error))
+    pairs += [(f"notified {kind}", outcome) for kind, outcome in run.notifications.to_dict().items()]
+    return pairs
+
+
+def _output(run: RunResult) -> str:
+    text = ""
+    for name, stream in _streams(run):
+        text += f"\n--- {name}\n{stream.rstrip()}" if stream else ""
+    if run.output.truncated:
+        text += "\n(output truncated at the cluster's limit)"
     return text
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from unicron import remote
+from unicron import waiting
 from unicron.cli import main
 from unicron_testkit.ports import free_port
 from unicron_testkit.waiting import wait_for
@@ -68,10 +68,10 @@ def test_job_add_ls_show_results_rm(cli: Cli, live: Live) -> None:
 
     table = cli.ok("job", "ls")
     header, *rows = table.splitlines()
-    assert header.split() == ["ID", "NAME", "SCHEDULE", "TZ", "NEXT", "LAST", "RUNS", "WHAT"]
+    assert header.split() == ["ID", "NAME", "STATE", "SCHEDULE", "TZ", "NEXT", "LAST", "RUNS", "TAGS", "WHAT"]
     assert any(row.startswith(job_id) and "probe" in row and "Asia/Tokyo" in row for row in rows), table
     assert any(row.startswith(command_id) and "echo hi" in row for row in rows), table
-    listing = json.loads(cli.ok("job", "ls", "--json"))
+    listing = {job["job_id"]: job for job in json.loads(cli.ok("job", "ls", "--json"))}  # the page's items
     assert listing[job_id]["info"]["http_headers"] == {"X-Secret": "***"}
 
     shown = cli.ok("job", "show", job_id)
@@ -165,7 +165,7 @@ def test_exit_codes_of_the_real_command(live: Live) -> None:
         [sys.executable, "-m", "unicron", "job", "ls", "--json"],
         env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, check=False,
     )  # fmt: skip
-    assert done.returncode == 0 and isinstance(json.loads(done.stdout), dict)
+    assert done.returncode == 0 and isinstance(json.loads(done.stdout), list)
 
 
 def test_progress_on_a_terminal_updates_one_line() -> None:
@@ -174,7 +174,7 @@ def test_progress_on_a_terminal_updates_one_line() -> None:
             return True
 
     screen = Terminal()
-    with remote._progress("t1", screen) as show:
+    with waiting.progress("task t1", screen) as show:
         show("PENDING", 0.1)
         show("STARTED", 0.6)
     lines = ["| task t1: PENDING, 0.1 s", "- task t1: STARTED, 0.6 s", ""]
