@@ -229,3 +229,24 @@ def test_an_update_racing_fires_never_fires_twice(live: Live, client: Authentica
 def _run(client: AuthenticatedClient, run_id: str) -> RunResult | None:
     response = get_run.sync_detailed(run_id, client=client)
     return response.parsed.result if response.status_code == 200 else None  # type: ignore[union-attr]
+
+
+def test_a_pause_ends_by_itself(client: AuthenticatedClient) -> None:
+    job_id = _ok(
+        create_job.sync_detailed(client=client, body=_job(name="nap", schedule="* * * * * *")), 201
+    ).result
+    _ok(
+        pause_job.sync_detailed(
+            job_id, client=client, body=PauseRequest(reason="nap", until=time.time() + 2.5)
+        )
+    )
+
+    def resumed() -> bool:
+        job = _ok(page_jobs.sync_detailed(client=client, q="nap")).result.items[0]
+        return job.paused is None
+
+    wait_for(resumed, 15, interval_s=0.2, message="the scheduler to end the pause")
+    skipped = _ok(page_runs.sync_detailed(client=client, job_id=job_id, status="skipped")).result.items
+    assert len(skipped) == 1 and "until resumed by scheduler" in skipped[0].reason
+    entries = _ok(audit_log.sync_detailed(client=client, limit=20)).result.items
+    assert ("job.resume", "scheduler") in {(e.action, e.actor) for e in entries if e.target == job_id}

@@ -53,6 +53,9 @@ def test_the_json_is_what_the_views_say(redis_url: str, redis_client: redis.Redi
     assert first == _views(store)
     assert "secret" not in json.dumps(first)
     redis_client.hincrby(keys.job(ids[1]), "run_count", 1)  # a counter changes: the cache holds
+    redis_client.hset(keys.job(ids[1]), mapping={"last_status": "failure", "running": 1})  # running
+    store.run(store.runs.ended(job_id=ids[1]))  # then failing
+    assert json.loads(store.run(store.jobjson.every()))[ids[1]]["state"] == "failing"
     store.run(store.lifecycle.resume(job_id=ids[2], actor=OPERATOR))  # a pause ends: it does not
     store.run(store.jobs.delete(job_id=ids[0], actor=OPERATOR))
     assert json.loads(store.run(store.jobjson.every())) == _views(store)

@@ -31,6 +31,7 @@ from .job_spec_http_headers import JobSpecHttpHeaders
 from .job_spec_http_method import JobSpecHttpMethod
 from .job_version_view import JobVersionView
 from .job_view import JobView
+from .job_view_state import JobViewState
 from .jobs_envelope import JobsEnvelope
 from .jobs_envelope_result import JobsEnvelopeResult
 from .jobs_page import JobsPage
@@ -76,6 +77,7 @@ from .text_envelope import TextEnvelope
 from .upserted_envelope import UpsertedEnvelope
 from .upserted_job import UpsertedJob
 from .upserted_job_outcome import UpsertedJobOutcome
+from .upserted_job_state import UpsertedJobState
 from .versions_envelope import VersionsEnvelope
 
 __all__ = (
@@ -114,6 +116,7 @@ __all__ = (
     "JobSpecHttpMethod",
     "JobVersionView",
     "JobView",
+    "JobViewState",
     "KeyRequest",
     "KeysEnvelope",
     "KeyView",
@@ -155,5 +158,6 @@ __all__ = (
     "UpsertedEnvelope",
     "UpsertedJob",
     "UpsertedJobOutcome",
+    "UpsertedJobState",
     "VersionsEnvelope",
 )

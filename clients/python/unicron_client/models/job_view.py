@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.job_view_state import JobViewState, check_job_view_state
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class JobView:
         updated (float | None): epoch seconds of the latest change; null before one
         updated_by (None | str): the name of the API key that made the latest change
         paused (None | Pause): why and since when it does not fire; null while it does
+        state (JobViewState): paused; else running (a run in progress); else failing (its latest run failed); else
+            active
         created_by (None | str | Unset): the name of the API key that registered it
     """
 
@@ -50,6 +53,7 @@ class JobView:
     updated: float | None
     updated_by: None | str
     paused: None | Pause
+    state: JobViewState
     created_by: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -91,6 +95,8 @@ class JobView:
         else:
             paused = self.paused
 
+        state: str = self.state
+
         created_by: None | str | Unset
         if isinstance(self.created_by, Unset):
             created_by = UNSET
@@ -114,6 +120,7 @@ class JobView:
                 "updated": updated,
                 "updated_by": updated_by,
                 "paused": paused,
+                "state": state,
             }
         )
         if created_by is not UNSET:
@@ -192,6 +199,8 @@ class JobView:
 
         paused = _parse_paused(d.pop("paused"))
 
+        state = check_job_view_state(d.pop("state"))
+
         def _parse_created_by(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -215,6 +224,7 @@ class JobView:
             updated=updated,
             updated_by=updated_by,
             paused=paused,
+            state=state,
             created_by=created_by,
         )
 

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.upserted_job_outcome import UpsertedJobOutcome, check_upserted_job_outcome
+from ..models.upserted_job_state import UpsertedJobState, check_upserted_job_state
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ class UpsertedJob:
         updated (float | None): epoch seconds of the latest change; null before one
         updated_by (None | str): the name of the API key that made the latest change
         paused (None | Pause): why and since when it does not fire; null while it does
+        state (UpsertedJobState): paused; else running (a run in progress); else failing (its latest run failed); else
+            active
         outcome (UpsertedJobOutcome):
         changed (list[str]): the names of the fields it changed (would change, in a dry run)
         created_by (None | str | Unset): the name of the API key that registered it
@@ -53,6 +56,7 @@ class UpsertedJob:
     updated: float | None
     updated_by: None | str
     paused: None | Pause
+    state: UpsertedJobState
     outcome: UpsertedJobOutcome
     changed: list[str]
     created_by: None | str | Unset = UNSET
@@ -96,6 +100,8 @@ class UpsertedJob:
         else:
             paused = self.paused
 
+        state: str = self.state
+
         outcome: str = self.outcome
 
         changed = self.changed
@@ -123,6 +129,7 @@ class UpsertedJob:
                 "updated": updated,
                 "updated_by": updated_by,
                 "paused": paused,
+                "state": state,
                 "outcome": outcome,
                 "changed": changed,
             }
@@ -203,6 +210,8 @@ class UpsertedJob:
 
         paused = _parse_paused(d.pop("paused"))
 
+        state = check_upserted_job_state(d.pop("state"))
+
         outcome = check_upserted_job_outcome(d.pop("outcome"))
 
         changed = cast(list[str], d.pop("changed"))
@@ -230,6 +239,7 @@ class UpsertedJob:
             updated=updated,
             updated_by=updated_by,
             paused=paused,
+            state=state,
             outcome=outcome,
             changed=changed,
             created_by=created_by,

@@ -48,6 +48,7 @@ LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@=+-]{0,63}$"
 Label = Annotated[str, Field(pattern=LABEL_PATTERN)]
 RunStatus = Literal["queued", "running", "success", "failure", "skipped", "aborted", "missed"]
 Trigger = Literal["schedule", "manual", "retry", "catchup"]
+JobState = Literal["active", "paused", "failing", "running"]
 
 # The ids the store makes: a job's is the original's 16 random [A-Za-z0-9], a task's a UUID4 as
 # str(uuid.uuid4()) writes it. One definition, for the answers that carry them and the paths that take them.
@@ -383,6 +384,17 @@ class JobRecord(BaseModel):
     updated_by: str | None = None
     changed: list[str] = Field(default_factory=list)  # the fields the current version changed
     paused: Pause | None = None
+    last_status: RunStatus | None = None  # of the latest run that ran
+    running: int = 0  # runs in progress
+
+    @property
+    def state(self) -> JobState:
+        """paused, else running (a run in progress), else failing (the latest run failed), else active."""
+        if self.paused is not None:
+            return "paused"
+        if self.running > 0:
+            return "running"
+        return "failing" if self.last_status not in (None, "success") else "active"
 
     def public(self) -> dict[str, Any]:
         """The job as the API returns it, in the original shape plus new fields."""
@@ -403,6 +415,7 @@ class JobRecord(BaseModel):
             "updated": self.updated,
             "updated_by": self.updated_by,
             "paused": None if self.paused is None else self.paused.model_dump(),
+            "state": self.state,
         }
 
 

@@ -12,6 +12,7 @@ from unicron_core.models import (
     JobFields,
     JobRecord,
     JobSpec,
+    JobState,
     JobVersion,
     Pause,
     RunResult,
@@ -77,6 +78,10 @@ class JobView(BaseModel):
     updated: float | None = Field(description="epoch seconds of the latest change; null before one")
     updated_by: str | None = Field(description="the name of the API key that made the latest change")
     paused: Pause | None = Field(description="why and since when it does not fire; null while it does")
+    state: JobState = Field(
+        description="paused; else running (a run in progress); else failing (its latest run failed); "
+        "else active"
+    )
 
     @classmethod
     def of(cls, record: JobRecord) -> JobView:

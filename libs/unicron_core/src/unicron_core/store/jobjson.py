@@ -37,10 +37,10 @@ _INFO_DEFAULTS: dict[str, Any] = {
 class _Known:
     """A job's view as last answered: its counters' text, its revision, the two parts."""
 
-    __slots__ = ("counters", "rev", "static", "view")
+    __slots__ = ("counters", "paused", "rev", "static", "view")
 
-    def __init__(self, counters: bytes, rev: bytes, static: str, view: str) -> None:
-        self.counters, self.rev, self.static, self.view = counters, rev, static, view
+    def __init__(self, counters: bytes, rev: bytes, static: str, paused: bool, view: str = "") -> None:
+        self.counters, self.rev, self.static, self.paused, self.view = counters, rev, static, paused, view
 
 
 class JobJson:
@@ -69,22 +69,21 @@ class JobJson:
                 log.error("skipping unreadable record: %s", exc)
                 known.pop(job_id, None)
                 continue
-            known[job_id] = _Known(b"", b"", static, "")
+            known[job_id] = _Known(b"", b"", static, paused=values[1] is not None)
         parts = []
         for job_id, now in zip(job_ids, counters, strict=True):
             k = known.get(job_id)
             if now is None or k is None:
                 continue  # deleted meanwhile, or unreadable
             if k.counters != now:
-                rev, run_count, missed, last_run, due = now.decode().split(",")
+                rev, run_count, missed, last_run, last_status, running, due = now.decode().split(",")
                 next_run = repr(float(due) / 1000) if due else "null"
-                k = _Known(
-                    now,
-                    rev.encode(),
-                    k.static,
+                state = _state(k.paused, int(running or 0), last_status)
+                view = (
                     f'"{job_id}":{{"last_run":{last_run or "null"},"run_count":{run_count or "0"},'
-                    f'"next_run":{next_run},"missed_count":{missed or "0"},{k.static}}}',
+                    f'"next_run":{next_run},"missed_count":{missed or "0"},"state":"{state}",{k.static}}}'
                 )
+                k = _Known(now, rev.encode(), k.static, k.paused, view)
             self._known[job_id] = k
             parts.append(k.view)
         return "{" + ",".join(parts) + "}"
@@ -117,6 +116,15 @@ class JobJson:
             ensure_ascii=False,
             separators=(",", ":"),
         )[1:-1]
+
+
+def _state(paused: bool, running: int, last_status: str) -> str:
+    """``JobRecord.state``, from the parts this module reads."""
+    if paused:
+        return "paused"
+    if running > 0:
+        return "running"
+    return "failing" if last_status not in ("", "success") else "active"
 
 
 def _read(job_ids: Sequence[str]) -> Op[list[bytes | None]]:

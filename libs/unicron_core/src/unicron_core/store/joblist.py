@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Literal
 
 from unicron_core import keys
-from unicron_core.models import JobRecord
+from unicron_core.models import JobRecord, JobState
 from unicron_core.store import pages
 from unicron_core.store.blind import Blind
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.ops import Batch, Op, call
 from unicron_core.store.pages import Cursor
 
-JobState = Literal["active", "paused", "failing", "running"]
 SCAN_BUDGET = 5000  # index entries a filtered page reads at most; past it, it ends early with a cursor
 _STATE_INDEX = {"paused": keys.PAUSED, "failing": keys.FAILING, "running": keys.RUNNING}
 

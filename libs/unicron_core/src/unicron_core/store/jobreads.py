@@ -146,4 +146,6 @@ class JobReads:
             updated_by=text(fields[b"updated_by"]) if b"updated_by" in fields else None,
             changed=json.loads(fields.get(b"changed", b"[]")),
             paused=None if pause is None else self._codec.open("job-pause", job_id, pause, Pause),
+            last_status=text(fields[b"last_status"]) if b"last_status" in fields else None,
+            running=int(fields.get(b"running", 0)),
         )

@@ -95,7 +95,7 @@ async def restore_job_version(
 @both(
     router,
     "PUT",
-    "/job/name/{name}",
+    "/job/name/{name:path}",
     operation_id="upsert_job",
     scope=Scope.JOBS_WRITE,
     tags=["jobs"],

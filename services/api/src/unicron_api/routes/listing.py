@@ -14,8 +14,8 @@ from unicron_api.requests import BulkPauseRequest, BulkResult, BulkResumeRequest
 from unicron_api.routes.common import StoreDep, both, ip_of, principal, secured_router, store_of
 from unicron_core.apikeys import Scope
 from unicron_core.errors import UnicronError
-from unicron_core.models import LABEL_PATTERN
-from unicron_core.store.joblist import JobFilter, JobState
+from unicron_core.models import LABEL_PATTERN, JobState
+from unicron_core.store.joblist import JobFilter
 from unicron_core.store.pages import Cursor
 from unicron_core.views import JobsPage, JobView
 
