@@ -25,8 +25,10 @@ run: install
 	$(BIN)/unicron up
 
 # The suite also holds the code to its lint and type rules: a change that breaks them does not land.
+# Two pytest workers (one per CPU of the machines it runs on), each module on one of them, with its
+# own Redis and fixtures.
 test: lint typecheck deploy-check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,12 +47,12 @@ chaos: install
 	timeout 600 $(BIN)/python bench/chaos.py
 
 # Unicron against its peers (rq-scheduler, RQ's own scheduler, RQ's SimpleWorker, a bare FastAPI +
-# enqueue app), measured in the same run, three repetitions, about 8 1/2 minutes (docs/performance.md
+# enqueue app), measured in the same run, three repetitions, about 11 minutes (docs/performance.md
 # says where they go): writes bench/results/<date>-<commit>.json and the table in
 # docs/performance.md; exits 1 when a figure misses its goal. The peers are the `bench` group.
 bench: install
 	$(BIN)/uv sync --locked --inexact --group bench --python $(BIN)/python
-	timeout --kill-after=30 600 $(BIN)/python bench/run.py
+	timeout --kill-after=30 900 $(BIN)/python bench/run.py
 
 # The API's contract, openapi.json, and the Python client generated from it (never edited by hand);
 # tests/client fails when either differs from what this target would write.

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import api_pages
 import api_submit
 import scheduler_burst
 import scheduler_failover
@@ -48,6 +49,7 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     scheduler_scale.NAME: scheduler_scale.run,
     scheduler_failover.NAME: scheduler_failover.run,
     api_submit.NAME: api_submit.run,
+    api_pages.NAME: api_pages.run,
     task_throughput.NAME: task_throughput.run,
     task_throughput.COSTS_NAME: task_throughput.run_costs,
 }

@@ -21,6 +21,7 @@ SCENARIOS = {
     "scheduler-scale",
     "scheduler-failover",
     "api-submit",
+    "api-pages",
     "task-throughput",
     "task-costs",
 }

@@ -1,17 +1,22 @@
-"""``GET /api/job/``'s fast JSON of every job says exactly what ``JobView`` says of each, cached or not."""
+"""``GET /api/job/``'s fast JSON of every job says exactly what ``JobView`` says of each, cached or not:
+after every write that moves a job's view (each through its real script), a process that answered
+before answers what a fresh one does."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import redis
 
 from unicron_core import keys
 from unicron_core.apikeys import OPERATOR
-from unicron_core.models import JobSpec
+from unicron_core.lease import Lease
+from unicron_core.models import HttpOutput, JobSpec, RunResult
 from unicron_core.settings import Settings
 from unicron_core.store import Store
+from unicron_core.store.firing import Fire
 from unicron_core.views import JobView
 
 KEY = "job-json-test-key-0123456789"
@@ -64,3 +69,60 @@ def test_the_json_is_what_the_views_say(redis_url: str, redis_client: redis.Redi
 def test_no_jobs_is_an_empty_object(redis_url: str, redis_client: redis.Redis) -> None:
     store = Store.from_settings(Settings(key=KEY, redis_url=redis_url))
     assert store.run(store.jobjson.every()) == "{}"
+
+
+def _run(job_id: str, start: float, status: str) -> RunResult:
+    return RunResult(
+        success=status == "success",
+        start=start,
+        end=start + 0.1,
+        output=HttpOutput(job_id=job_id, status_code=200, text="ok"),
+        run_id=f"{job_id}-{int(start * 1000)}",
+        job_id=job_id,
+        status=status,
+    )
+
+
+def test_a_process_that_answered_before_sees_every_change(redis_url: str) -> None:
+    store, other = (
+        Store.from_settings(Settings(key=KEY, redis_url=redis_url, allow_commands=True)) for _ in range(2)
+    )
+    spec = JobSpec(name="j", schedule="* * * * *", command="true", timezone="UTC")
+    a, b, c = (store.run(store.jobs.create(spec=spec, actor=OPERATOR)) for _ in range(3))
+    lease = Lease(store=store, ttl_ms=30_000)
+    assert lease.acquire()
+    due = int(store.redis.zscore(keys.DUE, a) or 0)
+    fire = Fire(job_id=a, expected_ms=due, fire_ms=[due], next_ms=due + 60_000, run_timeout_s=1, grace_ms=0)
+    writes: list[tuple[str, Callable[[], object]]] = [
+        (
+            "a fire moves the next one",
+            lambda: store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=[fire])]),
+        ),
+        ("a run starts", lambda: store.run(store.runs.started(job_id=b))),
+        (
+            "a run is recorded",
+            lambda: store.run(store.runs.record(job_id=b, run=_run(b, time.time(), "failure"))),
+        ),
+        ("a run ends", lambda: store.run(store.runs.ended(job_id=b))),
+        (
+            "a pause",
+            lambda: store.run(store.lifecycle.pause(job_id=c, actor=OPERATOR, reason="r", until=None)),
+        ),
+        (
+            "an edit",
+            lambda: store.run(
+                store.jobs.change(
+                    job_id=c, change=lambda s: s.model_copy(update={"timeout": 5.0}), actor=OPERATOR
+                )
+            ),
+        ),
+        ("a resume", lambda: store.run(store.lifecycle.resume(job_id=c, actor=OPERATOR))),
+        ("a new job", lambda: store.run(store.jobs.create(spec=spec, actor=OPERATOR))),
+        ("a deletion", lambda: store.run(store.jobs.delete(job_id=a, actor=OPERATOR))),
+    ]
+    store.run(store.jobjson.every())
+    for what, write in writes:
+        write()
+        cached = json.loads(store.run(store.jobjson.every()))
+        fresh = json.loads(other.run(other.jobjson.every()))  # its first answer
+        assert cached == fresh == _views(store), what

@@ -26,6 +26,10 @@ unicron:failing                 zset   none             job id -> created (ms): 
 unicron:resumes                 zset   none             job id -> when its pause ends (epoch ms)
 unicron:running                 zset   none             job id -> created (ms): jobs with a run
                                                         in progress
+unicron:jobs:changed            zset   none             job id -> the number of the change that last
+                                                        moved its view (counters, next fire,
+                                                        definition, pause)
+unicron:jobs:changes            string none             the count of those changes
 unicron:scratch:{random}        zset   (deleted at once) a count of a page's total, in MULTI/EXEC
 unicron:due                     zset   none             job id -> next fire time (epoch ms)
 unicron:runs:{job_id}           zset   result retention run id -> run start (epoch s), capped
@@ -72,6 +76,9 @@ PAUSED = PREFIX + "paused"
 FAILING = PREFIX + "failing"
 RESUMES = PREFIX + "resumes"
 RUNNING = PREFIX + "running"
+VIEW_CHANGED = PREFIX + "jobs:changed"
+VIEW_CHANGES = PREFIX + "jobs:changes"
+VIEW_CHANGE = (VIEW_CHANGED, VIEW_CHANGES)  # what a script that moves a job's view writes
 RUNLOG = PREFIX + "runlog"
 AUDIT = PREFIX + "audit"
 

@@ -1,26 +1,30 @@
 """Every job's view as JSON text, for the original's ``GET /api/job/`` (the whole cluster in one
 answer): what ``views.JobView`` shows, written without a model per job, and kept per process.
 
-A job's view has two parts: what changes at each run (its counters and next fire, read for every
-job each time, one short text a job) and what changes only when the job is written (its
-definition and pause, read and opened again only when its revision ``rev`` moved: one more at every
-write of either). A job whose counters did not move either is answered as it was.
-tests/core/test_job_json.py holds it to JobView.
+A job's view has two parts: what changes at each run (its counters and next fire, one short text a
+job) and what changes only when the job is written (its definition and pause, read and opened again
+only when its revision ``rev`` moved: one more at every write of either). Every script that moves a
+job's view also records the job in ``unicron:jobs:changed`` under a new change number
+(docs/architecture.md, "Listing every job"), so a process that answered before reads again only the
+jobs changed since the number it last saw, and the jobs it does not know; the first answer of a
+process reads every job. tests/core/test_job_json.py holds it to JobView.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from pydantic_core import from_json, to_json
 
 from unicron_core import keys
 from unicron_core.errors import UnreadableRecord
 from unicron_core.models import MASK, MASKED_FIELDS
 from unicron_core.replies import text
 from unicron_core.store.codec import Codec
-from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
+from unicron_core.store.ops import Batch, Op, ScriptCall, call
 from unicron_core.store.scripts import Script
 from unicron_core.views import JobInfo
 
@@ -30,77 +34,97 @@ CHUNK = 5000  # jobs a script call reads (a few milliseconds of Redis's time)
 _STATIC = ["spec", "pause", "created", "created_by", "version", "updated", "updated_by"]
 # What a job's info shows when its stored definition predates a field: the field's default.
 _INFO_DEFAULTS: dict[str, Any] = {
-    name: field.get_default(call_default_factory=True) for name, field in JobInfo.model_fields.items()
+    name: info.get_default(call_default_factory=True) for name, info in JobInfo.model_fields.items()
 }
 
 
-class _Known:
-    """A job's view as last answered: its counters' text, its revision, the two parts."""
+class _Known(NamedTuple):
+    """A job's view as last answered: its revision, its unchanging part, and the whole view."""
 
-    __slots__ = ("counters", "paused", "rev", "static", "view")
+    rev: bytes
+    static: str
+    paused: bool
+    view: str = ""
 
-    def __init__(self, counters: bytes, rev: bytes, static: str, paused: bool, view: str = "") -> None:
-        self.counters, self.rev, self.static, self.paused, self.view = counters, rev, static, paused, view
+
+@dataclass(frozen=True)
+class _Answered:
+    """What a process answered last: every job's view, as of change number ``change``."""
+
+    change: int | None = None
+    known: dict[str, _Known] = field(default_factory=dict)
 
 
 class JobJson:
-    """Jobs' views as JSON (run ``every`` with ``Store.run`` or ``AsyncStore.run``)."""
+    """Jobs' views as JSON (run ``every`` with ``Store.run`` or ``AsyncStore.run``). Requests at
+    once each start from the last whole answer and replace it: never a half-updated one."""
 
     def __init__(self, *, codec: Codec) -> None:
         self._codec = codec
-        self._known: dict[str, _Known] = {}
+        self._last = _Answered()
 
     def every(self) -> Op[str]:
         """``{"<job id>": <view>, ...}`` for every job this node can read, by id."""
-        (members,) = yield one(call("zrange", keys.JOBS, 0, -1))
+        last = self._last
+        calls = [call("zrange", keys.JOBS, 0, -1), call("get", keys.VIEW_CHANGES)]
+        if last.change is not None:
+            calls.append(call("zrangebyscore", keys.VIEW_CHANGED, f"({last.change}", "+inf"))
+        members, change, *changed = yield Batch(calls, atomic=True)
         job_ids = sorted(text(m) for m in members)
+        moved = {text(m) for m in changed[0]} if changed else set(job_ids)
+        stale = [job_id for job_id in job_ids if job_id in moved or job_id not in last.known]
+        fresh = yield from self._views(stale, last.known)
+        known: dict[str, _Known] = {}
+        for job_id in job_ids:
+            k = fresh.get(job_id) if job_id in moved or job_id not in last.known else last.known[job_id]
+            if k is not None:  # None: deleted meanwhile, or unreadable
+                known[job_id] = k
+        self._last = _Answered(int(change or 0), known)
+        return "{" + ",".join(k.view for k in known.values()) + "}"
+
+    def _views(self, job_ids: list[str], known: dict[str, _Known]) -> Op[dict[str, _Known | None]]:
+        """The views of ``job_ids`` as they are now; a definition opened again only when it moved."""
         counters = yield from _read(job_ids)
-        known, self._known = self._known, {}
-        moved = [
+        rewritten = [
             job_id
             for job_id, now in zip(job_ids, counters, strict=True)
             if now is not None and ((k := known.get(job_id)) is None or k.rev != now.split(b",", 1)[0])
         ]
-        statics = yield from _read_static(moved)
-        for job_id, values in zip(moved, statics, strict=True):
+        statics = yield from _read_static(rewritten)
+        parts = {job_id: known.get(job_id) for job_id in job_ids}
+        for job_id, values in zip(rewritten, statics, strict=True):
             try:
-                static = self._static(job_id, values)
+                parts[job_id] = _Known(b"", self._static(job_id, values), paused=values[1] is not None)
             except UnreadableRecord as exc:
                 log.error("skipping unreadable record: %s", exc)
-                known.pop(job_id, None)
-                continue
-            known[job_id] = _Known(b"", b"", static, paused=values[1] is not None)
-        parts = []
+                parts[job_id] = None
+        fresh: dict[str, _Known | None] = {}
         for job_id, now in zip(job_ids, counters, strict=True):
-            k = known.get(job_id)
+            k = parts[job_id]
             if now is None or k is None:
-                continue  # deleted meanwhile, or unreadable
-            if k.counters != now:
-                rev, run_count, missed, last_run, last_status, running, due = now.decode().split(",")
-                next_run = repr(float(due) / 1000) if due else "null"
-                state = _state(k.paused, int(running or 0), last_status)
-                view = (
-                    f'"{job_id}":{{"last_run":{last_run or "null"},"run_count":{run_count or "0"},'
-                    f'"next_run":{next_run},"missed_count":{missed or "0"},"state":"{state}",{k.static}}}'
-                )
-                k = _Known(now, rev.encode(), k.static, k.paused, view)
-            self._known[job_id] = k
-            parts.append(k.view)
-        return "{" + ",".join(parts) + "}"
+                fresh[job_id] = None
+                continue
+            rev, run_count, missed, last_run, last_status, running, due = now.decode().split(",")
+            next_run = repr(float(due) / 1000) if due else "null"
+            state = _state(k.paused, int(running or 0), last_status)
+            view = (
+                f'"{job_id}":{{"last_run":{last_run or "null"},"run_count":{run_count or "0"},'
+                f'"next_run":{next_run},"missed_count":{missed or "0"},"state":"{state}",{k.static}}}'
+            )
+            fresh[job_id] = _Known(rev.encode(), k.static, k.paused, view)
+        return fresh
 
     def _static(self, job_id: str, values: list[Any]) -> str:
         """The part of a job's view that changes only when the job is written."""
         spec_blob, pause_blob, created, created_by, version, updated, updated_by = values
-        spec = json.loads(self._codec.open_bytes("job", job_id, spec_blob))
+        spec = from_json(self._codec.open_bytes("job", job_id, spec_blob))
         info = {name: spec.get(name, default) for name, default in _INFO_DEFAULTS.items()}
         for name in MASKED_FIELDS:
             info[name] = dict.fromkeys(info[name], MASK)
         pause = (
-            None
-            if pause_blob is None
-            else json.loads(self._codec.open_bytes("job-pause", job_id, pause_blob))
+            None if pause_blob is None else from_json(self._codec.open_bytes("job-pause", job_id, pause_blob))
         )
-        return json.dumps(
+        static = to_json(
             {
                 "schedule": spec["schedule"],
                 "info": info,
@@ -112,10 +136,9 @@ class JobJson:
                 "updated": None if updated is None else float(updated),
                 "updated_by": None if updated_by is None else text(updated_by),
                 "paused": pause,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )[1:-1]
+            }
+        )
+        return static[1:-1].decode()
 
 
 def _state(paused: bool, running: int, last_status: str) -> str:

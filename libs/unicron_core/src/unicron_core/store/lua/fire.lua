@@ -4,6 +4,8 @@
 -- KEYS[2]  unicron:due               job id -> next fire ms (zset)
 -- KEYS[3]  rq:queues                 RQ's set of queues
 -- KEYS[4]  rq:queue:{queue}          the RQ queue (list)
+-- KEYS[5]  unicron:jobs:changed      job id -> the change that last moved its view (zset)
+-- KEYS[6]  unicron:jobs:changes      the count of such changes
 --   then per job:  unicron:job:{id}
 --     then per fire of that job:  unicron:fired:{id}:{ms} (the fire marker), rq:job:{id}-{ms}
 -- KEYS[#KEYS]  unicron:firelog       the fire log (stream)
@@ -45,7 +47,7 @@ for _, name in ipairs({'created_at', 'enqueued_at'}) do
 end
 local n = #fields
 fields[n + 1], fields[n + 3], fields[n + 5] = 'data', 'description', 'timeout'
-local k, a = 5, 7 + 2 * tonumber(ARGV[6])
+local k, a = 7, 7 + 2 * tonumber(ARGV[6])
 local first = false  -- the batch's first RQ job hash, copied for the others
 -- Writes an RQ job hash unless the key exists (RQ's unique id, the second guard); false if it does.
 local function write_rq_job(rq_key, data, description, timeout)
@@ -61,6 +63,7 @@ local function write_rq_job(rq_key, data, description, timeout)
     return true
 end
 local queued = {}  -- pushed after the loop: one RPUSH per PUSH_CHUNK ids, not one per fire
+local moved = {}  -- the jobs whose next fire moved: their views changed, one change for the batch
 for _ = 1, tonumber(ARGV[5]) do
     local job_key = KEYS[k]; k = k + 1
     local job_id, expected, nxt, missed = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
@@ -97,6 +100,7 @@ for _ = 1, tonumber(ARGV[5]) do
             redis.call('ZADD', KEYS[2], nxt, job_id)
         end
         if missed ~= '0' then redis.call('HINCRBY', job_key, 'missed_count', missed) end
+        moved[#moved + 1] = job_id
     end
 end
 for i = 1, #queued, PUSH_CHUNK do  -- chunks: unpack's limit is about 8,000 values
@@ -106,5 +110,16 @@ if #queued > 0 then
     redis.call('SADD', KEYS[3], ARGV[4])
     -- Trimmed once per batch rather than by each XADD: the same approximate cap, less work.
     if log_max ~= '0' then redis.call('XTRIM', KEYS[#KEYS], 'MAXLEN', '~', log_max) end
+end
+if #moved > 0 then
+    local change = redis.call('INCR', KEYS[6])
+    for i = 1, #moved, PUSH_CHUNK do
+        local args = {}
+        for j = i, math.min(i + PUSH_CHUNK - 1, #moved) do
+            args[#args + 1] = change
+            args[#args + 1] = moved[j]
+        end
+        redis.call('ZADD', KEYS[5], unpack(args))
+    end
 end
 return out

@@ -3,6 +3,8 @@
 --
 -- KEYS[1]  unicron:job:{id}
 -- KEYS[2]  unicron:running    job id -> created ms (zset)
+-- KEYS[3]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
+-- KEYS[4]  unicron:jobs:changes  the count of such changes
 -- ARGV[1]  the job id
 -- ARGV[2]  +1 or -1
 --
@@ -16,4 +18,5 @@ else
     redis.call('HDEL', KEYS[1], 'running')
     redis.call('ZREM', KEYS[2], ARGV[1])
 end
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])  -- its view moved
 return running

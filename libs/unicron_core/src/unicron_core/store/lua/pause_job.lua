@@ -5,6 +5,8 @@
 -- KEYS[2]  unicron:due
 -- KEYS[3]  unicron:paused     job id -> created ms (zset)
 -- KEYS[4]  unicron:resumes    job id -> when the pause ends, ms (zset)
+-- KEYS[5]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
+-- KEYS[6]  unicron:jobs:changes  the count of such changes
 -- ARGV[1]  the job id
 -- ARGV[2]  the pause, ciphertext
 -- ARGV[3]  the job's created ms
@@ -23,5 +25,6 @@ if ARGV[4] == '-1' then
 else
     redis.call('ZADD', KEYS[4], ARGV[4], id)
 end
+redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), id)  -- its view moved
 redis.call('PUBLISH', ARGV[5], id)
 return 1

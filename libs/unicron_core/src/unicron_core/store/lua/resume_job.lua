@@ -4,6 +4,8 @@
 -- KEYS[2]  unicron:due
 -- KEYS[3]  unicron:paused
 -- KEYS[4]  unicron:resumes
+-- KEYS[5]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
+-- KEYS[6]  unicron:jobs:changes  the count of such changes
 -- ARGV[1]  the job id
 -- ARGV[2]  the pause the caller read, ciphertext (compare-and-set: a pause changed meanwhile stays)
 -- ARGV[3]  the next fire, epoch ms (-1: it never fires again)
@@ -18,5 +20,6 @@ redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
 if ARGV[3] ~= '-1' then redis.call('ZADD', KEYS[2], ARGV[3], id) end
+redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), id)  -- its view moved
 redis.call('PUBLISH', ARGV[4], id)
 return 1
