@@ -114,6 +114,16 @@ def test_a_name_with_a_slash_is_upserted(client: TestClient) -> None:
     assert client.put("/api/job/name/team%2Fnightly", json=body).json()["result"]["outcome"] == "unchanged"
 
 
+def test_any_name_in_the_path_is_routed_and_the_key_checked_first(client: TestClient) -> None:
+    # A line break in the name (names are free text): the route still matches, so a request without
+    # a key is a 401, not a 404 answered before the key was checked; with a key, the job of that name.
+    anonymous = client.put("/api/job/name/a%0Ab", json=JOB, headers={"Authorization": ""})
+    assert anonymous.status_code == 401, anonymous.text
+    assert client.put("/api/job/name/a%0Ab", json={**JOB, "name": "a\nb"}).status_code == 201
+    again = client.put("/api/job/name/a%0Ab", json={**JOB, "name": "a\nb"})
+    assert again.json()["result"]["outcome"] == "unchanged", again.text
+
+
 def test_versions_keep_the_last_twenty(client: TestClient) -> None:
     job = _create(client)
     for timeout in range(1, 25):

@@ -126,3 +126,17 @@ def test_a_process_that_answered_before_sees_every_change(redis_url: str) -> Non
         cached = json.loads(store.run(store.jobjson.every()))
         fresh = json.loads(other.run(other.jobjson.every()))  # its first answer
         assert cached == fresh == _views(store), what
+
+
+def test_a_process_whose_changes_were_trimmed_reads_every_job(
+    redis_url: str, redis_client: redis.Redis
+) -> None:
+    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, allow_commands=True))
+    spec = JobSpec(name="j", schedule="@daily", command="true")
+    job_id = store.run(store.jobs.create(spec=spec, actor=OPERATOR))
+    store.run(store.jobjson.every())
+    # What the changes named after this process's position is gone (trimmed past it), and the job
+    # moved meanwhile: the next answer cannot trust the changes, so it reads every job again.
+    redis_client.xtrim(keys.VIEW_CHANGES, maxlen=0)
+    redis_client.hset(keys.job(job_id), "run_count", 7)
+    assert json.loads(store.run(store.jobjson.every()))[job_id]["run_count"] == 7

@@ -43,8 +43,9 @@ def api(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[ht
 
 
 def readme_payloads() -> list[tuple[str, str]]:
-    """The path and the body of every POST in the README's API section, as the README writes them."""
-    section = README.read_text().split("## The API", 1)[1].split("\n## ", 1)[0]
+    """The path and the body of every POST of the README's API section before its subsections (the
+    original's flows), as the README writes them."""
+    section = README.read_text().split("## The API", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     commands = re.findall(r"^curl -X POST (.*?)(?=^curl |^#|^```)", section, flags=re.M | re.S)
     posts = [(re.search(r"\$API(/\S*)", c), re.search(r"-d '(.*?)'", c, flags=re.S)) for c in commands]
     return [("/api" + path[1], body[1]) for path, body in posts if path and body]

@@ -12,10 +12,11 @@ unicron:jobs                    zset   none             job id -> created (epoch
                                                         the order pages list them
 unicron:job:{id}                hash   none             spec (ciphertext), created, created_by,
                                                         version, updated, updated_by, changed,
-                                                        pause (ciphertext), run_count,
-                                                        missed_count, last_run, last_status
-unicron:versions:{id}           list   none             the job's earlier versions (ciphertext),
-                                                        newest first, the last 20
+                                                        rev, pause (ciphertext), run_count,
+                                                        missed_count, last_run, last_status,
+                                                        running
+unicron:versions:{id}           hash   none             version -> the job's definition at that
+                                                        version (ciphertext), the last 20
 unicron:names                   zset   none             ``<name token><job id>``, score 0: a blind
                                                         index of names, read by prefix (BYLEX)
 unicron:tag:{token}             zset   none             job id -> created (ms): jobs with a tag
@@ -26,10 +27,9 @@ unicron:failing                 zset   none             job id -> created (ms): 
 unicron:resumes                 zset   none             job id -> when its pause ends (epoch ms)
 unicron:running                 zset   none             job id -> created (ms): jobs with a run
                                                         in progress
-unicron:jobs:changed            zset   none             job id -> the number of the change that last
-                                                        moved its view (counters, next fire,
-                                                        definition, pause)
-unicron:jobs:changes            string none             the count of those changes
+unicron:jobs:changes            stream capped length    ids of jobs whose views moved (counters,
+                                                        next fire, definition, pause): one entry
+                                                        a write, ``<job id> ''`` a job
 unicron:scratch:{random}        zset   (deleted at once) a count of a page's total, in MULTI/EXEC
 unicron:due                     zset   none             job id -> next fire time (epoch ms)
 unicron:runs:{job_id}           zset   result retention run id -> run start (epoch s), capped
@@ -76,9 +76,7 @@ PAUSED = PREFIX + "paused"
 FAILING = PREFIX + "failing"
 RESUMES = PREFIX + "resumes"
 RUNNING = PREFIX + "running"
-VIEW_CHANGED = PREFIX + "jobs:changed"
 VIEW_CHANGES = PREFIX + "jobs:changes"
-VIEW_CHANGE = (VIEW_CHANGED, VIEW_CHANGES)  # what a script that moves a job's view writes
 RUNLOG = PREFIX + "runlog"
 AUDIT = PREFIX + "audit"
 

@@ -92,16 +92,34 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return documented
 
 
-def links(id_parameter: str, *operation_ids: str) -> dict[str, Any]:
-    """Links from an answer whose ``result`` is a new id to the operations that take that id."""
+def links(*operation_ids: str, **parameters: str) -> dict[str, Any]:
+    """Links from an answer to the operations that take what it holds: each parameter by the JSON
+    pointer of its value in the answer (``job_id="/result"``)."""
+    said = ", ".join(f"`{pointer}` is the `{name}`" for name, pointer in parameters.items())
     return {
         operation_id: {
             "operationId": operation_id,
-            "parameters": {id_parameter: "$response.body#/result"},
-            "description": f"`result` is the `{id_parameter}` of {operation_id}",
+            "parameters": {name: f"$response.body#{pointer}" for name, pointer in parameters.items()},
+            "description": f"{said} of {operation_id}",
         }
         for operation_id in operation_ids
     }
+
+
+# What takes a job's id: every answer that holds one links to them (stateful tests follow the links).
+JOB_OPERATIONS = (
+    "get_job",
+    "job_results",
+    "replace_job",
+    "patch_job",
+    "job_versions",
+    "job_next_times",
+    "pause_job",
+    "resume_job",
+    "run_job",
+    "delete_job",
+)
+RUN_OPERATIONS = ("get_run", "rerun")
 
 
 def restore_nulls(spec: dict[str, Any], models: Iterable[type[BaseModel]]) -> None:

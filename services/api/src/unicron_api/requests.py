@@ -101,7 +101,7 @@ class BulkResult(BaseModel):
 
 
 def merge_patch(spec: JobSpec, patch: dict[str, Any]) -> JobSpec:
-    """``spec`` with ``patch`` applied as a JSON merge patch (RFC 7386): a field given replaces,
+    """``spec`` with ``patch`` applied as a JSON merge patch (RFC 7396): a field given replaces,
     ``null`` removes (an optional field becomes empty, a defaulted one its default), and an object
     merges member by member (one header can change without sending the others again).
 

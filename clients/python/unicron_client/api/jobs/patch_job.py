@@ -112,7 +112,7 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | JobEnvelope]:
     """Change some of a job's fields
 
-     A JSON merge patch (RFC 7386) of the job's definition: a field given replaces, `null` clears
+     A JSON merge patch (RFC 7396) of the job's definition: a field given replaces, `null` clears
     an optional field (a defaulted one goes back to its default), an object merges member by member
     (`{"http_headers": {"X-Token": "new"}}` changes one header and keeps the others). Two patches at
     once both apply: each to the definition the other left, so patches of different fields merge and
@@ -150,7 +150,7 @@ def sync(
 ) -> ErrorEnvelope | JobEnvelope | None:
     """Change some of a job's fields
 
-     A JSON merge patch (RFC 7386) of the job's definition: a field given replaces, `null` clears
+     A JSON merge patch (RFC 7396) of the job's definition: a field given replaces, `null` clears
     an optional field (a defaulted one goes back to its default), an object merges member by member
     (`{"http_headers": {"X-Token": "new"}}` changes one header and keeps the others). Two patches at
     once both apply: each to the definition the other left, so patches of different fields merge and
@@ -183,7 +183,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorEnvelope | JobEnvelope]:
     """Change some of a job's fields
 
-     A JSON merge patch (RFC 7386) of the job's definition: a field given replaces, `null` clears
+     A JSON merge patch (RFC 7396) of the job's definition: a field given replaces, `null` clears
     an optional field (a defaulted one goes back to its default), an object merges member by member
     (`{"http_headers": {"X-Token": "new"}}` changes one header and keeps the others). Two patches at
     once both apply: each to the definition the other left, so patches of different fields merge and
@@ -219,7 +219,7 @@ async def asyncio(
 ) -> ErrorEnvelope | JobEnvelope | None:
     """Change some of a job's fields
 
-     A JSON merge patch (RFC 7386) of the job's definition: a field given replaces, `null` clears
+     A JSON merge patch (RFC 7396) of the job's definition: a field given replaces, `null` clears
     an optional field (a defaulted one goes back to its default), an object merges member by member
     (`{"http_headers": {"X-Token": "new"}}` changes one header and keeps the others). Two patches at
     once both apply: each to the definition the other left, so patches of different fields merge and

@@ -128,9 +128,9 @@ def sync_detailed(
 
      Makes the job named `name` have this definition: creates it (201) or updates it (200), and the
     same definition twice changes nothing the second time (200, `outcome: unchanged`). 409 when
-    several jobs have that name (POST allows it; change those by id). The body's `name`, if given,
-    must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
-    plans).
+    several jobs have that name (POST allows it; change those by id). The body is a whole definition,
+    its `name` the path's (as Kubernetes has a PUT's body name its path's object). `dry_run=true`
+    answers what it would do and changes nothing (how `unicron apply` plans).
 
     Args:
         name (str): a job's name, exactly
@@ -169,9 +169,9 @@ def sync(
 
      Makes the job named `name` have this definition: creates it (201) or updates it (200), and the
     same definition twice changes nothing the second time (200, `outcome: unchanged`). 409 when
-    several jobs have that name (POST allows it; change those by id). The body's `name`, if given,
-    must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
-    plans).
+    several jobs have that name (POST allows it; change those by id). The body is a whole definition,
+    its `name` the path's (as Kubernetes has a PUT's body name its path's object). `dry_run=true`
+    answers what it would do and changes nothing (how `unicron apply` plans).
 
     Args:
         name (str): a job's name, exactly
@@ -205,9 +205,9 @@ async def asyncio_detailed(
 
      Makes the job named `name` have this definition: creates it (201) or updates it (200), and the
     same definition twice changes nothing the second time (200, `outcome: unchanged`). 409 when
-    several jobs have that name (POST allows it; change those by id). The body's `name`, if given,
-    must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
-    plans).
+    several jobs have that name (POST allows it; change those by id). The body is a whole definition,
+    its `name` the path's (as Kubernetes has a PUT's body name its path's object). `dry_run=true`
+    answers what it would do and changes nothing (how `unicron apply` plans).
 
     Args:
         name (str): a job's name, exactly
@@ -244,9 +244,9 @@ async def asyncio(
 
      Makes the job named `name` have this definition: creates it (201) or updates it (200), and the
     same definition twice changes nothing the second time (200, `outcome: unchanged`). 409 when
-    several jobs have that name (POST allows it; change those by id). The body's `name`, if given,
-    must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
-    plans).
+    several jobs have that name (POST allows it; change those by id). The body is a whole definition,
+    its `name` the path's (as Kubernetes has a PUT's body name its path's object). `dry_run=true`
+    answers what it would do and changes nothing (how `unicron apply` plans).
 
     Args:
         name (str): a job's name, exactly

@@ -30,7 +30,7 @@ from unicron_core.store.cluster import Cluster
 from unicron_core.store.codec import Codec
 from unicron_core.store.connections import open_async_redis, open_redis
 from unicron_core.store.firing import Firing
-from unicron_core.store.jobjson import JobJson
+from unicron_core.store.jobjson import CHANGES_KEPT, JobJson
 from unicron_core.store.joblist import JobList
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.lifecycle import Lifecycle
@@ -64,7 +64,7 @@ class Records:
 
     @property
     def _placeholders(self) -> dict[str, str]:
-        return {"SHARED_FIELDS": self.rq.shared_lua}
+        return {"SHARED_FIELDS": self.rq.shared_lua, "VIEW_CHANGES_KEPT": str(CHANGES_KEPT)}
 
 
 def cipher_of(settings: Settings) -> Cipher:

@@ -99,7 +99,7 @@ class Firing:
 
         Each fire becomes an RQ job ``<job_id>-<scheduled_ms>`` carrying ids only."""
         batch = list(fires)
-        script_keys = [keys.LEASE, keys.DUE, rqhash.QUEUES_KEY, self._rq.queue_key, *keys.VIEW_CHANGE]
+        script_keys = [keys.LEASE, keys.DUE, rqhash.QUEUES_KEY, self._rq.queue_key, keys.VIEW_CHANGES]
         marker_ttl_ms = max((item.grace_ms for item in batch), default=0) + MARKER_MARGIN_MS
         shared = self._rq.shared
         args: list[Any] = [marker_ttl_ms, self._rq.queue_key, len(batch), len(shared) // 2, *shared]

@@ -4,10 +4,10 @@ answer): what ``views.JobView`` shows, written without a model per job, and kept
 A job's view has two parts: what changes at each run (its counters and next fire, one short text a
 job) and what changes only when the job is written (its definition and pause, read and opened again
 only when its revision ``rev`` moved: one more at every write of either). Every script that moves a
-job's view also records the job in ``unicron:jobs:changed`` under a new change number
-(docs/architecture.md, "Listing every job"), so a process that answered before reads again only the
-jobs changed since the number it last saw, and the jobs it does not know; the first answer of a
-process reads every job. tests/core/test_job_json.py holds it to JobView.
+job's view also names the job in the stream ``unicron:jobs:changes`` (docs/architecture.md, "Listing
+every job"), so a process that answered before reads again only the jobs named since the entry it
+last saw, and the jobs it does not know. Its first answer, or one after more changes than the
+stream keeps, reads every job. tests/core/test_job_json.py holds it to JobView.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from unicron_core.views import JobInfo
 log = logging.getLogger(__name__)
 
 CHUNK = 5000  # jobs a script call reads (a few milliseconds of Redis's time)
+CHANGES_KEPT = 10_000  # entries of unicron:jobs:changes (MAXLEN ~, in every script that adds one)
 _STATIC = ["spec", "pause", "created", "created_by", "version", "updated", "updated_by"]
 # What a job's info shows when its stored definition predates a field: the field's default.
 _INFO_DEFAULTS: dict[str, Any] = {
@@ -49,9 +50,10 @@ class _Known(NamedTuple):
 
 @dataclass(frozen=True)
 class _Answered:
-    """What a process answered last: every job's view, as of change number ``change``."""
+    """What a process answered last: every job's view, as of the newest entry of the changes then
+    (``0-0``: there was none; None: nothing answered yet)."""
 
-    change: int | None = None
+    position: str | None = None
     known: dict[str, _Known] = field(default_factory=dict)
 
 
@@ -66,12 +68,17 @@ class JobJson:
     def every(self) -> Op[str]:
         """``{"<job id>": <view>, ...}`` for every job this node can read, by id."""
         last = self._last
-        calls = [call("zrange", keys.JOBS, 0, -1), call("get", keys.VIEW_CHANGES)]
-        if last.change is not None:
-            calls.append(call("zrangebyscore", keys.VIEW_CHANGED, f"({last.change}", "+inf"))
-        members, change, *changed = yield Batch(calls, atomic=True)
+        calls = [call("zrange", keys.JOBS, 0, -1), call("xrevrange", keys.VIEW_CHANGES, count=1)]
+        if last.position is not None:
+            calls += [
+                call("xrange", keys.VIEW_CHANGES, last.position, last.position),  # still kept?
+                call("xrange", keys.VIEW_CHANGES, f"({last.position}", count=CHANGES_KEPT),
+            ]
+        members, newest, *since = yield Batch(calls, atomic=True)
         job_ids = sorted(text(m) for m in members)
-        moved = {text(m) for m in changed[0]} if changed else set(job_ids)
+        moved = _moved(last.position, since)
+        if moved is None:
+            moved = set(job_ids)
         stale = [job_id for job_id in job_ids if job_id in moved or job_id not in last.known]
         fresh = yield from self._views(stale, last.known)
         known: dict[str, _Known] = {}
@@ -79,7 +86,7 @@ class JobJson:
             k = fresh.get(job_id) if job_id in moved or job_id not in last.known else last.known[job_id]
             if k is not None:  # None: deleted meanwhile, or unreadable
                 known[job_id] = k
-        self._last = _Answered(int(change or 0), known)
+        self._last = _Answered(text(newest[0][0]) if newest else "0-0", known)
         return "{" + ",".join(k.view for k in known.values()) + "}"
 
     def _views(self, job_ids: list[str], known: dict[str, _Known]) -> Op[dict[str, _Known | None]]:
@@ -139,6 +146,17 @@ class JobJson:
             }
         )
         return static[1:-1].decode()
+
+
+def _moved(position: str | None, since: list[Any]) -> set[str] | None:
+    """The jobs named in the changes after ``position``; None when they may not all be kept: nothing
+    read before, the entry at ``position`` trimmed (and maybe some after it), or as many as kept."""
+    if position is None:
+        return None
+    anchor, entries = since
+    if (position != "0-0" and not anchor) or len(entries) >= CHANGES_KEPT:
+        return None
+    return {text(job_id) for _, named in entries for job_id in named}
 
 
 def _state(paused: bool, running: int, last_status: str) -> str:

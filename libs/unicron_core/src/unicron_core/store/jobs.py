@@ -255,7 +255,7 @@ class Jobs(JobReads):
     ) -> ScriptCall:
         leave, join = sorted(old.zsets - new.zsets), sorted(new.zsets - old.zsets)
         script_keys = [keys.job(job_id), keys.JOBS, keys.DUE, keys.versions(job_id), keys.NAMES, keys.AUDIT]
-        script_keys += [*keys.VIEW_CHANGE, *leave, *join]
+        script_keys += [keys.VIEW_CHANGES, *leave, *join]
         names = ("", "") if old.name == new.name else (old.name, new.name)
         args: list[Any] = [mode, version, self._settings.max_jobs, keys.WAKE_CHANNEL, job_id, created_ms]
         dropped = version - (VERSIONS_KEPT - 1) if earlier and version >= VERSIONS_KEPT else 0
@@ -307,13 +307,7 @@ class Jobs(JobReads):
             indexes = Indexes.of(key, job_id, record.spec)
             script_keys = [keys.job(job_id), keys.JOBS, keys.DUE, keys.versions(job_id), keys.NAMES]
             script_keys += [keys.runs(job_id), keys.run_data(job_id), keys.RUNLOG, keys.PAUSED]
-            script_keys += [
-                keys.FAILING,
-                keys.RESUMES,
-                keys.VIEW_CHANGED,
-                *sorted(indexes.zsets),
-                *RUNLOG_STATUS_KEYS,
-            ]
+            script_keys += [keys.FAILING, keys.RESUMES, *sorted(indexes.zsets), *RUNLOG_STATUS_KEYS]
             args = [record.version, job_id, indexes.name, keys.WAKE_CHANNEL, len(indexes.zsets)]
             (reply,) = yield one(ScriptCall(Script.DELETE_JOB, script_keys, args))
             if reply == JobReply.GONE:

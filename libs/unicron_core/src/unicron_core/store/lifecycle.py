@@ -78,7 +78,7 @@ class Lifecycle:
         blob = self._codec.seal("job-pause", job_id, pause)
         until_ms = -1 if until is None else int(until * 1000)
         args = [job_id, blob, int(record.created * 1000), until_ms, keys.WAKE_CHANNEL]
-        script_keys = [keys.job(job_id), keys.DUE, keys.PAUSED, keys.RESUMES, *keys.VIEW_CHANGE]
+        script_keys = [keys.job(job_id), keys.DUE, keys.PAUSED, keys.RESUMES, keys.VIEW_CHANGES]
         (reply,) = yield one(ScriptCall(Script.PAUSE_JOB, script_keys, args))
         if reply == JobReply.GONE:
             raise NotFound(f"no job with id {job_id!r}")
@@ -111,7 +111,7 @@ class Lifecycle:
         now_ms = int(now * 1000)
         next_ms = schedule.next_after(now_ms)
         args = [job_id, fields[b"pause"], -1 if next_ms is None else next_ms, keys.WAKE_CHANNEL]
-        script_keys = [keys.job(job_id), keys.DUE, keys.PAUSED, keys.RESUMES, *keys.VIEW_CHANGE]
+        script_keys = [keys.job(job_id), keys.DUE, keys.PAUSED, keys.RESUMES, keys.VIEW_CHANGES]
         (reply,) = yield one(ScriptCall(Script.RESUME_JOB, script_keys, args))
         if reply == JobReply.GONE:
             raise NotFound(f"no job with id {job_id!r}")

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # Statuses of runs that did not run: they are history, not the job's state, and not counted.
 NOT_RUN: frozenset[str] = frozenset({"skipped", "missed"})
 INDEXED_STATUSES = frozenset(key.rsplit(":", 1)[1] for key in RUNLOG_STATUS_KEYS)
-_RUNNING_KEYS = (keys.RUNNING, *keys.VIEW_CHANGE)
+_RUNNING_KEYS = (keys.RUNNING, keys.VIEW_CHANGES)  # mark_running.lua's, after the job's
 SCAN_BUDGET = 2000  # index entries a filtered page reads at most; past it, it ends early with a cursor
 
 
@@ -67,20 +67,16 @@ class Runs:
         args = [run.run_id, blob, run.start, oldest, self._settings.max_runs_per_job, retention]
         args += [int(run.start * 1000), run.status, job_id, ran, status_key]
         script_keys = [keys.runs(job_id), keys.run_data(job_id), keys.job(job_id), keys.RUNLOG, keys.FAILING]
-        script_keys += [*keys.VIEW_CHANGE]
+        script_keys += [keys.VIEW_CHANGES]
         yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
 
     def started(self, *, job_id: str) -> Op[None]:
         """Counts a run of the job in progress (the job is ``running`` while one is)."""
-        yield one(
-            ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), keys.RUNNING, *keys.VIEW_CHANGE], [job_id, 1])
-        )
+        yield one(ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), *_RUNNING_KEYS], [job_id, 1]))
 
     def ended(self, *, job_id: str) -> Op[None]:
         """Counts a run of the job no longer in progress."""
-        yield one(
-            ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), keys.RUNNING, *keys.VIEW_CHANGE], [job_id, -1])
-        )
+        yield one(ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), *_RUNNING_KEYS], [job_id, -1]))
 
     def get(self, *, run_id: str) -> Op[RunResult]:
         """One run, by its id.

@@ -1,5 +1,6 @@
 """What every route module shares: registration with and without the trailing slash, the routers,
-the store and settings of the app, the caller, and the egress check of a definition's URLs."""
+the path segments, the store and settings of the app, the caller, and the egress check of a
+definition's URLs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from unicron_api.auth import SCOPE_KEY, require_token
 from unicron_api.routing import SecuredRoute
@@ -24,6 +26,34 @@ from unicron_core.models import (
 )
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
+
+
+class _Text(Convertor[str]):
+    """A path segment taken as it is."""
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class _JobSegment(_Text):
+    """The path segment of a job's id: any segment but ``result``, which names the runs listing, so
+    that ``DELETE /api/job/result`` is a 405 (GET only) rather than a job id failing its pattern."""
+
+    regex = "(?!result/?$)[^/]+"
+
+
+class _JobName(_Text):
+    """A job's name, the rest of the path: any text, slashes and line breaks included (a route that
+    did not match would answer 404 before the key is checked)."""
+
+    regex = "(?s:.+)"
+
+
+register_url_convertor("job_id", _JobSegment())
+register_url_convertor("job_name", _JobName())
 
 # The ids routes take in their paths: the one definition of each (``unicron_core.models``).
 JobId = Annotated[

@@ -6,9 +6,8 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import Body, Request, Response
-from starlette.convertors import Convertor, register_url_convertor
 
-from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
+from unicron_api.contract import JOB_OPERATIONS, SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import DeletedEnvelope, JobEnvelope, JobIdEnvelope, JobsEnvelope, RunsEnvelope
 from unicron_api.requests import merge_patch
 from unicron_api.routes.common import (
@@ -28,22 +27,8 @@ from unicron_core.store.jobs import Change
 from unicron_core.views import JobView
 
 router = secured_router()
-
-
-class _JobSegment(Convertor[str]):
-    """The path segment of a job's id: any segment but ``result``, which names the runs listing, so
-    that ``DELETE /api/job/result`` is a 405 (GET only) rather than a job id failing its pattern."""
-
-    regex = "(?!result/?$)[^/]+"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("job_id", _JobSegment())
+# A changed job links to restoring the version it now is (a restore that changes nothing).
+RESTORE_LINK = links("restore_job_version", job_id="/result/job_id", version="/result/version")
 
 
 @both(
@@ -57,7 +42,7 @@ register_url_convertor("job_id", _JobSegment())
     status_code=201,
     responses={
         **errors(*SECURED, *WITH_BODY),
-        201: {"links": links("job_id", "get_job", "job_results", "delete_job")},
+        201: {"links": links(*JOB_OPERATIONS, job_id="/result")},
     },
 )
 async def create_job(spec: JobSpec, request: Request) -> JobIdEnvelope:
@@ -168,7 +153,7 @@ async def delete_job(job_id: JobId, request: Request) -> DeletedEnvelope:
     scope=Scope.JOBS_WRITE,
     tags=["jobs"],
     summary="Replace a job's definition",
-    responses=errors(*SECURED, *WITH_BODY, *WITH_ID, 409),
+    responses={**errors(*SECURED, *WITH_BODY, *WITH_ID, 409), 200: {"links": RESTORE_LINK}},
 )
 async def replace_job(job_id: JobId, spec: JobSpec, request: Request) -> JobEnvelope:
     """Makes `spec` the job's definition (the same body and rules as create_job): a new version,
@@ -186,14 +171,14 @@ async def replace_job(job_id: JobId, spec: JobSpec, request: Request) -> JobEnve
     scope=Scope.JOBS_WRITE,
     tags=["jobs"],
     summary="Change some of a job's fields",
-    responses=errors(*SECURED, *WITH_BODY, *WITH_ID, 409),
+    responses={**errors(*SECURED, *WITH_BODY, *WITH_ID, 409), 200: {"links": RESTORE_LINK}},
 )
 async def patch_job(
     job_id: JobId,
     patch: Annotated[dict[str, Any], Body(examples=[{"schedule": "0 3 * * *"}])],
     request: Request,
 ) -> JobEnvelope:
-    """A JSON merge patch (RFC 7386) of the job's definition: a field given replaces, `null` clears
+    """A JSON merge patch (RFC 7396) of the job's definition: a field given replaces, `null` clears
     an optional field (a defaulted one goes back to its default), an object merges member by member
     (`{"http_headers": {"X-Token": "new"}}` changes one header and keeps the others). Two patches at
     once both apply: each to the definition the other left, so patches of different fields merge and

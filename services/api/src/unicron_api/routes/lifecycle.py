@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Body, Path, Query, Request, Response
 
-from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors
+from unicron_api.contract import JOB_OPERATIONS, RUN_OPERATIONS, SECURED, WITH_BODY, WITH_ID, errors, links
 from unicron_api.envelope import (
     JobEnvelope,
     RunStartedEnvelope,
@@ -95,7 +95,7 @@ async def restore_job_version(
 @both(
     router,
     "PUT",
-    "/job/name/{name:path}",
+    "/job/name/{name:job_name}",
     operation_id="upsert_job",
     scope=Scope.JOBS_WRITE,
     tags=["jobs"],
@@ -103,6 +103,7 @@ async def restore_job_version(
     status_code=200,
     responses={
         **errors(*SECURED, *WITH_BODY, 404, 409),
+        200: {"links": links(*JOB_OPERATIONS, job_id="/result/job_id")},
         201: {"model": UpsertedEnvelope, "description": "created"},
     },
 )
@@ -115,9 +116,9 @@ async def upsert_job(
 ) -> UpsertedEnvelope:
     """Makes the job named `name` have this definition: creates it (201) or updates it (200), and the
     same definition twice changes nothing the second time (200, `outcome: unchanged`). 409 when
-    several jobs have that name (POST allows it; change those by id). The body's `name`, if given,
-    must be `name`. `dry_run=true` answers what it would do and changes nothing (how `unicron apply`
-    plans)."""
+    several jobs have that name (POST allows it; change those by id). The body is a whole definition,
+    its `name` the path's (as Kubernetes has a PUT's body name its path's object). `dry_run=true`
+    answers what it would do and changes nothing (how `unicron apply` plans)."""
     if spec.name != name:
         raise InvalidSpec(f"the body's name {spec.name!r} is not the path's {name!r}", field="name")
     store = store_of(request)
@@ -145,7 +146,10 @@ async def upsert_job(
     scope=Scope.JOBS_WRITE,
     tags=["jobs"],
     summary="Pause a job",
-    responses=errors(*SECURED, *WITH_BODY, *WITH_ID),
+    responses={
+        **errors(*SECURED, *WITH_BODY, *WITH_ID),
+        200: {"links": links("resume_job", job_id="/result/job_id")},
+    },
 )
 async def pause_job(
     job_id: JobId, request: Request, body: Annotated[PauseRequest, Body()] = NO_PAUSE
@@ -196,7 +200,10 @@ async def resume_job(
     tags=["jobs"],
     summary="Run a job now",
     status_code=202,
-    responses=errors(*SECURED, *WITH_BODY, *WITH_ID),
+    responses={
+        **errors(*SECURED, *WITH_BODY, *WITH_ID),
+        202: {"links": links(*RUN_OPERATIONS, run_id="/result/run_id")},
+    },
 )
 async def run_job(
     job_id: JobId, request: Request, body: Annotated[RunRequest, Body()] = NO_RUN

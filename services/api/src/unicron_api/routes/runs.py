@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 
-from unicron_api.contract import SECURED, WITH_ID, errors
+from unicron_api.contract import RUN_OPERATIONS, SECURED, WITH_ID, errors, links
 from unicron_api.envelope import RunEnvelope, RunsPageEnvelope, RunStartedEnvelope
 from unicron_api.requests import RunStarted
 from unicron_api.routes.common import JobId, StoreDep, both, ip_of, principal, secured_router, store_of
@@ -78,7 +78,7 @@ async def get_run(run_id: RunId, store: StoreDep) -> RunEnvelope:
     tags=["results"],
     summary="Run a run's job again",
     status_code=202,
-    responses=errors(*SECURED, *WITH_ID),
+    responses={**errors(*SECURED, *WITH_ID), 202: {"links": links(*RUN_OPERATIONS, run_id="/result/run_id")}},
 )
 async def rerun(run_id: RunId, request: Request) -> RunStartedEnvelope:
     """Queues a manual run of the job the run belongs to, with the job's current definition."""

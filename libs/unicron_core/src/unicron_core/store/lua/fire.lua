@@ -4,8 +4,7 @@
 -- KEYS[2]  unicron:due               job id -> next fire ms (zset)
 -- KEYS[3]  rq:queues                 RQ's set of queues
 -- KEYS[4]  rq:queue:{queue}          the RQ queue (list)
--- KEYS[5]  unicron:jobs:changed      job id -> the change that last moved its view (zset)
--- KEYS[6]  unicron:jobs:changes      the count of such changes
+-- KEYS[5]  unicron:jobs:changes      the jobs whose views moved (stream: job id -> '')
 --   then per job:  unicron:job:{id}
 --     then per fire of that job:  unicron:fired:{id}:{ms} (the fire marker), rq:job:{id}-{ms}
 -- KEYS[#KEYS]  unicron:firelog       the fire log (stream)
@@ -47,7 +46,7 @@ for _, name in ipairs({'created_at', 'enqueued_at'}) do
 end
 local n = #fields
 fields[n + 1], fields[n + 3], fields[n + 5] = 'data', 'description', 'timeout'
-local k, a = 7, 7 + 2 * tonumber(ARGV[6])
+local k, a = 6, 7 + 2 * tonumber(ARGV[6])
 local first = false  -- the batch's first RQ job hash, copied for the others
 -- Writes an RQ job hash unless the key exists (RQ's unique id, the second guard); false if it does.
 local function write_rq_job(rq_key, data, description, timeout)
@@ -63,7 +62,7 @@ local function write_rq_job(rq_key, data, description, timeout)
     return true
 end
 local queued = {}  -- pushed after the loop: one RPUSH per PUSH_CHUNK ids, not one per fire
-local moved = {}  -- the jobs whose next fire moved: their views changed, one change for the batch
+local moved = {}  -- the jobs whose next fire moved: their views changed, one stream entry a batch
 for _ = 1, tonumber(ARGV[5]) do
     local job_key = KEYS[k]; k = k + 1
     local job_id, expected, nxt, missed = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
@@ -112,14 +111,12 @@ if #queued > 0 then
     if log_max ~= '0' then redis.call('XTRIM', KEYS[#KEYS], 'MAXLEN', '~', log_max) end
 end
 if #moved > 0 then
-    local change = redis.call('INCR', KEYS[6])
     for i = 1, #moved, PUSH_CHUNK do
-        local args = {}
+        local entry = {}
         for j = i, math.min(i + PUSH_CHUNK - 1, #moved) do
-            args[#args + 1] = change
-            args[#args + 1] = moved[j]
+            entry[#entry + 1], entry[#entry + 2] = moved[j], ''
         end
-        redis.call('ZADD', KEYS[5], unpack(args))
+        redis.call('XADD', KEYS[5], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', unpack(entry))
     end
 end
 return out

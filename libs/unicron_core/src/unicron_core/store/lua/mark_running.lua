@@ -3,8 +3,7 @@
 --
 -- KEYS[1]  unicron:job:{id}
 -- KEYS[2]  unicron:running    job id -> created ms (zset)
--- KEYS[3]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
--- KEYS[4]  unicron:jobs:changes  the count of such changes
+-- KEYS[3]  unicron:jobs:changes  the jobs whose views moved (stream: job id -> '')
 -- ARGV[1]  the job id
 -- ARGV[2]  +1 or -1
 --
@@ -18,5 +17,5 @@ else
     redis.call('HDEL', KEYS[1], 'running')
     redis.call('ZREM', KEYS[2], ARGV[1])
 end
-redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])  -- its view moved
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', ARGV[1], '')  -- its view moved
 return running

@@ -5,8 +5,7 @@
 -- KEYS[2]  unicron:due
 -- KEYS[3]  unicron:paused     job id -> created ms (zset)
 -- KEYS[4]  unicron:resumes    job id -> when the pause ends, ms (zset)
--- KEYS[5]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
--- KEYS[6]  unicron:jobs:changes  the count of such changes
+-- KEYS[5]  unicron:jobs:changes  the jobs whose views moved (stream: job id -> '')
 -- ARGV[1]  the job id
 -- ARGV[2]  the pause, ciphertext
 -- ARGV[3]  the job's created ms
@@ -25,6 +24,6 @@ if ARGV[4] == '-1' then
 else
     redis.call('ZADD', KEYS[4], ARGV[4], id)
 end
-redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), id)  -- its view moved
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', id, '')  -- its view moved
 redis.call('PUBLISH', ARGV[5], id)
 return 1

@@ -7,8 +7,7 @@
 -- KEYS[3]  unicron:job:{job_id}      the job (hash): run_count, last_run, last_status
 -- KEYS[4]  unicron:runlog            every job's runs: run id -> start ms (zset)
 -- KEYS[5]  unicron:failing           job id -> created ms (zset)
--- KEYS[6]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
--- KEYS[7]  unicron:jobs:changes  the count of such changes
+-- KEYS[6]  unicron:jobs:changes  the jobs whose views moved (stream: job id -> '')
 -- then the run log's status zsets (failure, skipped, aborted, missed, ...)
 -- ARGV[1]  run id
 -- ARGV[2]  the run, ciphertext
@@ -26,7 +25,7 @@
 local new = redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
-for k = 8, #KEYS do
+for k = 7, #KEYS do
     if KEYS[k] == ARGV[11] then
         redis.call('ZADD', KEYS[k], ARGV[7], ARGV[1])
     else
@@ -40,12 +39,12 @@ for _, ids in ipairs({old, over}) do
         redis.call('ZREM', KEYS[1], id)
         redis.call('HDEL', KEYS[2], id)
         redis.call('ZREM', KEYS[4], id)
-        for k = 8, #KEYS do redis.call('ZREM', KEYS[k], id) end
+        for k = 7, #KEYS do redis.call('ZREM', KEYS[k], id) end
     end
 end
 local oldest_ms = '(' .. math.floor(tonumber(ARGV[4]) * 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', oldest_ms)
-for k = 8, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', oldest_ms) end
+for k = 7, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', oldest_ms) end
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 if ARGV[10] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
@@ -60,6 +59,6 @@ if ARGV[10] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
         local created = redis.call('HGET', KEYS[3], 'created')
         redis.call('ZADD', KEYS[5], math.floor(tonumber(created) * 1000), ARGV[9])
     end
-    redis.call('ZADD', KEYS[6], redis.call('INCR', KEYS[7]), ARGV[9])  -- its view moved
+    redis.call('XADD', KEYS[6], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', ARGV[9], '')  -- its view moved
 end
 return new

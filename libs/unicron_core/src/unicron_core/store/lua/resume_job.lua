@@ -4,8 +4,7 @@
 -- KEYS[2]  unicron:due
 -- KEYS[3]  unicron:paused
 -- KEYS[4]  unicron:resumes
--- KEYS[5]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
--- KEYS[6]  unicron:jobs:changes  the count of such changes
+-- KEYS[5]  unicron:jobs:changes  the jobs whose views moved (stream: job id -> '')
 -- ARGV[1]  the job id
 -- ARGV[2]  the pause the caller read, ciphertext (compare-and-set: a pause changed meanwhile stays)
 -- ARGV[3]  the next fire, epoch ms (-1: it never fires again)
@@ -20,6 +19,6 @@ redis.call('HINCRBY', KEYS[1], 'rev', 1)
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
 if ARGV[3] ~= '-1' then redis.call('ZADD', KEYS[2], ARGV[3], id) end
-redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), id)  -- its view moved
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', id, '')  -- its view moved
 redis.call('PUBLISH', ARGV[4], id)
 return 1

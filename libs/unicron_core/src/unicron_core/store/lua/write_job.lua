@@ -7,8 +7,7 @@
 -- KEYS[4]  unicron:versions:{id}  earlier versions: version -> ciphertext (hash)
 -- KEYS[5]  unicron:names          <name token><job id> (zset, score 0)
 -- KEYS[6]  unicron:audit          the audit log (stream)
--- KEYS[7]  unicron:jobs:changed  job id -> the change that last moved its view (zset)
--- KEYS[8]  unicron:jobs:changes  the count of such changes
+-- KEYS[7]  unicron:jobs:changes  the jobs whose views moved (stream: job id -> '')
 -- then ARGV[8] index zsets to leave (tags, owner no longer on the job), then ARGV[9] to join
 -- ARGV[1]  'create' or 'update'
 -- ARGV[2]  the version the caller read (update; compare-and-set), '0' on create
@@ -40,8 +39,8 @@ else
     if version ~= ARGV[2] then return 0 end
 end
 local leave, join = tonumber(ARGV[8]), tonumber(ARGV[9])
-for i = 9, 8 + leave do redis.call('ZREM', KEYS[i], id) end
-for i = 9 + leave, 8 + leave + join do redis.call('ZADD', KEYS[i], ARGV[6], id) end
+for i = 8, 7 + leave do redis.call('ZREM', KEYS[i], id) end
+for i = 8 + leave, 7 + leave + join do redis.call('ZADD', KEYS[i], ARGV[6], id) end
 if ARGV[10] ~= '' then redis.call('ZREM', KEYS[5], ARGV[10]) end
 if ARGV[11] ~= '' then redis.call('ZADD', KEYS[5], 0, ARGV[11]) end
 if ARGV[12] ~= '' then
@@ -50,7 +49,7 @@ if ARGV[12] ~= '' then
 end
 redis.call('HSET', job_key, unpack(ARGV, 17))
 redis.call('HINCRBY', job_key, 'rev', 1)  -- what a job's view shows changed (JobJson's cache)
-redis.call('ZADD', KEYS[7], redis.call('INCR', KEYS[8]), id)
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', id, '')
 if ARGV[14] ~= '' then
     redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[15], '*', 'e', ARGV[14])
     redis.call('XTRIM', KEYS[6], 'MINID', '~', ARGV[16])
