@@ -43,7 +43,7 @@ from unicron_client.types import UNSET
 from unicron import documents, render, tables
 from unicron.calls import EXIT_FAILED, Api, RemoteError, emit, fields_of, warn
 from unicron.commands import JOB_OPTIONS
-from unicron.runs import wait_for_run
+from unicron.runs import queued
 from unicron_core.errors import ConfigError
 
 # Giving one of these makes the job of that kind: the other is cleared (exactly one is allowed).
@@ -170,12 +170,7 @@ def _bulk(args: argparse.Namespace, result: BulkResult, what: str) -> int:
 
 def job_run(api: Api, args: argparse.Namespace) -> int:
     """Runs a job now; prints the run's id, or with ``--wait`` the run (exit 1 if it failed)."""
-    run_id = api.call(partial(run_job.sync_detailed, args.job_id)).result.run_id
-    if args.wait:
-        print(f"run {run_id} queued", file=sys.stderr)
-        return wait_for_run(api, args, run_id)
-    emit(args, {"run_id": run_id}, lambda: run_id)
-    return 0
+    return queued(api, args, api.call(partial(run_job.sync_detailed, args.job_id)).result.run_id)
 
 
 def job_versions_(api: Api, args: argparse.Namespace) -> int:

@@ -53,7 +53,11 @@ def runs_show(api: Api, args: argparse.Namespace) -> int:
 
 def runs_rerun(api: Api, args: argparse.Namespace) -> int:
     """Runs a run's job again now; prints the new run's id, or with ``--wait`` the run."""
-    run_id = api.call(partial(rerun.sync_detailed, args.run_id)).result.run_id
+    return queued(api, args, api.call(partial(rerun.sync_detailed, args.run_id)).result.run_id)
+
+
+def queued(api: Api, args: argparse.Namespace, run_id: str) -> int:
+    """A run just queued: prints its id, or with ``--wait`` waits for it and shows it."""
     if args.wait:
         print(f"run {run_id} queued", file=sys.stderr)
         return wait_for_run(api, args, run_id)

@@ -7,20 +7,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import redis
 
-from unicron_testkit.cluster import Cluster, cluster_env
-from unicron_testkit.procs import Procs
+from unicron_testkit.cluster import lone_api
 
 
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[httpx.Client]:
     """A client on the live API, with the valid key; the API is stopped after the package."""
-    redis.Redis.from_url(redis_url).flushall()  # the session's own server; no test of ours uses it now
-    procs = Procs(tmp_path_factory.mktemp("fuzz-procs"))
-    cluster = Cluster(procs=procs, env=cluster_env(redis_url))
-    try:
-        yield cluster.start_api()
-    finally:
-        cluster.close()
-        procs.stop_all()
+    with lone_api(tmp_path_factory.mktemp("fuzz-procs"), redis_url) as client:
+        yield client

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
-from unicron_testkit.cluster import TOKEN, Cluster, cluster_env
-from unicron_testkit.procs import Procs
+from unicron_testkit.cluster import TOKEN, lone_api
 
 README = Path(__file__).parents[2] / "README.md"
 CURL_TIMEOUT_S = 15
@@ -32,14 +30,8 @@ WAYS = {
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[httpx.Client]:
     """One ``unicron api`` for the module, on the session's Redis (emptied first)."""
-    redis.Redis.from_url(redis_url).flushall()
-    procs = Procs(tmp_path_factory.mktemp("wire-procs"))
-    cluster = Cluster(procs=procs, env=cluster_env(redis_url))
-    try:
-        yield cluster.start_api()
-    finally:
-        cluster.close()
-        procs.stop_all()
+    with lone_api(tmp_path_factory.mktemp("wire-procs"), redis_url) as client:
+        yield client
 
 
 def readme_payloads() -> list[tuple[str, str]]:

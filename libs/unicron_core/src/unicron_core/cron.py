@@ -51,6 +51,17 @@ def get_zone(name: str) -> ZoneInfo:
         raise InvalidTimezone(f"unknown time zone '{name}'") from None
 
 
+def known_zone(name: str | None) -> str | None:
+    """``name`` when it is None or a known IANA zone (a model's validator of its ``timezone``).
+
+    Raises:
+        InvalidTimezone: it is not.
+    """
+    if name is not None:
+        get_zone(name)
+    return name
+
+
 def _seconds(delta: timedelta | None) -> int:
     if delta is None:  # aware datetimes from ZoneInfo always have an offset
         raise ValueError("no UTC offset")

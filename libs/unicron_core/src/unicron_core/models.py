@@ -261,12 +261,7 @@ class JobSpec(RunSpec, JobFields):
     def _tags_once_in_order(cls, value: list[str]) -> list[str]:
         return sorted(set(value))
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            cron.get_zone(value)
-        return value
+    _known_zone = field_validator("timezone")(cron.known_zone)
 
     @field_validator("schedule")
     @classmethod

@@ -73,12 +73,7 @@ class SchedulePreview(BaseModel):
         cron.parse(value)  # the zone changes when it fires, never whether the expression is valid
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            cron.get_zone(value)
-        return value
+    _known_zone = field_validator("timezone")(cron.known_zone)
 
     @field_validator("after", mode="before")
     @classmethod

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 from unicron_testkit.env import service_env
 from unicron_testkit.ports import free_port
@@ -124,3 +127,17 @@ class Cluster:
         if self.api is None:
             raise AssertionError("no API yet: call start_api() first")
         return self.api
+
+
+@contextmanager
+def lone_api(work_dir: Path, redis_url: str) -> Iterator[httpx.Client]:
+    """One ``unicron api`` on ``redis_url``, no scheduler and no worker, and a client on it with the
+    valid key; the Redis is emptied first (a test session's own, never another's)."""
+    redis.Redis.from_url(redis_url).flushall()
+    procs = Procs(work_dir)
+    cluster = Cluster(procs=procs, env=cluster_env(redis_url))
+    try:
+        yield cluster.start_api()
+    finally:
+        cluster.close()
+        procs.stop_all()
