@@ -39,7 +39,8 @@ from common import (
 )
 
 from unicron_core.apikeys import OPERATOR
-from unicron_core.models import HttpOutput, JobSpec, RunResult
+from unicron_core.models import JobSpec
+from unicron_core.records import HttpOutput, RunResult
 from unicron_core.store import Batch, Store, ops
 from unicron_testkit.ports import free_port
 from unicron_testkit.waiting import wait_for

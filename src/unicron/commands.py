@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 from unicron.options import ModelOptions
-from unicron_core.models import JobSpec, RunStatus, TaskSpec, Trigger
+from unicron_core.models import JobSpec, TaskSpec
+from unicron_core.records import RunStatus, Trigger
 
 DEFAULT_URL = "http://127.0.0.1:8185"
 DEFAULT_WAIT_S = 600.0

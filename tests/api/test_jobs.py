@@ -7,7 +7,7 @@ import time
 
 from fastapi.testclient import TestClient
 
-from unicron_core.models import RunResult
+from unicron_core.records import RunResult
 from unicron_core.store import Store
 
 HTTP_JOB = {

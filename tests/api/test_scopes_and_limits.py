@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from unicron_api.app import create_app
 from unicron_core.apikeys import Scope
-from unicron_core.models import HttpOutput, RunResult
+from unicron_core.records import HttpOutput, RunResult
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 

@@ -13,7 +13,8 @@ import redis
 from unicron_core import keys
 from unicron_core.apikeys import OPERATOR
 from unicron_core.lease import Lease
-from unicron_core.models import HttpOutput, JobSpec, RunResult
+from unicron_core.models import JobSpec
+from unicron_core.records import HttpOutput, RunResult
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.firing import Fire

@@ -14,7 +14,8 @@ from unicron_core import keys
 from unicron_core.apikeys import OPERATOR
 from unicron_core.crypto import Cipher
 from unicron_core.errors import UnreadableRecord
-from unicron_core.models import JobSpec, RunResult, TaskSpec, TaskStatus
+from unicron_core.models import JobSpec, TaskSpec
+from unicron_core.records import RunResult, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 

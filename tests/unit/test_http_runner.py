@@ -13,7 +13,8 @@ import pytest
 
 from unicron_core.egress import EgressGuard
 from unicron_core.httpdata import URL_MAX_CHARS, with_query
-from unicron_core.models import HttpOutput, RunSpec
+from unicron_core.models import RunSpec
+from unicron_core.records import HttpOutput
 from unicron_testkit.ports import free_port
 from unicron_testkit.sinks import HttpSink, Reply, Request
 from unicron_worker.http_runner import HttpRunner, is_json, user_agent

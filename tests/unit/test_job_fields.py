@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from unicron import commands
 from unicron.options import ModelOptions
-from unicron_core import models, views
+from unicron_core import models, records, views
 from unicron_core.errors import ConfigError
 from unicron_core.models import JobSpec, TaskSpec
 from unicron_core.views import JobInfo, JobView
@@ -31,20 +31,24 @@ ADDED = """
 @pytest.fixture(scope="module")
 def variant() -> Iterator[types.ModuleType]:
     """``unicron_core.models`` with one optional field added, as a developer would add it: a line in
-    ``RunFields``, the fields jobs and tasks share; and ``unicron_core.views`` made from it."""
+    ``RunFields``, the fields jobs and tasks share; and ``unicron_core.records`` and ``views`` made
+    from it."""
     source = inspect.getsource(models)
     anchor = source.index('    name: str = Field(min_length=1, max_length=NAME_MAX, description="a label')
     module = types.ModuleType("unicron_core._models_variant")
     module.__file__ = models.__file__
     sys.modules[module.__name__] = module  # pydantic resolves the annotations in the module
-    # The views' own source run on the variant's models: their import of the real ones left out.
-    views_source = re.sub(
-        r"^from unicron_core\.models import (\([^)]*\)|.*$)", "", inspect.getsource(views), flags=re.M
-    )
     try:
         code = compile(source[:anchor] + ADDED.lstrip("\n") + source[anchor:], "<variant>", "exec")
         exec(code, module.__dict__)  # noqa: S102 - the module's own source, one line added
-        exec(compile(views_source, "<variant views>", "exec"), module.__dict__)  # noqa: S102 - the views' own
+        for made_from_it in (records, views):  # their own source, on the variant: their imports of the
+            own = re.sub(  # real models and records left out
+                r"^from unicron_core\.(models|records) import (\([^)]*\)|.*$)",
+                "",
+                inspect.getsource(made_from_it),
+                flags=re.M,
+            )
+            exec(compile(own, f"<variant {made_from_it.__name__}>", "exec"), module.__dict__)  # noqa: S102
         yield module
     finally:
         del sys.modules[module.__name__]
@@ -89,7 +93,7 @@ def test_the_view_masks_header_values() -> None:
         http_headers={"A": "s1"},
         hook_headers={"B": "s2"},
     )
-    view = JobView.of(models.JobRecord(job_id="j" * 16, spec=spec, created=1.0))
+    view = JobView.of(records.JobRecord(job_id="j" * 16, spec=spec, created=1.0))
     assert (view.info.http_headers, view.info.hook_headers) == ({"A": "***"}, {"B": "***"})
 
 

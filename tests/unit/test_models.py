@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from unicron_core.models import MASK, JobRecord, JobSpec, TaskSpec
+from unicron_core.models import MASK, JobSpec, TaskSpec
+from unicron_core.records import JobRecord
 
 
 def test_original_payload_is_accepted() -> None:

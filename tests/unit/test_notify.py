@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from unicron_core.models import CommandOutput, HttpOutput, RunResult
+from unicron_core.records import CommandOutput, HttpOutput, RunResult
 from unicron_core.settings import Settings
 from unicron_testkit.ports import free_port
 from unicron_testkit.sinks import HttpSink, Reply, Request, SmtpSink

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from unicron_core.models import CommandOutput
+from unicron_core.records import CommandOutput
 from unicron_testkit.waiting import wait_for
 from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome

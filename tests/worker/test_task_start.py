@@ -7,7 +7,8 @@ from typing import TypeVar
 import pytest
 
 from unicron_core.apikeys import OPERATOR
-from unicron_core.models import TaskSpec, TaskStatus
+from unicron_core.models import TaskSpec
+from unicron_core.records import TaskStatus
 from unicron_core.store import Op, Store
 from unicron_worker import tasks
 from unicron_worker.main import _work

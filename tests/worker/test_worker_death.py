@@ -11,7 +11,8 @@ from rq import Queue
 from rq.exceptions import AbandonedJobError
 
 from unicron_core.apikeys import OPERATOR
-from unicron_core.models import CommandOutput, JobSpec, TaskSpec, TaskStatus
+from unicron_core.models import JobSpec, TaskSpec
+from unicron_core.records import CommandOutput, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.rqhash import FIRE_FUNC, fire_id

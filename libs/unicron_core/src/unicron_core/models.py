@@ -1,4 +1,5 @@
-"""The records Unicron stores: job and task specs, run results (``views`` has what answers show).
+"""Job and task specs: what a user defines (``records`` has what the store keeps around them,
+``views`` what answers show).
 
 Field names are the original Unicron's; new fields are optional. Secrets (header values) are
 write-only: views mask them.
@@ -7,7 +8,6 @@ write-only: views mask them.
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,7 +18,6 @@ from unicron_core.examples import (
     EXAMPLE_COMMAND_JOB,
     EXAMPLE_JOB,
     EXAMPLE_JOB_ID,
-    EXAMPLE_RUN,
     EXAMPLE_TASK,
     EXAMPLE_TASK_ID,
 )
@@ -46,8 +45,6 @@ TAGS_MAX = 20
 # A tag or an owner: short, printable, no blanks (they are matched exactly, and typed in URLs).
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@=+-]{0,63}$"
 Label = Annotated[str, Field(pattern=LABEL_PATTERN)]
-RunStatus = Literal["queued", "running", "success", "failure", "skipped", "aborted", "missed"]
-Trigger = Literal["schedule", "manual", "retry", "catchup"]
 JobState = Literal["active", "paused", "failing", "running"]
 
 # The ids the store makes: a job's is the original's 16 random [A-Za-z0-9], a task's a UUID4 as
@@ -62,16 +59,6 @@ JobId = Annotated[
 TaskId = Annotated[
     str, Field(pattern=TASK_ID_PATTERN, description=TASK_ID_DESCRIPTION, examples=[EXAMPLE_TASK_ID])
 ]
-
-
-class TaskStatus(StrEnum):
-    """Async task states, as the original (Celery) reported them."""
-
-    PENDING = "PENDING"
-    STARTED = "STARTED"
-    RETRY = "RETRY"
-    FAILURE = "FAILURE"
-    SUCCESS = "SUCCESS"
 
 
 def _check_url(value: str | None) -> str | None:
@@ -230,12 +217,6 @@ class RunSpec(RunFields):
         """Which executor runs it."""
         return "command" if self.command is not None else "http"
 
-    def empty_output(self, job_id: str | None) -> HttpOutput | CommandOutput:
-        """The output of a run that did not run (skipped, its worker died): empty, of its kind."""
-        if self.kind == "command":
-            return CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
-        return HttpOutput(job_id=job_id, status_code=None, text="")
-
     def public(self) -> dict[str, Any]:
         """The spec as the API returns it: header values masked."""
         data = self.model_dump()
@@ -279,157 +260,3 @@ class TaskSpec(RunSpec):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_TASK]})
 
     retries: int = Field(0, ge=0, le=10, description="extra attempts after a failed run")
-
-
-class HttpOutput(BaseModel):
-    """What an HTTP call answered."""
-
-    # Answers always carry every field: the response schema says so (defaults are for old records).
-    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
-
-    job_id: str | None = Field(description="the job's id; null for an async task")
-    status_code: int | None = Field(description="the answer's status; null when none came (see error)")
-    text: str = Field(description="the answer's body, as text")
-    truncated: bool = Field(False, description="text was cut at the cluster's output limit")
-
-
-class CommandOutput(BaseModel):
-    """What a shell command printed and how it exited."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
-
-    job_id: str | None = Field(description="the job's id; null for an async task")
-    stdout: str
-    stderr: str
-    exit_code: int | None = Field(description="null when it could not start; negative: killed by that signal")
-    truncated: bool = Field(False, description="stdout or stderr was cut at the cluster's output limit")
-
-
-class RunResult(BaseModel):
-    """One run of a job (a fire, a manual run, a skipped fire) or an attempt of an async task."""
-
-    model_config = ConfigDict(
-        json_schema_serialization_defaults_required=True, json_schema_extra={"examples": [EXAMPLE_RUN]}
-    )
-
-    success: bool = Field(description="true only for a 2xx answer or exit code 0")
-    start: float = Field(description="epoch seconds")
-    end: float = Field(description="epoch seconds")
-    output: HttpOutput | CommandOutput
-    run_id: str = Field(
-        description="unique per run: a job's runs are <job_id>-<scheduled ms>[-manual|-skipped]; "
-        "commands see it as UNICRON_RUN_ID"
-    )
-    scheduled: float | None = Field(None, description="the fire time this run is for, epoch seconds")
-    error: str | None = Field(None, description="why the run failed without an answer (timeout, refused)")
-    notifications: dict[str, str] = Field(default_factory=dict, description="email/hook: sent or the failure")
-    job_id: str | None = Field(None, description="the job's id; null for an async task")
-    status: RunStatus = Field(
-        "success",
-        description="queued, running, success, failure, skipped (a fire the job's state or overlap "
-        "rule did not run), aborted or missed",
-    )
-    trigger: Trigger = Field("schedule", description="what started it: schedule, manual, retry or catchup")
-    attempt: int = Field(1, ge=1, description="1 for the first attempt")
-    reason: str | None = Field(None, description="why it was skipped, aborted, missed or failed")
-    by: str | None = Field(None, description="the name of the API key that started a manual run")
-    version: int | None = Field(None, description="the version of the job's definition it ran")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _status_of_old_records(cls, data: Any) -> Any:
-        """Records written before runs had a status: success or failure, as ``success`` says."""
-        if isinstance(data, dict) and "status" not in data and "success" in data:
-            return {**data, "status": "success" if data["success"] else "failure"}
-        return data
-
-
-class Pause(BaseModel):
-    """Why and since when a job does not fire."""
-
-    since: float = Field(description="epoch seconds")
-    by: str = Field(description="the name of the API key that paused it")
-    reason: str | None = Field(None, description="what the one who paused it said")
-    until: float | None = Field(None, description="epoch seconds it resumes by itself; null: until resumed")
-
-
-class JobVersion(BaseModel):
-    """One definition a job has had (kept sealed: it holds header values)."""
-
-    version: int
-    changed_at: float = Field(description="epoch seconds")
-    changed_by: str | None = Field(description="the name of the API key that made the change")
-    fields: list[str] = Field(description="the names of the fields this version changed")
-    spec: JobSpec
-
-
-class JobRecord(BaseModel):
-    """A stored job: its spec and its counters."""
-
-    job_id: str
-    spec: JobSpec
-    created: float
-    last_run: float | None = None
-    run_count: int = 0
-    missed_count: int = 0
-    next_run: float | None = None
-    created_by: str | None = None
-    version: int = 1
-    updated: float | None = None
-    updated_by: str | None = None
-    changed: list[str] = Field(default_factory=list)  # the fields the current version changed
-    paused: Pause | None = None
-    last_status: RunStatus | None = None  # of the latest run that ran
-    running: int = 0  # runs in progress
-
-    @property
-    def state(self) -> JobState:
-        """paused, else running (a run in progress), else failing (the latest run failed), else active."""
-        if self.paused is not None:
-            return "paused"
-        if self.running > 0:
-            return "running"
-        return "failing" if self.last_status not in (None, "success") else "active"
-
-    def public(self) -> dict[str, Any]:
-        """The job as the API returns it, in the original shape plus new fields."""
-        info = self.spec.public()
-        schedule = info.pop("schedule")
-        return {
-            "last_run": self.last_run,
-            "run_count": self.run_count,
-            "schedule": schedule,
-            "info": info,
-            "next_run": self.next_run,
-            "timezone": self.spec.timezone,
-            "missed_count": self.missed_count,
-            "created": self.created,
-            "created_by": self.created_by,
-            "job_id": self.job_id,
-            "version": self.version,
-            "updated": self.updated,
-            "updated_by": self.updated_by,
-            "paused": None if self.paused is None else self.paused.model_dump(),
-            "state": self.state,
-        }
-
-
-class TaskRecord(BaseModel):
-    """A stored async task."""
-
-    task_id: str
-    spec: TaskSpec
-    status: TaskStatus
-    result: RunResult | None = None
-    error: str | None = None
-    attempts: int = 0
-
-    def public(self) -> dict[str, Any]:
-        """The task as the API returns it (the original's Celery-like shape)."""
-        return {
-            "task_id": self.task_id,
-            "status": self.status.value,
-            "result": self.result.model_dump() if self.result else None,
-            "traceback": self.error,
-            "children": [],
-        }

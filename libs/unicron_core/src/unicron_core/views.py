@@ -8,17 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from unicron_core.examples import EXAMPLE_JOB, EXAMPLE_JOB_ID, EXAMPLE_RUN, EXAMPLE_TASK_ID
-from unicron_core.models import (
-    JobFields,
-    JobRecord,
-    JobSpec,
-    JobState,
-    JobVersion,
-    Pause,
-    RunResult,
-    TaskRecord,
-    TaskStatus,
-)
+from unicron_core.models import JobFields, JobSpec, JobState
+from unicron_core.records import JobRecord, JobVersion, Pause, RunResult, TaskRecord, TaskStatus
 
 
 def _answered_in_full(schema: dict[str, Any]) -> None:

@@ -16,8 +16,9 @@ from unicron_api.limits import BodyLimit
 from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, schedule, tasks
 from unicron_api.routes.common import submissions
 from unicron_api.routing import WholePath
-from unicron_core.models import JobSpec, RunResult, TaskSpec
+from unicron_core.models import JobSpec, TaskSpec
 from unicron_core.preview import SchedulePreview, ScheduleTimes
+from unicron_core.records import RunResult
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
 from unicron_core.views import JobView, TaskView

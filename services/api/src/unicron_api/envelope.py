@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from unicron_api.requests import BulkResult, RunStarted
 from unicron_core.apikeys import NAME, Scope
 from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_SCHEDULE_TIMES, EXAMPLE_TASK_ID
-from unicron_core.models import JobId, RunResult, TaskId
+from unicron_core.models import JobId, TaskId
 from unicron_core.preview import ScheduleTimes
+from unicron_core.records import RunResult
 from unicron_core.store.audit import AuditEntry
 from unicron_core.views import JobsPage, JobVersionView, JobView, RunsPage, TaskView
 

@@ -27,7 +27,8 @@ import httpx
 from unicron_core.egress import EgressGuard, Target
 from unicron_core.errors import EgressRefused
 from unicron_core.httpdata import BODY_METHODS, form, with_query
-from unicron_core.models import HttpOutput, RunSpec
+from unicron_core.models import RunSpec
+from unicron_core.records import HttpOutput
 from unicron_worker.outcome import Outcome, format_seconds
 
 _REASON_MAX_CHARS = 200

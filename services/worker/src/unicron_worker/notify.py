@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from unicron_core.cron import get_zone
-from unicron_core.models import CommandOutput, RunResult
+from unicron_core.records import CommandOutput, RunResult
 from unicron_core.settings import Settings
 from unicron_worker.http_runner import describe_error, no_cookies, pinned, user_agent
 from unicron_worker.outcome import format_seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unicron_core.models import CommandOutput, HttpOutput
+from unicron_core.records import CommandOutput, HttpOutput
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, cast
 
-from unicron_core.models import CommandOutput
+from unicron_core.records import CommandOutput
 from unicron_worker.outcome import Outcome, format_seconds
 
 SHELL = "/bin/sh"

@@ -20,7 +20,8 @@ from redis.client import Pipeline
 from rq.job import Job
 
 from unicron_core import policy
-from unicron_core.models import JobSpec, RunResult, RunSpec, TaskRecord, TaskStatus, Trigger
+from unicron_core.models import JobSpec, RunSpec
+from unicron_core.records import RunResult, TaskRecord, TaskStatus, Trigger, empty_output
 from unicron_core.settings import Settings
 from unicron_core.store import Store, rqhash
 from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
@@ -185,7 +186,7 @@ def on_rq_failure(
         run_id=job.id,
         scheduled=scheduled_ms / 1000,
         error=f"the run did not finish: {reason}",
-        output=spec.empty_output(job_id),
+        output=empty_output(spec, job_id),
         job_id=job_id,
         status="failure",
         trigger=trigger,

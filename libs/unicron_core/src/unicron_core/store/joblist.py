@@ -8,7 +8,8 @@ import secrets
 from dataclasses import dataclass
 
 from unicron_core import keys
-from unicron_core.models import JobRecord, JobState
+from unicron_core.models import JobState
+from unicron_core.records import JobRecord
 from unicron_core.store import pages
 from unicron_core.store.blind import Blind
 from unicron_core.store.jobs import Jobs

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from unicron_core import keys
 from unicron_core.errors import NotFound, UnreadableRecord
-from unicron_core.models import JobRecord, JobSpec, JobVersion, Pause
+from unicron_core.models import JobSpec
+from unicron_core.records import JobRecord, JobVersion, Pause
 from unicron_core.replies import text
 from unicron_core.store.blind import Blind
 from unicron_core.store.codec import Codec

@@ -21,7 +21,8 @@ from typing import Any
 from unicron_core import keys, policy
 from unicron_core.apikeys import Principal
 from unicron_core.errors import Conflict, Forbidden, NotFound
-from unicron_core.models import JobRecord, JobSpec, JobVersion
+from unicron_core.models import JobSpec
+from unicron_core.records import JobRecord, JobVersion
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store.audit import Audit

@@ -11,7 +11,7 @@ from typing import Literal
 from unicron_core import cron, keys, policy
 from unicron_core.apikeys import Principal
 from unicron_core.errors import Conflict, InvalidSpec, NotFound
-from unicron_core.models import JobRecord, Pause, RunResult
+from unicron_core.records import JobRecord, Pause, RunResult, empty_output
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store import rqhash
@@ -189,7 +189,7 @@ class Lifecycle:
             success=False,
             start=now,
             end=now,
-            output=record.spec.empty_output(record.job_id),
+            output=empty_output(record.spec, record.job_id),
             run_id=rqhash.run_id(record.job_id, skipped.first_ms, "skipped"),
             scheduled=skipped.first_ms / 1000,
             job_id=record.job_id,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from unicron_core import keys
 from unicron_core.errors import NotFound, UnreadableRecord
-from unicron_core.models import RunResult, RunStatus, Trigger
+from unicron_core.records import RunResult, RunStatus, Trigger
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store import pages

@@ -7,7 +7,8 @@ import uuid
 from unicron_core import keys, policy
 from unicron_core.apikeys import Principal
 from unicron_core.errors import NotFound
-from unicron_core.models import RunResult, TaskRecord, TaskSpec, TaskStatus
+from unicron_core.models import TaskSpec
+from unicron_core.records import RunResult, TaskRecord, TaskStatus
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store import rqhash

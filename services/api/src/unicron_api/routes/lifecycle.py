@@ -29,7 +29,8 @@ from unicron_api.routes.common import (
 )
 from unicron_core.apikeys import Scope
 from unicron_core.errors import InvalidSpec, NotFound
-from unicron_core.models import JobRecord, JobSpec
+from unicron_core.models import JobSpec
+from unicron_core.records import JobRecord
 from unicron_core.views import JobVersionView, JobView
 
 router = secured_router()

@@ -12,7 +12,8 @@ from unicron_api.requests import RunStarted
 from unicron_api.routes.common import JobId, StoreDep, both, ip_of, principal, secured_router, store_of
 from unicron_core.apikeys import Scope
 from unicron_core.errors import NotFound
-from unicron_core.models import LABEL_PATTERN, RunStatus, Trigger
+from unicron_core.models import LABEL_PATTERN
+from unicron_core.records import RunStatus, Trigger
 from unicron_core.store.pages import Cursor
 from unicron_core.store.runs import RunFilter, job_of
 from unicron_core.views import RunsPage
