@@ -26,6 +26,7 @@ from unicron_core.store import ops, scripts
 from unicron_core.store.access import Access
 from unicron_core.store.audit import Audit
 from unicron_core.store.blind import Blind
+from unicron_core.store.claims import Claims
 from unicron_core.store.cluster import Cluster
 from unicron_core.store.codec import Codec
 from unicron_core.store.connections import open_async_redis, open_redis
@@ -59,6 +60,7 @@ class Records:
         self.joblist = JobList(jobs=self.jobs, blind=blind)
         self.jobjson = JobJson(codec=codec)
         self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
+        self.claims = Claims(rq=self.rq)
         self.access = Access(settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)
 

@@ -14,7 +14,9 @@ from typing import Any
 from redis import Redis
 from rq import Queue
 from rq.callbacks import Callback
+from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.serializers import resolve_serializer
 from rq.utils import get_call_string, utcformat
 from rq.utils import now as rq_now
@@ -59,6 +61,12 @@ def rq_call(func: str, args: tuple[Any, ...]) -> tuple[bytes, str | None]:
     return data, get_call_string(func, args, {}, max_length=75)
 
 
+def call_of(data: bytes) -> tuple[str, tuple[Any, ...]]:
+    """The function name and arguments of an RQ job's ``data`` (``rq_call``'s, read back)."""
+    func, _instance, args, _kwargs = _SERIALIZER.loads(zlib.decompress(data))
+    return func, tuple(args)
+
+
 def now() -> str:
     """RQ's timestamp of now, as it writes ``created_at`` and ``enqueued_at``."""
     return utcformat(rq_now())
@@ -70,6 +78,10 @@ class RqHash:
     def __init__(self, *, queue: str, failure_ttl_s: int) -> None:
         self.queue_name = queue
         self.queue_key = Queue.redis_queue_namespace_prefix + queue
+        # Where RQ's blocking dequeue moves an id, and RQ's registry of the jobs being run.
+        self.intermediate_key = IntermediateQueue.get_intermediate_queue_key(self.queue_key)
+        self.started_key = StartedJobRegistry.key_template.format(queue)
+        self.job_prefix = Job.redis_job_namespace_prefix
         self._failure_ttl_s = failure_ttl_s
         shared = self.job(FIRE_FUNC, (), "shared", 0).to_dict()
         # Every field of ours RQ would write the same for any job (field, value, ...), from RQ itself.

@@ -26,6 +26,7 @@ class Script(StrEnum):
     RESUME_JOB = "resume_job"
     ENQUEUE_RUN = "enqueue_run"
     MARK_RUNNING = "mark_running"
+    CLAIM_RUNS = "claim_runs"
     JOB_FIELDS = "job_fields"
     JOB_COUNTERS = "job_counters"
     MIGRATE_JOBS = "migrate_jobs"
