@@ -4,6 +4,95 @@ cluster) is ``unicron_testkit``, in libs/unicron_testkit.
 Importable as ``helpers`` from any test: pytest puts ``tests/`` on ``sys.path`` for its conftest.
 """
 
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from unicron_core.models import RunSpec
+from unicron_core.settings import Settings
+from unicron_core.store import Store
+from unicron_testkit.cluster import KEY
+from unicron_testkit.sinks import HttpSink, Reply, Request
+from unicron_worker import tasks
+from unicron_worker.engine import Engine
+from unicron_worker.http_runner import HttpRunner
+from unicron_worker.outcome import Outcome
+from unicron_worker.runtime import Runtime
+
+T = TypeVar("T")
+
+
+class BlockingHttp:
+    """The worker's asyncio HTTP runner, called from a synchronous test: one event loop for the
+    runner's whole life (its client's connections belong to the loop that opened them)."""
+
+    def __init__(self, **runner: Any) -> None:
+        self._loop = asyncio.Runner()
+        self.runner = HttpRunner(**runner)
+
+    def call(self, spec: RunSpec, **how: Any) -> Outcome:
+        return self._loop.run(self.runner.call(spec, **how))
+
+    def close(self) -> None:
+        self._loop.run(self.runner.aclose())
+        self._loop.close()
+
+
+class LocalWorker:
+    """A worker process's runtime, driven from a synchronous test on one event loop."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.loop = asyncio.Runner()
+        self.rt = Runtime.build(settings, store)
+        tasks.configure(self.rt)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run(coro)
+
+    def engine(self, *, concurrency: int = 100, grace_s: float = 30, burst: bool = False) -> Engine:
+        return Engine(self.rt, concurrency=concurrency, grace_s=grace_s, burst=burst)
+
+    def close(self) -> None:
+        self.loop.run(self.rt.aclose())
+        self.loop.close()
+
+
+def worker_settings(redis_url: str, **fields: Any) -> Settings:
+    """A worker's settings for these tests: commands allowed, run as the test's own user, loopback
+    targets allowed."""
+    base: dict[str, Any] = {
+        "key": KEY,  # the cluster's: a module may run real services on the same Redis
+        "redis_url": redis_url,
+        "command_user": "",
+        "allow_commands": True,
+        "egress_allow": "127.0.0.0/8",
+    }
+    return Settings(**(base | fields))
+
+
+class Held(HttpSink):
+    """Holds each call ``hold_s`` (or until closing), counting how many it holds at once."""
+
+    def __init__(self, hold_s: float) -> None:
+        super().__init__()
+        self.hold_s = hold_s
+        self.at_once = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def answer(self, request: Request) -> Reply:
+        with self._lock:
+            self.at_once += 1
+            self.most_at_once = max(self.most_at_once, self.at_once)
+        self.closing.wait(self.hold_s)
+        with self._lock:
+            self.at_once -= 1
+        return Reply(200)
+
+
 # Hostile job URLs (SSRF tricks) the egress guard must refuse; `.test` names resolve only in tests
 # that give the guard their own resolver.
 HOSTILE = [

@@ -16,7 +16,8 @@ import pytest
 from unicron_core.egress import EgressGuard, IPAddress, resolve
 from unicron_core.models import TaskSpec
 from unicron_testkit.sinks import HttpSink, Reply, Request
-from unicron_worker.http_runner import HttpRunner
+
+from helpers import BlockingHttp
 
 
 class Canary:
@@ -56,16 +57,16 @@ def canary() -> Iterator[Canary]:
     c.close()
 
 
-def _runner(answers: dict[str, str], allow: tuple[str, ...] = ()) -> HttpRunner:
+def _runner(answers: dict[str, str], allow: tuple[str, ...] = ()) -> BlockingHttp:
     def resolver(host: str, port: int) -> list[IPAddress]:
         if host in answers:
             return [ipaddress.ip_address(answers[host])]
         return resolve(host, port)
 
-    return HttpRunner(limit_bytes=1000, guard=EgressGuard(allow=allow, resolver=resolver))
+    return BlockingHttp(limit_bytes=1000, guard=EgressGuard(allow=allow, resolver=resolver))
 
 
-def _call(runner: HttpRunner, url: str, **fields: Any) -> str | None:
+def _call(runner: BlockingHttp, url: str, **fields: Any) -> str | None:
     outcome = runner.call(
         TaskSpec(name="t", http_url=url, **fields), timeout_s=2, idempotency_key=None, job_id=None
     )

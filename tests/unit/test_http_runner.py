@@ -17,8 +17,10 @@ from unicron_core.models import RunSpec
 from unicron_core.records import HttpOutput
 from unicron_testkit.ports import free_port
 from unicron_testkit.sinks import HttpSink, Reply, Request
-from unicron_worker.http_runner import HttpRunner, is_json, user_agent
+from unicron_worker.http_runner import is_json, user_agent
 from unicron_worker.outcome import Outcome
+
+from helpers import BlockingHttp
 
 # The servers these tests call are on loopback, which the egress guard refuses by default.
 LOOPBACK_ALLOWED = EgressGuard(allow=["127.0.0.0/8"])
@@ -59,8 +61,8 @@ def server() -> Iterator[Target]:
 
 
 @pytest.fixture
-def runner() -> Iterator[HttpRunner]:
-    http = HttpRunner(limit_bytes=LIMIT_BYTES, guard=LOOPBACK_ALLOWED)
+def runner() -> Iterator[BlockingHttp]:
+    http = BlockingHttp(limit_bytes=LIMIT_BYTES, guard=LOOPBACK_ALLOWED)
     try:
         yield http
     finally:
@@ -75,7 +77,7 @@ def spec(
 
 
 def call(
-    runner: HttpRunner, run_spec: RunSpec, *, timeout_s: float = 5.0, key: str | None = "job-1"
+    runner: BlockingHttp, run_spec: RunSpec, *, timeout_s: float = 5.0, key: str | None = "job-1"
 ) -> tuple[Outcome, HttpOutput]:
     outcome = runner.call(run_spec, timeout_s=timeout_s, idempotency_key=key, job_id="job")
     assert isinstance(outcome.output, HttpOutput)
@@ -83,7 +85,7 @@ def call(
 
 
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "head", "options"])
-def test_each_method(server: Target, runner: HttpRunner, method: str) -> None:
+def test_each_method(server: Target, runner: BlockingHttp, method: str) -> None:
     outcome, output = call(runner, spec(server.url + "/hello", method))
     assert (outcome.success, outcome.error) == (True, None)
     assert output.status_code == 200
@@ -97,7 +99,9 @@ FLAT = {"a": ["1"], "b": ["x y&z"], "flag": ["true"], "many": ["1", "two"], "nes
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_data_is_a_form_body_for_methods_with_a_body(server: Target, runner: HttpRunner, method: str) -> None:
+def test_data_is_a_form_body_for_methods_with_a_body(
+    server: Target, runner: BlockingHttp, method: str
+) -> None:
     call(runner, spec(server.url + "/form", method, data=DATA))
     seen = server.requests[0]
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded"
@@ -107,7 +111,7 @@ def test_data_is_a_form_body_for_methods_with_a_body(server: Target, runner: Htt
 
 
 @pytest.mark.parametrize("method", ["get", "delete", "head", "options"])
-def test_data_is_the_query_string_for_the_others(server: Target, runner: HttpRunner, method: str) -> None:
+def test_data_is_the_query_string_for_the_others(server: Target, runner: BlockingHttp, method: str) -> None:
     call(runner, spec(server.url + "/q?fixed=1&a=0", method, data=DATA))
     seen = server.requests[0]
     assert seen.query == {"fixed": ["1"], **FLAT}  # merged with the URL's own query, data wins
@@ -115,7 +119,7 @@ def test_data_is_the_query_string_for_the_others(server: Target, runner: HttpRun
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_json_body_when_the_content_type_says_so(server: Target, runner: HttpRunner, method: str) -> None:
+def test_json_body_when_the_content_type_says_so(server: Target, runner: BlockingHttp, method: str) -> None:
     headers = {"content-TYPE": "Application/JSON; charset=utf-8"}
     call(runner, spec(server.url + "/json", method, headers=headers, data=DATA))
     seen = server.requests[0]
@@ -123,7 +127,7 @@ def test_json_body_when_the_content_type_says_so(server: Target, runner: HttpRun
     assert seen.headers["content-type"] == "Application/JSON; charset=utf-8"  # the user's, untouched
 
 
-def test_a_query_as_long_as_the_models_allow_goes_out(server: Target, runner: HttpRunner) -> None:
+def test_a_query_as_long_as_the_models_allow_goes_out(server: Target, runner: BlockingHttp) -> None:
     # The models refuse a longer one (tests/unit/test_httpdata.py): every run of it would fail.
     url = server.url + "/q"
     fixed = len(str(with_query(httpx.URL(url), {"a": ""})))
@@ -133,17 +137,17 @@ def test_a_query_as_long_as_the_models_allow_goes_out(server: Target, runner: Ht
     assert server.requests[0].query == {"a": [data["a"]]}
 
 
-def test_json_content_type_on_get_still_uses_the_query(server: Target, runner: HttpRunner) -> None:
+def test_json_content_type_on_get_still_uses_the_query(server: Target, runner: BlockingHttp) -> None:
     call(runner, spec(server.url + "/q", "get", headers={"Content-Type": "application/json"}, data={"a": 1}))
     assert (server.requests[0].query, server.requests[0].body) == ({"a": ["1"]}, b"")
 
 
-def test_no_data_no_body(server: Target, runner: HttpRunner) -> None:
+def test_no_data_no_body(server: Target, runner: BlockingHttp) -> None:
     call(runner, spec(server.url + "/empty", "post", headers={"Content-Type": "application/json"}))
     assert server.requests[0].body == b""
 
 
-def test_headers_user_agent_and_idempotency_key(server: Target, runner: HttpRunner) -> None:
+def test_headers_user_agent_and_idempotency_key(server: Target, runner: BlockingHttp) -> None:
     call(
         runner,
         spec(server.url, headers={"Authorization": "Bearer s3cret", "X-Custom": "1"}),
@@ -157,7 +161,7 @@ def test_headers_user_agent_and_idempotency_key(server: Target, runner: HttpRunn
 
 
 def test_our_idempotency_key_replaces_the_users_and_theirs_stays_without_ours(
-    server: Target, runner: HttpRunner
+    server: Target, runner: BlockingHttp
 ) -> None:
     user = {"idempotency-KEY": "fixed", "User-Agent": "mine/1"}
     call(runner, spec(server.url, headers=user), key="job-1")
@@ -166,19 +170,19 @@ def test_our_idempotency_key_replaces_the_users_and_theirs_stays_without_ours(
     assert [s.headers["user-agent"] for s in server.requests] == ["mine/1", "mine/1"]
 
 
-def test_error_status_is_a_failure_with_its_answer(server: Target, runner: HttpRunner) -> None:
+def test_error_status_is_a_failure_with_its_answer(server: Target, runner: BlockingHttp) -> None:
     outcome, output = call(runner, spec(server.url + "/status/500", "post"))
     assert (outcome.success, outcome.error) == (False, None)
     assert (output.status_code, output.text) == (500, "status 500")
 
 
-def test_redirects_are_not_followed(server: Target, runner: HttpRunner) -> None:
+def test_redirects_are_not_followed(server: Target, runner: BlockingHttp) -> None:
     outcome, output = call(runner, spec(server.url + "/status/302"))
     assert (outcome.success, output.status_code) == (False, 302)
     assert len(server.requests) == 1
 
 
-def test_refused_connection(runner: HttpRunner) -> None:
+def test_refused_connection(runner: BlockingHttp) -> None:
     outcome, output = call(
         runner, spec(f"http://127.0.0.1:{free_port()}/", headers={"X-Token": "tok-secret"})
     )
@@ -190,7 +194,7 @@ def test_refused_connection(runner: HttpRunner) -> None:
     assert "tok-secret" not in outcome.error
 
 
-def test_slow_server_times_out(server: Target, runner: HttpRunner) -> None:
+def test_slow_server_times_out(server: Target, runner: BlockingHttp) -> None:
     started = time.monotonic()
     outcome, output = call(runner, spec(server.url + "/slow"), timeout_s=0.3)
     assert time.monotonic() - started < 2
@@ -198,7 +202,7 @@ def test_slow_server_times_out(server: Target, runner: HttpRunner) -> None:
     assert output.status_code is None
 
 
-def test_a_trickling_body_is_cut_at_the_budget(server: Target, runner: HttpRunner) -> None:
+def test_a_trickling_body_is_cut_at_the_budget(server: Target, runner: BlockingHttp) -> None:
     started = time.monotonic()
     outcome, _ = call(runner, spec(server.url + "/trickle"), timeout_s=0.4)
     assert time.monotonic() - started < 1.5  # each read was quick; the whole call was not
@@ -206,7 +210,7 @@ def test_a_trickling_body_is_cut_at_the_budget(server: Target, runner: HttpRunne
 
 
 def test_big_body_is_truncated_at_the_cap(server: Target) -> None:
-    http = HttpRunner(limit_bytes=1000, guard=LOOPBACK_ALLOWED)
+    http = BlockingHttp(limit_bytes=1000, guard=LOOPBACK_ALLOWED)
     try:
         outcome, output = call(http, spec(server.url + "/big"))
         _, exact = call(http, spec(server.url + "/status/200"))
@@ -218,7 +222,7 @@ def test_big_body_is_truncated_at_the_cap(server: Target) -> None:
 
 
 def test_cap_inside_a_multibyte_character(server: Target) -> None:
-    http = HttpRunner(limit_bytes=4, guard=LOOPBACK_ALLOWED)
+    http = BlockingHttp(limit_bytes=4, guard=LOOPBACK_ALLOWED)
     try:
         _, output = call(http, spec(server.url + "/euro"))
     finally:
@@ -226,13 +230,13 @@ def test_cap_inside_a_multibyte_character(server: Target) -> None:
     assert (output.text, output.truncated) == ("€", True)
 
 
-def test_connections_are_reused(server: Target, runner: HttpRunner) -> None:
+def test_connections_are_reused(server: Target, runner: BlockingHttp) -> None:
     call(runner, spec(server.url + "/one"))
     call(runner, spec(server.url + "/two"))
     assert server.requests[0].client_port == server.requests[1].client_port
 
 
-def test_no_cookie_is_kept_between_calls(server: Target, runner: HttpRunner) -> None:
+def test_no_cookie_is_kept_between_calls(server: Target, runner: BlockingHttp) -> None:
     """Every job shares the worker's client: a cookie one job's target sets must never reach another
     job's call to the same host (it could be another user's session)."""
     call(runner, spec(server.url + "/login"))
@@ -241,12 +245,12 @@ def test_no_cookie_is_kept_between_calls(server: Target, runner: HttpRunner) -> 
 
 
 @pytest.mark.parametrize("url", ["http://xn--/", "http://127.0.0.1:8x/"])
-def test_invalid_url(runner: HttpRunner, url: str) -> None:
+def test_invalid_url(runner: BlockingHttp, url: str) -> None:
     outcome, output = call(runner, spec(url))
     assert (outcome.success, outcome.error, output.status_code) == (False, "invalid URL", None)
 
 
-def test_unsendable_header_value_is_reported_without_the_value(server: Target, runner: HttpRunner) -> None:
+def test_unsendable_header_value_is_reported_without_the_value(server: Target, runner: BlockingHttp) -> None:
     outcome, _ = call(runner, spec(server.url, headers={"X-Token": "sécret-value"}))
     assert not outcome.success
     assert outcome.error is not None
@@ -255,7 +259,7 @@ def test_unsendable_header_value_is_reported_without_the_value(server: Target, r
     assert server.requests == []
 
 
-def test_a_command_spec_is_a_caller_bug(runner: HttpRunner) -> None:
+def test_a_command_spec_is_a_caller_bug(runner: BlockingHttp) -> None:
     with pytest.raises(ValueError, match="http_url"):
         command = RunSpec.model_validate({"name": "c", "command": "true"})
         runner.call(command, timeout_s=1, idempotency_key=None, job_id=None)

@@ -11,7 +11,7 @@ from unicron_core.apikeys import OPERATOR
 from unicron_core.models import TaskSpec
 from unicron_core.settings import Settings
 from unicron_core.store import Store
-from unicron_worker.main import STRANDED_AFTER_S, _requeue_stranded
+from unicron_worker.engine import STRANDED_AFTER_S, _requeue_stranded
 
 
 def test_stranded_job_is_queued_again(redis_url: str, redis_client: redis.Redis) -> None:

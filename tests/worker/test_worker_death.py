@@ -1,10 +1,11 @@
 """A worker killed mid-run leaves nothing STARTED: another worker's maintenance fails the task with the
-reason (RQ's abandoned-job handling, fed by the lean bookkeeping of ``unicron_worker.main.Worker``)."""
+reason (RQ's abandoned-job handling of the entries whose heartbeats stopped, ``unicron_worker.engine``)."""
 
 from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import redis
 from rq import Queue
@@ -20,6 +21,8 @@ from unicron_testkit.cluster import KEY, cluster_env
 from unicron_testkit.procs import Procs
 from unicron_testkit.waiting import wait_for
 from unicron_worker import tasks
+
+from helpers import Held, LocalWorker
 
 
 def test_a_task_whose_worker_died_fails_with_the_reason(
@@ -55,7 +58,9 @@ def _finished(store: Store, task_id: str) -> object:
     return task if task.status not in (TaskStatus.PENDING, TaskStatus.STARTED) else None
 
 
-def test_a_fire_whose_worker_died_is_recorded_with_its_kind_of_output(store: Store) -> None:
+def test_a_fire_whose_worker_died_is_recorded_with_its_kind_of_output(
+    store: Store, worker: LocalWorker
+) -> None:
     """RQ's failure callback for a fire whose worker died: a failed run with the reason, its output
     the job's kind (a command's, here), never left out of the job's history."""
     spec = JobSpec(name="nightly", schedule="@daily", command="sleep 60", timezone="UTC")
@@ -66,3 +71,57 @@ def test_a_fire_whose_worker_died_is_recorded_with_its_kind_of_output(store: Sto
     assert not run.success and run.scheduled == 1_800_000_000
     assert run.error == "the run did not finish: AbandonedJobError: the worker died"
     assert isinstance(run.output, CommandOutput) and run.output.exit_code is None
+
+
+def test_no_command_outlives_a_worker_killed_with_sigkill(redis_url: str, procs: Procs) -> None:
+    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, allow_commands=True))
+    # The shell waits for one sleep; the other is a grandchild the shell does not wait for.
+    command = "sleep 97.31 & sleep 97.32"
+    task_id = store.run(store.tasks.create(spec=TaskSpec(name="orphan", command=command), actor=OPERATOR))
+    worker = procs.start([sys.executable, "-m", "unicron", "worker"], env=cluster_env(redis_url))
+    wait_for(lambda: len(_sleeping()) == 2, 20, message="both sleeps running")
+    assert store.run(store.tasks.get(task_id=task_id)).status == TaskStatus.STARTED
+
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    wait_for(lambda: not _sleeping(), 5, message="the commands killed with their worker")
+
+
+def test_a_worker_killed_with_many_runs_in_flight_leaves_none_started(
+    redis_url: str, redis_client: redis.Redis, procs: Procs
+) -> None:
+    store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, allow_commands=True))
+    with Held(hold_s=60) as target:
+        spec = TaskSpec(name="slow", http_url=target.url)
+        ids = [store.run(store.tasks.create(spec=spec, actor=OPERATOR)) for _ in range(200)]
+        worker = [sys.executable, "-m", "unicron", "worker"]
+        env = cluster_env(redis_url, UNICRON_WORKER_CONCURRENCY="200")
+        first = procs.start(worker, env=env, name="first")
+        wait_for(lambda: target.at_once == 200, 30, message="200 calls in flight")
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+
+    registry = Queue(store.queue.name, connection=redis_client).started_job_registry
+    entries = registry.get_job_and_execution_ids(cleanup=False)
+    assert sorted(job_id for job_id, _ in entries) == sorted(ids)
+    # Their heartbeats' deadline has passed (moved back instead of waited for: 30 s).
+    redis_client.zadd(registry.key, {":".join(entry): 1 for entry in entries})
+    procs.start(worker, env=env, name="second")  # its maintenance runs at its start
+    wait_for(lambda: all(_finished(store, task_id) for task_id in ids), 30, message="every task failed")
+    for task_id in ids:
+        task = store.run(store.tasks.get(task_id=task_id))
+        assert task.status == TaskStatus.FAILURE and "AbandonedJobError" in (task.error or "")
+    assert registry.get_job_ids(cleanup=False) == []
+
+
+def _sleeping() -> list[int]:
+    """The pids of this module's sleeps."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[:2] in ([b"sleep", b"97.31"], [b"sleep", b"97.32"]):
+            found.append(int(proc.name))
+    return found

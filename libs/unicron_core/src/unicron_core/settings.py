@@ -6,6 +6,7 @@ The original Unicron's variable names are honoured (``UNICRON_KEY``, ``TZ``, ``R
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -70,6 +71,14 @@ class Settings(BaseSettings):
     egress_allow: str = Field("", validation_alias="UNICRON_EGRESS_ALLOW")
     egress_deny: str = Field("", validation_alias="UNICRON_EGRESS_DENY")
     queue: str = Field("unicron", validation_alias="UNICRON_QUEUE", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+
+    # Runs in flight in one worker process: all at once, commands among them, and how long a
+    # SIGTERM lets them finish before the rest are aborted.
+    worker_concurrency: int = Field(100, validation_alias="UNICRON_WORKER_CONCURRENCY", ge=1, le=10_000)
+    command_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, validation_alias="UNICRON_COMMAND_CONCURRENCY", ge=1
+    )
+    worker_grace_s: float = Field(30.0, validation_alias="UNICRON_WORKER_GRACE_S", ge=0)
 
     result_retention_s: int = Field(86_400, validation_alias="UNICRON_RESULT_RETENTION", ge=60)
     max_runs_per_job: int = Field(100, validation_alias="UNICRON_MAX_RUNS", ge=1, le=10_000)

@@ -106,6 +106,7 @@ class HttpSink:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a keep-alive connection left open never holds up the test
+    request_queue_size = 1024  # a worker's hundreds of calls at once connect without a retry
 
     def __init__(self, sink: HttpSink) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

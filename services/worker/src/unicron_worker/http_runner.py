@@ -4,6 +4,9 @@ Encoding of ``http_data``: ``unicron_core.httpdata`` (a form body, a JSON body w
 has a JSON ``Content-Type``: ``application/json`` or ``application/*+json``, any parameters, any
 header-name case; the query string for get/delete/head/options).
 
+Calls run on one ``httpx.AsyncClient``, many at once (docs/decisions/0012-concurrent-worker.md);
+the egress guard's check, which may ask DNS, runs in a thread.
+
 Timeout: ``timeout_s`` bounds each phase (connect, send, wait for the answer) and the body is
 read only until the same deadline. httpx has no single total timeout, so a server that stalls
 just under the limit in several phases can stretch a call past ``timeout_s``; RQ's job timeout
@@ -16,7 +19,10 @@ from httpx's messages about the request (h11 quotes offending header values) nor
 
 from __future__ import annotations
 
+import asyncio
 import codecs
+import os
+import ssl
 import time
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
@@ -33,6 +39,7 @@ from unicron_worker.outcome import Outcome, format_seconds
 
 _REASON_MAX_CHARS = 200
 MAX_REDIRECTS = 3  # a job that asks for redirects gets at most this many hops, each checked
+KEEPALIVE_MAX = 100  # idle connections kept (the runs in flight bound how many are open)
 # Failures described by their kind alone: httpx's own messages may quote the URL or a header.
 _FIXED_REASONS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
     ((httpx.RemoteProtocolError,), "the server sent an invalid HTTP answer"),
@@ -62,7 +69,8 @@ class _BudgetSpentError(Exception):
 
 
 class HttpRunner:
-    """Runs HTTP jobs over one shared client, so calls to the same host reuse connections."""
+    """Runs HTTP jobs over one shared asyncio client, so calls to the same host reuse connections.
+    Use it from one event loop."""
 
     def __init__(self, *, limit_bytes: int, guard: EgressGuard) -> None:
         """Builds the client.
@@ -75,11 +83,15 @@ class HttpRunner:
         self._guard = guard
         # Redirects are not followed: a cron call should hit exactly the URL it names, and a
         # redirect would carry the user's headers (tokens) to another host.
-        self._client = httpx.Client(
-            follow_redirects=False, verify=True, headers={"User-Agent": user_agent()}, cookies=no_cookies()
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            verify=True,
+            headers={"User-Agent": user_agent()},
+            cookies=no_cookies(),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE_MAX),
         )
 
-    def call(
+    async def call(
         self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None, job_id: str | None
     ) -> Outcome:
         """Makes the call ``spec`` describes.
@@ -102,40 +114,42 @@ class HttpRunner:
             raise ValueError("HttpRunner.call needs a spec with an http_url")
         deadline = time.monotonic() + timeout_s
         try:
-            request, url = self._build(spec, timeout_s=timeout_s, idempotency_key=idempotency_key)
-            response, text, truncated = self._send(request, url, deadline, redirects=spec.follow_redirects)
+            request, url = await self._build(spec, timeout_s=timeout_s, idempotency_key=idempotency_key)
+            response, text, truncated = await self._send(
+                request, url, deadline, redirects=spec.follow_redirects
+            )
         except (httpx.HTTPError, httpx.InvalidURL, _BudgetSpentError, ValueError, TypeError) as exc:
             output = HttpOutput(job_id=job_id, status_code=None, text="")
             return Outcome(output=output, success=False, error=describe_error(exc, timeout_s))
         output = HttpOutput(job_id=job_id, status_code=response.status_code, text=text, truncated=truncated)
         return Outcome(output=output, success=response.is_success)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Closes the pooled connections."""
-        self._client.close()
+        await self._client.aclose()
 
-    def _send(
+    async def _send(
         self, request: dict[str, Any], url: httpx.URL, deadline: float, *, redirects: bool
     ) -> tuple[httpx.Response, str, bool]:
         """Sends ``request``; with ``redirects``, follows up to ``MAX_REDIRECTS``, each hop checked by
         the egress guard and pinned like the first."""
         for hop in range(MAX_REDIRECTS + 1):
-            with self._client.stream(**request) as response:
+            async with self._client.stream(**request) as response:
                 location = response.headers.get("location")
                 if redirects and response.is_redirect and location and hop < MAX_REDIRECTS:
-                    request, url = self._redirected(request, url, response.status_code, location)
+                    request, url = await self._redirected(request, url, response.status_code, location)
                     continue
-                text, truncated = self._read_text(response, deadline)
+                text, truncated = await self._read_text(response, deadline)
                 return response, text, truncated
         raise AssertionError("unreachable: the last hop always returns")  # pragma: no cover
 
-    def _redirected(
+    async def _redirected(
         self, request: dict[str, Any], previous: httpx.URL, status: int, location: str
     ) -> tuple[dict[str, Any], httpx.URL]:
         """The next hop: the same call (GET after a 303, or after a 301/302 of a POST, as browsers do);
         headers and body go only to the same host, so a redirect never carries the job's tokens away."""
         url = previous.join(location)
-        target = self._guard.check(str(url))
+        target = await asyncio.to_thread(self._guard.check, str(url))
         method = (
             "GET"
             if status == 303 or (status in (301, 302) and request["method"] == "POST")
@@ -156,10 +170,10 @@ class HttpRunner:
         nxt.update(pinned(url, target, headers))
         return nxt, url
 
-    def _build(
+    async def _build(
         self, spec: RunSpec, *, timeout_s: float, idempotency_key: str | None
     ) -> tuple[dict[str, Any], httpx.URL]:
-        """The keyword arguments of ``httpx.Client.stream`` for ``spec``, and the URL it names."""
+        """The keyword arguments of ``httpx.AsyncClient.stream`` for ``spec``, and the URL it names."""
         try:
             url = httpx.URL(spec.http_url or "")
             host = url.host  # decodes IDNA, which httpx would otherwise fail on mid-request
@@ -167,7 +181,7 @@ class HttpRunner:
             raise httpx.InvalidURL("invalid URL") from exc
         if not host:
             raise httpx.InvalidURL("invalid URL")
-        target = self._guard.check(str(url))
+        target = await asyncio.to_thread(self._guard.check, str(url))
         headers = httpx.Headers(spec.http_headers)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key  # replaces the user's, whatever its case
@@ -184,11 +198,11 @@ class HttpRunner:
         request.update(pinned(url, target, headers))
         return request, url
 
-    def _read_text(self, response: httpx.Response, deadline: float) -> tuple[str, bool]:
+    async def _read_text(self, response: httpx.Response, deadline: float) -> tuple[str, bool]:
         """Reads the body up to ``limit_bytes`` and the deadline; returns its text and a truncated flag."""
         body = bytearray()
         truncated = False
-        for chunk in response.iter_bytes():
+        async for chunk in response.aiter_bytes():
             if time.monotonic() > deadline:
                 raise _BudgetSpentError
             room = self._limit_bytes - len(body)
@@ -237,14 +251,21 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
 def _os_reason(exc: BaseException) -> str:
     """The operating system's words for a network failure ("[Errno 111] Connection refused").
 
-    The chain is walked down to the OSError (socket or TLS error): its text names the errno or
-    the certificate problem and never the request's headers.
+    The chain is walked down to the OSError that carries an errno (asyncio's connect wraps it in
+    one that does not), or to the TLS error: its text names the errno or the certificate problem
+    and never the request's headers.
     """
     cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, OSError):
+    found: OSError | None = None
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return str(cause)[:_REASON_MAX_CHARS]
+        if isinstance(cause, OSError):
+            if cause.errno is not None:
+                return f"[Errno {cause.errno}] {os.strerror(cause.errno)}"
+            found = found or cause
         cause = cause.__cause__ or cause.__context__
-    reason = str(cause) if cause is not None else type(exc).__name__
-    return reason[:_REASON_MAX_CHARS]
+    return (str(found) if found is not None else type(exc).__name__)[:_REASON_MAX_CHARS]
 
 
 def _decode(data: bytes, encoding: str, *, final: bool) -> str:

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, cast
 
@@ -209,6 +209,7 @@ def run_command(
     limit_bytes: int,
     job_id: str | None,
     sandbox: Sandbox | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Outcome:
     """Runs ``command`` with ``/bin/sh -c`` and reports its exit code and capped output.
 
@@ -219,6 +220,8 @@ def run_command(
         env: the complete environment of the command (nothing is inherited).
         limit_bytes: cap for stdout and for stderr, each; the rest is read and dropped.
         job_id: recorded in the output.
+        on_start: called with the command's process group id once it runs (whoever holds it may
+            end the run early by signalling the group).
 
     Returns:
         success only for exit code 0 within the timeout; ``error`` says why when the command
@@ -231,6 +234,8 @@ def run_command(
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             output = CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None)
             return Outcome(output=output, success=False, error=f"could not start the command: {reason}")
+        if on_start is not None:
+            on_start(proc.pid)  # the shell leads its own group: its pid is the group's id
         return _collect(proc, timeout_s=timeout_s, limit_bytes=limit_bytes, job_id=job_id)
 
 

@@ -1,0 +1,237 @@
+"""A worker process's loop: many runs in flight at once (docs/decisions/0012-concurrent-worker.md).
+
+It claims RQ jobs a batch at a time, as many as it has free slots, and runs each as a task on its
+event loop; every few seconds one heartbeat moves the deadline of all of them on RQ's started
+registry, and its maintenance hands the runs of dead workers to RQ's abandoned-job handling. On
+SIGTERM it stops claiming, lets the runs in flight finish within the grace, and aborts the rest.
+RQ's own data stays as RQ keeps it (the queue, the job hashes, the registry, the worker's key), so
+``rq info`` shows the workers and what they run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import RedisError
+from rq import Queue
+from rq import Worker as RqWorker
+from rq.registry import (
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ReadyJobRegistry,
+    StartedJobRegistry,
+)
+from rq.suspension import is_suspended
+from rq.timeouts import TimerDeathPenalty
+from rq.utils import now as rq_now
+from rq.worker import WorkerStatus
+
+from unicron_core.store.claims import Claimed
+from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
+from unicron_worker import tasks
+from unicron_worker.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 5.0  # every run in flight, and the worker itself
+DEADLINE_S = 30  # a run's entry on the started registry lives this long past the last heartbeat
+WAIT_S = 1  # one blocking wait for work (then the loop looks at its stop flag again)
+MAINTENANCE_S = 15  # RQ's registries cleaned: the runs of dead workers found
+STRANDED_AFTER_S = 20  # an id a dead worker's wait moved to the intermediate list is queued again
+ABORT_WAIT_S = 10  # after the grace: how long aborted runs get to record themselves
+REDIS_RETRY_S = 1.0
+# What the engine runs, by the function name an RQ job carries (unicron_core.store.rqhash).
+FUNCS: dict[str, Callable[..., Awaitable[None]]] = {FIRE_FUNC: tasks.run_fire, TASK_FUNC: tasks.run_task}
+
+
+class Engine:
+    """One worker process's runs."""
+
+    def __init__(self, rt: Runtime, *, concurrency: int, grace_s: float, burst: bool = False) -> None:
+        self._rt = rt
+        self._concurrency = concurrency
+        self._grace_s = grace_s
+        self._burst = burst
+        self._running: dict[asyncio.Task[None], Claimed] = {}
+        self._freed = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._suspended = False
+        # RQ's worker object keeps the worker's key, state and heartbeat for `rq info`; its loop
+        # is not used.
+        self.rq = RqWorker([rt.blocking.queue], connection=rt.blocking.redis)
+
+    @property
+    def in_flight(self) -> int:
+        """Runs being run now."""
+        return len(self._running)
+
+    def stop(self) -> None:
+        """Stops claiming; the runs in flight get the grace to finish (SIGTERM, SIGINT)."""
+        if not self._stopping.is_set():
+            log.info("stopping: %d run(s) in flight get %g s to finish", self.in_flight, self._grace_s)
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Works the queue until ``stop`` (or, ``burst``, until it is empty), then finishes."""
+        await asyncio.to_thread(self.rq.register_birth)
+        helpers = [asyncio.create_task(self._beat()), asyncio.create_task(self._maintain())]
+        try:
+            await self._claim()
+            await self._finish()
+        finally:
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            try:
+                await asyncio.to_thread(self.rq.register_death)
+            except RedisError as exc:
+                log.warning("could not deregister the worker (%s)", type(exc).__name__)
+
+    async def _claim(self) -> None:
+        while not self._stopping.is_set():
+            free = self._concurrency - self.in_flight
+            if free <= 0 or self._suspended:
+                self._freed.clear()
+                await self._until(self._freed, HEARTBEAT_S)
+                continue
+            try:
+                claimed = await self._take(free)
+            except RedisError as exc:
+                log.warning("could not claim runs (%s); trying again", type(exc).__name__)
+                await self._until(self._stopping, REDIS_RETRY_S)
+                continue
+            if claimed is None:
+                return  # burst: the queue is empty and nothing runs
+            for run in claimed:
+                task = asyncio.create_task(self._run(run))
+                self._running[task] = run
+                task.add_done_callback(self._ended)
+
+    async def _take(self, limit: int) -> list[Claimed] | None:
+        """Up to ``limit`` runs; waits for one when the queue is empty (None: burst, all done)."""
+        store = self._rt.store
+        claims = store.claims
+        claimed = await store.run(claims.claim(worker=self.rq.name, limit=limit, deadline_s=_deadline()))
+        if claimed:
+            return claimed
+        if self._burst and not self._running:
+            return None
+        waited = await store.run(claims.wait(timeout_s=WAIT_S))
+        if waited is None:
+            return []
+        return await store.run(
+            claims.claim(worker=self.rq.name, limit=limit, deadline_s=_deadline(), waited=waited)
+        )
+
+    async def _run(self, run: Claimed) -> None:
+        store = self._rt.store
+        try:
+            func = FUNCS.get(run.func)
+            if func is None:
+                raise LookupError(f"no such function: {run.func}")
+            await func(*run.args)
+        except asyncio.CancelledError:
+            # Stopped outside the call or command itself (which records itself aborted): its entry
+            # on the registry expires and RQ's abandoned-job handling records it.
+            return
+        except Exception as exc:
+            log.exception("run %s failed outside its call", run.rq_id)
+            reason = f"the run did not finish: {type(exc).__name__}: {exc}"
+            try:
+                await asyncio.to_thread(
+                    tasks.unfinished, self._rt.blocking, run.func, run.args, run.rq_id, reason=reason
+                )
+            except RedisError:
+                return  # its registry entry expires: RQ's abandoned-job handling records it
+        try:
+            await store.run(store.claims.done(runs=[run]))
+        except RedisError as exc:  # it expires on the registry; its job hash with the queue's TTL
+            log.warning("could not forget run %s (%s)", run.rq_id, type(exc).__name__)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.pop(task, None)
+        self._freed.set()
+
+    async def _beat(self) -> None:
+        """Every ``HEARTBEAT_S``: the deadlines of the runs in flight, the worker's own heartbeat
+        and state, and whether RQ's workers are suspended (`rq suspend`)."""
+        store = self._rt.store
+        while True:
+            try:
+                await store.run(store.claims.beat(runs=list(self._running.values()), deadline_s=_deadline()))
+                state = WorkerStatus.BUSY if self._running else WorkerStatus.IDLE
+                self._suspended = await asyncio.to_thread(self._rq_beat, state)
+            except RedisError as exc:
+                log.warning("heartbeat failed (%s)", type(exc).__name__)
+            if self._suspended:
+                self._freed.set()  # the claim loop looks again
+            await asyncio.sleep(HEARTBEAT_S)
+
+    def _rq_beat(self, state: str) -> bool:
+        self.rq.heartbeat()
+        if self.rq.get_state() != state:
+            self.rq.set_state(state)
+        return bool(is_suspended(self.rq.connection))
+
+    async def _maintain(self) -> None:
+        """At start and every ``MAINTENANCE_S``: ids stranded by a dead worker's wait queued again, and RQ's
+        registries cleaned (the runs of dead workers recorded as failed, by ``tasks.on_rq_failure``)."""
+        while True:
+            try:
+                await asyncio.to_thread(self._clean)
+            except RedisError as exc:
+                log.warning("maintenance failed (%s)", type(exc).__name__)
+            await asyncio.sleep(MAINTENANCE_S)
+
+    def _clean(self) -> None:
+        queue = self._rt.blocking.queue
+        _requeue_stranded(queue)
+        # RQ's clean_registries, with the failure callbacks' time limit kept by a timer: this runs
+        # in a thread, where RQ's default (SIGALRM) cannot be set.
+        StartedJobRegistry(queue=queue, death_penalty_class=TimerDeathPenalty).cleanup()
+        for registry in (FinishedJobRegistry, FailedJobRegistry, DeferredJobRegistry, ReadyJobRegistry):
+            registry(queue=queue).cleanup()
+
+    async def _finish(self) -> None:
+        """Lets the runs in flight finish within the grace; aborts the rest (each records itself)."""
+        if not self._running:
+            return
+        _, pending = await asyncio.wait(list(self._running), timeout=self._grace_s)
+        if pending:
+            log.warning("aborting %d run(s) still in flight after %g s", len(pending), self._grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=ABORT_WAIT_S)
+
+    async def _until(self, event: asyncio.Event, timeout_s: float) -> None:
+        """Waits for ``event`` or the stop, at most ``timeout_s``."""
+        waits = [asyncio.create_task(event.wait()), asyncio.create_task(self._stopping.wait())]
+        try:
+            await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+
+def _deadline() -> float:
+    return time.time() + DEADLINE_S
+
+
+def _requeue_stranded(queue: Queue) -> None:
+    """Ids a worker's blocking wait moved to the intermediate list but never claimed (it died in
+    between), queued again once seen there for ``STRANDED_AFTER_S``."""
+    stranded = queue.intermediate_queue
+    for job_id in stranded.get_job_ids():
+        if job_id in queue.started_job_registry or stranded.set_first_seen(job_id):
+            continue  # running, or seen for the first time: look again at the next maintenance
+        first_seen = stranded.get_first_seen(job_id)
+        if first_seen is not None and (rq_now() - first_seen).total_seconds() > STRANDED_AFTER_S:
+            with queue.connection.pipeline() as pipe:
+                pipe.lrem(stranded.key, 1, job_id)
+                pipe.rpush(queue.key, job_id)
+                pipe.execute()
+            log.warning("job %s was stranded between dequeue and start; queued again", job_id)
