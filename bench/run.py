@@ -39,6 +39,7 @@ import scheduler_burst
 import scheduler_failover
 import scheduler_precision
 import scheduler_scale
+import slow_calls
 import task_throughput
 from common import SIDE_CPU, Context, Row, can_pin, pin, redis_version
 
@@ -52,6 +53,7 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     api_pages.NAME: api_pages.run,
     task_throughput.NAME: task_throughput.run,
     task_throughput.COSTS_NAME: task_throughput.run_costs,
+    slow_calls.NAME: slow_calls.run,
 }
 
 # These run beside each other, not one after the other: their figures are counts (Redis commands,

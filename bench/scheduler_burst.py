@@ -148,11 +148,11 @@ def run(ctx: Context) -> list[Row]:
     return rows
 
 
-def _due_second(lead_ms: float) -> int:
+def due_second(lead_ms: float) -> int:
     return math.ceil((now_ms() + lead_ms) / 1000) * 1000
 
 
-def _at_second(due_ms: int) -> str:
+def at_second(due_ms: int) -> str:
     """A 6-field (seconds first) daily schedule that fires at ``due_ms``'s time of day, UTC."""
     t = datetime.fromtimestamp(due_ms / 1000, UTC)
     return f"{t.second} {t.minute} {t.hour} * * *"
@@ -173,9 +173,9 @@ def _unicron(ctx: Context, p: Params, rep: int) -> Burst:
         wait_for_leader(store)
         url = "http://127.0.0.1:9"
         per_job = _per_job_ms(lambda n: create_jobs(store, schedules=["0 0 1 1 *"] * n, url=url))
-        due = _due_second(LEAD_MS + 1.5 * per_job * (p.jobs + p.during))
-        burst = set(create_jobs(store, schedules=[_at_second(due)] * p.jobs, url=url))
-        during = set(create_jobs(store, schedules=[_at_second(due + 1000)] * p.during, url=url))
+        due = due_second(LEAD_MS + 1.5 * per_job * (p.jobs + p.during))
+        burst = set(create_jobs(store, schedules=[at_second(due)] * p.jobs, url=url))
+        during = set(create_jobs(store, schedules=[at_second(due + 1000)] * p.during, url=url))
         if now_ms() >= due:
             raise RuntimeError("registering the burst took longer than its lead time")
         sleep_until_ms(due + 1000)
@@ -202,7 +202,7 @@ def _rq_scheduler(ctx: Context, p: Params, rep: int) -> Burst:
         ps.start([venv_bin("rqscheduler"), "-u", redis.url, "-i", "1"], name="rqscheduler")
         far = datetime(2100, 1, 1, tzinfo=UTC)
         per_job = _per_job_ms(lambda n: _rq_schedule(conn, [(f"c{i}", far) for i in range(n)]))
-        due = _due_second(LEAD_MS + 1.5 * per_job * (p.jobs + p.during))
+        due = due_second(LEAD_MS + 1.5 * per_job * (p.jobs + p.during))
         at = datetime.fromtimestamp(due / 1000, UTC)
         later = datetime.fromtimestamp(due / 1000 + 1, UTC)
         ids = [f"p{i}" for i in range(p.jobs)]
@@ -232,7 +232,7 @@ def _rq_builtin(ctx: Context, p: Params, rep: int) -> Burst:
     with redis_server(ctx, name) as redis, procs(ctx, name) as ps:
         conn = Redis.from_url(redis.url)
         ps.start(peer_command("rq-builtin", redis.url), name="rq-builtin")
-        due = _due_second(LEAD_MS + 0.2 * (p.jobs + p.during))  # pipelined: ~0.1 ms a job
+        due = due_second(LEAD_MS + 0.2 * (p.jobs + p.during))  # pipelined: ~0.1 ms a job
         ids = [f"b{i}" for i in range(p.jobs)]
         during = [f"d{i}" for i in range(p.during)]
         rq_enqueue_at(conn, [(i, due) for i in ids] + [(i, due + 1000) for i in during], func="peers.noop")

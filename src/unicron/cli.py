@@ -303,3 +303,7 @@ def _settings(defaults: Mapping[str, str] | None = None) -> Settings:
 
 def _configure_logging(*, debug: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format=LOG_FORMAT, force=True)
+    # httpx logs each request's URL at INFO and httpcore its headers at DEBUG: a job's URL and
+    # headers are its secrets (stored encrypted), never a log line, even with DEBUG set.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -13,6 +13,9 @@ HOOK_HEADER = "canary-hook-8c2f"
 SMTP_PASSWORD = "canary-smtp-93ab"
 HOOK_SECRET = "canary-hook-secret-41f0"
 CANARIES = (HEADER, HOOK_HEADER, SMTP_PASSWORD, HOOK_SECRET, TOKEN)
+# In the URLs: a job's URL is its owner's to read (answers show it) but is stored encrypted and
+# never logged.
+QUERY = "canary-query-77d3"
 
 
 def _redis_dump(client: redis.Redis) -> bytes:
@@ -49,9 +52,9 @@ def test_canaries_stay_secret(cluster: Cluster, redis_client: redis.Redis) -> No
         cluster.service("scheduler", env=env)
         cluster.service("worker", env=env)
         spec = {
-            "http_url": target.url + "/x",
+            "http_url": target.url + f"/x?key={QUERY}",
             "http_headers": {"X-Api-Key": HEADER},
-            "hook_url": hook.url,
+            "hook_url": hook.url + f"/?key={QUERY}",
             "hook_headers": {"X-Hook-Key": HOOK_HEADER},
             "email": "ops@test.example",
         }
@@ -83,3 +86,6 @@ def test_canaries_stay_secret(cluster: Cluster, redis_client: redis.Redis) -> No
         for text in answers + logs:
             assert canary not in text, canary
         assert canary.encode() not in dump, canary
+    for text in logs:
+        assert QUERY not in text
+    assert QUERY.encode() not in dump

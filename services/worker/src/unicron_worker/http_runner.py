@@ -5,7 +5,7 @@ has a JSON ``Content-Type``: ``application/json`` or ``application/*+json``, any
 header-name case; the query string for get/delete/head/options).
 
 Calls run on one ``httpx.AsyncClient``, many at once (docs/decisions/0012-concurrent-worker.md);
-the egress guard's check, which may ask DNS, runs in a thread.
+the egress guard's check runs in a thread when it asks DNS.
 
 Timeout: ``timeout_s`` bounds each phase (connect, send, wait for the answer) and the body is
 read only until the same deadline. httpx has no single total timeout, so a server that stalls
@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import os
 import ssl
 import time
+from collections.abc import AsyncIterator, Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from typing import Any
@@ -35,11 +37,15 @@ from unicron_core.errors import EgressRefused
 from unicron_core.httpdata import BODY_METHODS, form, with_query
 from unicron_core.models import RunSpec
 from unicron_core.records import HttpOutput
+from unicron_worker.aionet import AsyncioTransport
 from unicron_worker.outcome import Outcome, format_seconds
 
 _REASON_MAX_CHARS = 200
 MAX_REDIRECTS = 3  # a job that asks for redirects gets at most this many hops, each checked
-KEEPALIVE_MAX = 100  # idle connections kept (the runs in flight bound how many are open)
+# Calls in flight on one client: httpcore's pool looks at each of its connections when a call
+# starts and ends (and, past its keep-alive bound, at all of them for each idle one), so 1,000
+# calls on one client cost more in that scan than in the calls; more clients are made as needed.
+CLIENT_CALLS = 10
 # Failures described by their kind alone: httpx's own messages may quote the URL or a header.
 _FIXED_REASONS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
     ((httpx.RemoteProtocolError,), "the server sent an invalid HTTP answer"),
@@ -83,12 +89,15 @@ class HttpRunner:
         self._guard = guard
         # Redirects are not followed: a cron call should hit exactly the URL it names, and a
         # redirect would carry the user's headers (tokens) to another host.
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            verify=True,
-            headers={"User-Agent": user_agent()},
-            cookies=no_cookies(),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE_MAX),
+        tls = httpx.create_ssl_context()  # one for every client: each costs milliseconds to load
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=CLIENT_CALLS)
+        self._clients = _Clients(
+            lambda: httpx.AsyncClient(
+                follow_redirects=False,
+                headers={"User-Agent": user_agent()},
+                cookies=no_cookies(),
+                transport=AsyncioTransport(verify=tls, limits=limits),
+            )
         )
 
     async def call(
@@ -124,17 +133,35 @@ class HttpRunner:
         output = HttpOutput(job_id=job_id, status_code=response.status_code, text=text, truncated=truncated)
         return Outcome(output=output, success=response.is_success)
 
+    async def _check(self, url: str) -> Target:
+        """The egress guard's check: in a thread when it asks DNS, at once for an address."""
+        if self._guard.resolves(url):
+            return await asyncio.to_thread(self._guard.check, url)
+        return self._guard.check(url)
+
     async def aclose(self) -> None:
         """Closes the pooled connections."""
-        await self._client.aclose()
+        await self._clients.aclose()
 
     async def _send(
         self, request: dict[str, Any], url: httpx.URL, deadline: float, *, redirects: bool
     ) -> tuple[httpx.Response, str, bool]:
         """Sends ``request``; with ``redirects``, follows up to ``MAX_REDIRECTS``, each hop checked by
         the egress guard and pinned like the first."""
+        async with self._clients.lease() as client:
+            return await self._hops(client, request, url, deadline, redirects=redirects)
+
+    async def _hops(
+        self,
+        client: httpx.AsyncClient,
+        request: dict[str, Any],
+        url: httpx.URL,
+        deadline: float,
+        *,
+        redirects: bool,
+    ) -> tuple[httpx.Response, str, bool]:
         for hop in range(MAX_REDIRECTS + 1):
-            async with self._client.stream(**request) as response:
+            async with client.stream(**request) as response:
                 location = response.headers.get("location")
                 if redirects and response.is_redirect and location and hop < MAX_REDIRECTS:
                     request, url = await self._redirected(request, url, response.status_code, location)
@@ -149,7 +176,7 @@ class HttpRunner:
         """The next hop: the same call (GET after a 303, or after a 301/302 of a POST, as browsers do);
         headers and body go only to the same host, so a redirect never carries the job's tokens away."""
         url = previous.join(location)
-        target = await asyncio.to_thread(self._guard.check, str(url))
+        target = await self._check(str(url))
         method = (
             "GET"
             if status == 303 or (status in (301, 302) and request["method"] == "POST")
@@ -181,7 +208,7 @@ class HttpRunner:
             raise httpx.InvalidURL("invalid URL") from exc
         if not host:
             raise httpx.InvalidURL("invalid URL")
-        target = await asyncio.to_thread(self._guard.check, str(url))
+        target = await self._check(str(url))
         headers = httpx.Headers(spec.http_headers)
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key  # replaces the user's, whatever its case
@@ -230,6 +257,32 @@ def is_json(content_type: str | None) -> bool:
         return False
     mime = content_type.split(";", 1)[0].strip().lower()
     return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+
+
+class _Clients:
+    """httpx clients, each with at most ``CLIENT_CALLS`` calls in flight. A call takes the first
+    client with room, so calls one after the other reuse one client's connections."""
+
+    def __init__(self, make: Callable[[], httpx.AsyncClient]) -> None:
+        self._make = make
+        self._clients: list[httpx.AsyncClient] = []
+        self._calls: list[int] = []  # in flight, per client
+
+    @contextlib.asynccontextmanager
+    async def lease(self) -> AsyncIterator[httpx.AsyncClient]:
+        i = next((i for i, calls in enumerate(self._calls) if calls < CLIENT_CALLS), len(self._clients))
+        if i == len(self._clients):
+            self._clients.append(self._make())
+            self._calls.append(0)
+        self._calls[i] += 1
+        try:
+            yield self._clients[i]
+        finally:
+            self._calls[i] -= 1
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
 
 
 def describe_error(exc: Exception, timeout_s: float) -> str:

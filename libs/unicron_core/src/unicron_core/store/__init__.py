@@ -13,6 +13,7 @@ ids only. The scheduler's fenced firing (``firing``) is on the blocking client o
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeVar
 
 from redis import Redis
@@ -115,6 +116,9 @@ class AsyncStore(Records):
         super().__init__(cipher=cipher, settings=settings)
         self.redis = redis
         self.scripts = scripts.register_async(redis, self._placeholders)
+        # redis-py's asyncio pool refuses a connection past its size ("Too many connections")
+        # instead of waiting for one: ops beyond it wait here (a worker runs a thousand at once).
+        self._slots = asyncio.Semaphore(redis.connection_pool.max_connections)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AsyncStore:
@@ -124,7 +128,8 @@ class AsyncStore(Records):
     async def run(self, op: Op[T], *, offload: bool = False) -> T:
         """Carries out ``op``, one round trip per batch, each bounded by a deadline; with
         ``offload`` its own work (decrypting many records) runs in a thread."""
-        return await ops.arun(self.redis, self.scripts, op, offload=offload)
+        async with self._slots:
+            return await ops.arun(self.redis, self.scripts, op, offload=offload)
 
     async def ping(self) -> bool:
         """True when Redis answers."""
