@@ -93,13 +93,12 @@ def run(ctx: Context) -> list[Row]:
     (mine,) = ctx.each([lambda: _unicron(ctx, n)])
     (lags,) = ctx.each([lambda: _due(ctx, n)])
     (stuck_s,) = ctx.each([lambda: _killed(ctx, killed_n)])
-    rq: list[Batch] = []
+    (rq,) = ctx.each([lambda: _rq(ctx, one_at_a_time)])  # RQ is Unicron's own dependency
     prefork: list[Batch] = []
     gevent: list[Batch] = []
     if ctx.has_peers:
-        rq, prefork, gevent = ctx.each(
+        prefork, gevent = ctx.each(
             [
-                lambda: _rq(ctx, one_at_a_time),
                 lambda: _celery(ctx, "prefork", PREFORK_C, one_at_a_time * PREFORK_C),
                 lambda: _celery(ctx, "gevent", GEVENT_C, n),
             ]

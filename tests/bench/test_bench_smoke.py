@@ -24,6 +24,7 @@ SCENARIOS = {
     "api-pages",
     "task-throughput",
     "task-costs",
+    "slow-calls",
 }
 
 
@@ -49,5 +50,6 @@ def test_bench_smoke_measures_every_scenario(tmp_path: Path) -> None:
     assert [r["figure"] for r in rows if r["goal"] and r["unicron_value"] is None] == []
     installed = importlib.util.find_spec("rq_scheduler") is not None
     unmeasured = {r["peer"] for r in rows if r["peer"] and r["peer_value"] is None}
-    assert unmeasured == (set() if installed else {"rq-scheduler -i 1"})
+    bench_group = {"rq-scheduler -i 1", "Celery gevent -c 1000", "Celery prefork -c 2"}
+    assert unmeasured == (set() if installed else bench_group)
     assert any(r["peer"] == "RQ built-in scheduler" and r["peer_value"] is not None for r in rows)

@@ -30,7 +30,7 @@ from rq.timeouts import TimerDeathPenalty
 from rq.utils import now as rq_now
 from rq.worker import WorkerStatus
 
-from unicron_core.store.claims import Claimed
+from unicron_core.store.claims import Claimed, claim_prefix
 from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
 from unicron_worker import tasks
 from unicron_worker.runtime import Runtime
@@ -60,6 +60,7 @@ class Engine:
         self._freed = asyncio.Event()
         self._stopping = asyncio.Event()
         self._suspended = False
+        self._unanswered: set[str] = set()  # prefixes of claim calls that failed: see ``_lost``
         # RQ's worker object keeps the worker's key, state and heartbeat for `rq info`; its loop
         # is not used.
         self.rq = RqWorker([rt.blocking.queue], connection=rt.blocking.redis)
@@ -114,18 +115,43 @@ class Engine:
     async def _take(self, limit: int) -> list[Claimed] | None:
         """Up to ``limit`` runs; waits for one when the queue is empty (None: burst, all done)."""
         store = self._rt.store
-        claims = store.claims
-        claimed = await store.run(claims.claim(worker=self.rq.name, limit=limit, deadline_s=_deadline()))
+        claimed = await self._lost() or await self._claim_batch(limit)
         if claimed:
             return claimed
         if self._burst and not self._running:
             return None
-        waited = await store.run(claims.wait(timeout_s=WAIT_S))
+        waited = await store.run(store.claims.wait(timeout_s=WAIT_S))
         if waited is None:
             return []
-        return await store.run(
-            claims.claim(worker=self.rq.name, limit=limit, deadline_s=_deadline(), waited=waited)
+        return await self._claim_batch(limit, waited=waited)
+
+    async def _claim_batch(self, limit: int, *, waited: str | None = None) -> list[Claimed]:
+        """One claim call. Until its answer arrives its prefix is kept: when the connection breaks,
+        Redis may have run the script all the same, and its runs are ours to run (``_lost``)."""
+        store = self._rt.store
+        prefix = claim_prefix()
+        self._unanswered.add(prefix)
+        claimed = await store.run(
+            store.claims.claim(
+                worker=self.rq.name, limit=limit, deadline_s=_deadline(), waited=waited, prefix=prefix
+            )
         )
+        self._unanswered.discard(prefix)
+        return claimed
+
+    async def _lost(self) -> list[Claimed]:
+        """The runs of claim calls whose answers never arrived. Their entries wait on the registry
+        (left there, they would expire and be recorded as failed, never run). No new claim has been
+        made since: they fit in the free slots those calls asked for."""
+        store = self._rt.store
+        prefixes = list(self._unanswered)
+        found: list[Claimed] = []
+        for prefix in prefixes:
+            found += await store.run(store.claims.lost(prefix=prefix))
+        self._unanswered.difference_update(prefixes)  # all looked at: none of their runs dropped
+        if found:
+            log.warning("claimed %d run(s) whose claim's answer was lost; running them", len(found))
+        return found
 
     async def _run(self, run: Claimed) -> None:
         store = self._rt.store
@@ -148,8 +174,10 @@ class Engine:
             except RedisError:
                 return  # its registry entry expires: RQ's abandoned-job handling records it
         try:
-            await store.run(store.claims.done(runs=[run]))
-        except RedisError as exc:  # it expires on the registry; its job hash with the queue's TTL
+            # Patiently: an entry left on the registry expires, and RQ's abandoned-job handling
+            # would then record this finished run as failed.
+            await tasks.patiently(lambda: store.run(store.claims.done(runs=[run])))
+        except RedisError as exc:  # Redis gone longer than the patience: the failure above follows
             log.warning("could not forget run %s (%s)", run.rq_id, type(exc).__name__)
 
     def _ended(self, task: asyncio.Task[None]) -> None:

@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 from redis import exceptions as redis_errors
 from rq.job import Job
 
+from unicron_core.errors import NotFound
 from unicron_core.models import RunSpec
-from unicron_core.records import RunResult, RunStatus, TaskStatus, Trigger, empty_output
-from unicron_core.store import Store, rqhash
+from unicron_core.records import RunResult, RunStatus, TaskRecord, TaskStatus, Trigger, empty_output
+from unicron_core.store import AsyncStore, Store, rqhash
 from unicron_core.store.rqhash import FIRE_FUNC
 from unicron_worker.execute import execute
 from unicron_worker.runtime import Runtime
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # How long a run waits for Redis to come back before giving up (well inside RQ's time limit).
 REDIS_PATIENCE_S = 30.0
+# What a Redis that went away for a while (a restart, a failover) raises.
+_REDIS_BLIPS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
 FIRE_DEFAULTS: tuple[int | None, Trigger, str | None] = (None, "schedule", None)  # run_fire's last three
 
 
@@ -59,29 +62,29 @@ async def run_fire(
     with (``version``), and stores its result. Its RQ job's id is its run id."""
     rt = _rt()
     store = rt.store
-    spec = await _patiently(lambda: store.run(store.jobs.spec_at(job_id=job_id, version=version)))
+    spec = await patiently(lambda: store.run(store.jobs.spec_at(job_id=job_id, version=version)))
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
     run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-    await _patiently(lambda: store.run(store.runs.started(job_id=job_id)))
+    await patiently(lambda: store.run(store.runs.started(job_id=job_id)))
     try:
         run = await execute(
             rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
         )
     finally:
-        await _patiently(lambda: store.run(store.runs.ended(job_id=job_id)))
+        await patiently(lambda: store.run(store.runs.ended(job_id=job_id)))
     run = run.model_copy(update={"job_id": job_id, "trigger": trigger, "by": by, "version": version})
-    await _patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
+    await patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
     if await _notify(rt, spec, run, job_id=job_id):
-        await _patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
+        await patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
 
 
 async def run_task(task_id: str) -> None:
     """Runs one attempt of an async task; a failed one with retries left is enqueued again."""
     rt = _rt()
     store = rt.store
-    task = await _patiently(lambda: store.run(store.tasks.start(task_id=task_id)))
+    task = await _start(store, task_id)
     if task is None:
         log.info("task %s expired before it ran", task_id)
         return
@@ -96,16 +99,36 @@ async def run_task(task_id: str) -> None:
     def finish() -> Awaitable[None]:
         return store.run(store.tasks.finish(task_id=task_id, status=status, result=run, error=run.error))
 
-    await _patiently(finish)
+    await patiently(finish)
     if await _notify(rt, task.spec, run, job_id=None):
-        await _patiently(finish)
+        await patiently(finish)
     if retry:
-        await _patiently(
+        await patiently(
             lambda: store.run(store.tasks.retry(task_id=task_id, attempt=task.attempts, spec=task.spec))
         )
 
 
-async def _patiently(call: Callable[[], Awaitable[T]]) -> T:
+async def _start(store: AsyncStore, task_id: str) -> TaskRecord | None:
+    """``store.tasks.start``, the attempt counted once. A start whose answer was lost (Redis went
+    away after running it) may have been carried out: the retries look before they start."""
+    try:
+        return await store.run(store.tasks.start(task_id=task_id))
+    except _REDIS_BLIPS:
+        pass
+
+    async def look_then_start() -> TaskRecord | None:
+        try:
+            task = await store.run(store.tasks.get(task_id=task_id))
+        except NotFound:
+            return None  # expired before it ran
+        if task.status == TaskStatus.STARTED:  # an attempt starts from PENDING or RETRY
+            return task
+        return await store.run(store.tasks.start(task_id=task_id))
+
+    return await patiently(look_then_start)
+
+
+async def patiently(call: Callable[[], Awaitable[T]]) -> T:
     """``await call()``, waiting out a Redis blip (a restart, a failover) for up to
     ``REDIS_PATIENCE_S``: a fire whose worker lost Redis just before running it still runs, and its
     result is kept."""
@@ -114,7 +137,7 @@ async def _patiently(call: Callable[[], Awaitable[T]]) -> T:
     while True:
         try:
             return await call()
-        except (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError):
+        except _REDIS_BLIPS:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(delay_s)  # backing off from a Redis that is down; nothing to poll for

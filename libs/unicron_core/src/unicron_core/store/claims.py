@@ -31,6 +31,11 @@ class Claimed:
         return f"{self.rq_id}:{self.execution}"
 
 
+def claim_prefix() -> str:
+    """A new prefix of one claim call's execution ids (``<prefix>1``, ``<prefix>2``, ...)."""
+    return uuid.uuid4().hex[:16] + "-"
+
+
 class Claims:
     """Claiming, heartbeats and the end of RQ jobs, for one queue."""
 
@@ -38,18 +43,43 @@ class Claims:
         self._rq = rq
 
     def claim(
-        self, *, worker: str, limit: int, deadline_s: float, waited: str | None = None
+        self,
+        *,
+        worker: str,
+        limit: int,
+        deadline_s: float,
+        waited: str | None = None,
+        prefix: str | None = None,
     ) -> Op[list[Claimed]]:
         """Takes up to ``limit`` jobs off the queue (``waited``, an id the worker's blocking wait
-        moved to the intermediate list, first), each started until ``deadline_s`` (epoch s)."""
+        moved to the intermediate list, first), each started until ``deadline_s`` (epoch s).
+        ``prefix`` (default: a new one) names the call's executions, for ``lost``."""
         script_keys = [self._rq.queue_key, self._rq.intermediate_key, self._rq.started_key]
-        prefix = uuid.uuid4().hex[:16] + "-"  # one call's executions: <prefix>1, <prefix>2, ...
+        prefix = prefix or claim_prefix()
         args = [limit, int(deadline_s), rqhash.now(), worker, prefix, self._rq.job_prefix, waited or ""]
         (reply,) = yield one(ScriptCall(Script.CLAIM_RUNS, script_keys, args))
         ids, executions, data = reply[0::3], reply[1::3], reply[2::3]  # one triple a job
         return [
             Claimed(text(i), text(ex), *rqhash.call_of(d))
             for i, ex, d in zip(ids, executions, data, strict=True)
+        ]
+
+    def lost(self, *, prefix: str) -> Op[list[Claimed]]:
+        """The jobs a claim call with ``prefix`` took although its answer never arrived (Redis ran
+        the script, then the connection broke): on the started registry, known to nobody else."""
+        (members,) = yield one(call("zrange", self._rq.started_key, 0, -1))
+        found = [
+            (rq_id, execution)
+            for rq_id, _, execution in (text(member).rpartition(":") for member in members)
+            if execution.startswith(prefix)
+        ]
+        if not found:
+            return []
+        data = yield Batch([call("hget", rqhash.job_key(rq_id), "data") for rq_id, _ in found])
+        return [
+            Claimed(rq_id, execution, *rqhash.call_of(d))
+            for (rq_id, execution), d in zip(found, data, strict=True)
+            if d is not None  # deleted meanwhile: RQ's cleanup drops its entry
         ]
 
     def wait(self, *, timeout_s: float) -> Op[str | None]:
