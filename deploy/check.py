@@ -54,7 +54,8 @@ K8S_VERSIONS = tuple(f"1.{minor}.0" for minor in range(29, 38))
 # Variables of .env.example that compose reads for itself rather than Unicron.
 COMPOSE_VARIABLES = {"UNICRON_PUBLISH", "UNICRON_TAG", "UNICRON_WORKER_PROCESSES"}
 TOOL_TIMEOUT_S = 120
-WORKER_GRACE_MIN_S = 300  # the default command timeout: a running job must be able to finish
+DEFAULT_WORKER_GRACE_S = 30  # UNICRON_WORKER_GRACE_S's default
+RECORD_MARGIN_S = 20  # after the runs' grace: aborted runs recorded, the worker's exit
 
 
 class Findings:
@@ -367,8 +368,13 @@ def _default_policy(docs: list[dict[str, Any]]) -> Iterator[str]:
         probe = deployments[service]["template"]["spec"]["containers"][0]["readinessProbe"]
         if probe.get("exec", {}).get("command") != ["unicron", service, "--check"]:
             yield f"the {service}'s probe is not `unicron {service} --check`"
-    if deployments["worker"]["template"]["spec"]["terminationGracePeriodSeconds"] < WORKER_GRACE_MIN_S:
-        yield f"workers get less than {WORKER_GRACE_MIN_S} s to finish a running job"
+    pod_grace = deployments["worker"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    run_grace = int(config.get("UNICRON_WORKER_GRACE_S", DEFAULT_WORKER_GRACE_S))
+    if pod_grace < run_grace + RECORD_MARGIN_S:
+        yield (
+            f"worker pods get {pod_grace} s on SIGTERM: less than UNICRON_WORKER_GRACE_S ({run_grace} s) "
+            f"plus {RECORD_MARGIN_S} s to abort and record what is left"
+        )
     for kind in ("PodDisruptionBudget", "HorizontalPodAutoscaler", "StatefulSet", "NetworkPolicy"):
         if kind not in by_kind:
             yield f"no {kind}"
