@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import resource
 import signal
 import time
 from types import FrameType
@@ -20,6 +21,7 @@ from unicron_worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 REDIS_RETRY_S = 1.0
+OWN_FILES = 256  # Redis connections, commands' pipes, the reaper's pipe, logs, the interpreter's
 _stop_requested_early = False  # SIGTERM/SIGINT before the engine's loop took them over
 
 
@@ -34,6 +36,7 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
     if _stop_requested_early:
         return 0
     store.run(store.cluster.verify())
+    _check_open_files(settings.worker_concurrency)
     asyncio.run(_serve(settings, store, burst=burst))
     return 0
 
@@ -52,6 +55,21 @@ async def _serve(settings: Settings, blocking: Store, *, burst: bool) -> None:
         await engine.run()
     finally:
         await rt.aclose()
+
+
+def _check_open_files(concurrency: int) -> None:
+    """Each run in flight holds a socket or a command's pipes: warns when the open-files limit is
+    below what ``concurrency`` runs and the process's own need (the limit is the operator's: a
+    raised one would reach every command, and some programs still use select())."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = concurrency + OWN_FILES
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning(
+            "the open-files limit is %d; UNICRON_WORKER_CONCURRENCY=%d may need %d (ulimit -n)",
+            soft,
+            concurrency,
+            needed,
+        )
 
 
 def _wait_for_redis(store: Store) -> None:
