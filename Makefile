@@ -46,10 +46,9 @@ typecheck: install
 chaos: install
 	timeout 600 $(BIN)/python bench/chaos.py
 
-# Unicron against its peers (rq-scheduler, RQ's own scheduler, RQ's SimpleWorker, Celery's prefork and
-# gevent pools, a bare FastAPI +
-# enqueue app), measured in the same run, three repetitions, about 15 minutes (docs/performance.md
-# says where they go): writes bench/results/<date>-<commit>.json and the table in
+# Unicron against its peers (rq-scheduler, RQ's own scheduler, RQ's SimpleWorker, Celery's prefork
+# and gevent pools, a bare FastAPI + enqueue app), measured in the same run, three repetitions,
+# about 15 minutes (docs/performance.md says where they go): writes bench/results/<date>-<commit>.json and the table in
 # docs/performance.md; exits 1 when a figure misses its goal. The peers are the `bench` group.
 bench: install
 	$(BIN)/uv sync --locked --inexact --group bench --python $(BIN)/python
