@@ -17,6 +17,7 @@ load of a cron cluster whose jobs call endpoints and wait.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -32,6 +33,7 @@ from datetime import UTC, datetime
 import httpx
 from common import (
     BENCH_DIR,
+    MEASURED_CPU,
     QUEUE,
     SIDE_CPU,
     Context,
@@ -40,6 +42,7 @@ from common import (
     create_jobs,
     now_ms,
     percentile,
+    pinned,
     procs,
     redis_server,
     row,
@@ -55,9 +58,11 @@ from scheduler_burst import at_second, due_second
 from task_throughput import rq_statuses, rss_kib, start_rq_workers, unicron_env_for_tasks, unicron_statuses
 
 from unicron_core.apikeys import OPERATOR
+from unicron_core.egress import EgressGuard
 from unicron_core.models import TaskSpec
 from unicron_testkit.ports import free_port
 from unicron_testkit.waiting import wait_for
+from unicron_worker.http_runner import HttpRunner
 
 try:  # the bench group; without it the peers are not measured (ctx.has_peers)
     from celery import Celery
@@ -92,6 +97,7 @@ def run(ctx: Context) -> list[Row]:
     one_at_a_time = 3 if ctx.smoke else 10  # a run at a time: 1 s each
     (mine,) = ctx.each([lambda: _unicron(ctx, n)])
     (lags,) = ctx.each([lambda: _due(ctx, n)])
+    (floor,) = ctx.each([lambda: _floor(ctx, n)])
     (stuck_s,) = ctx.each([lambda: _killed(ctx, killed_n)])
     (rq,) = ctx.each([lambda: _rq(ctx, one_at_a_time)])  # RQ is Unicron's own dependency
     prefork: list[Batch] = []
@@ -111,6 +117,7 @@ def run(ctx: Context) -> list[Row]:
         "celery_prefork": [b.__dict__ for b in prefork],
         "celery_gevent": [b.__dict__ for b in gevent],
         "due_to_call_p99_ms": lags,
+        "http_runner_alone_p99_ms": floor,
         "killed_until_none_started_s": stuck_s,
     }
     target = f"a target answering in {HOLD_S:g} s"
@@ -151,6 +158,11 @@ def run(ctx: Context) -> list[Row]:
             scenario=NAME, figure=f"{n:,} jobs due in one second, each calling {target}: due to call, p99",
             unit="ms", unicron=lags, goal="<= 250 ms", check=lambda ms, _r: ms <= 250,
             note=f"a scheduler and one worker process ({note})",
+        ),
+        row(
+            scenario=NAME, figure=f"{n:,} first calls at once, the worker's HTTP runner alone: arrival, p99",
+            unit="ms", unicron=floor,
+            note="no store, no scheduler: httpx's own cost on one CPU, the floor of the figure above",
         ),
         row(
             scenario=NAME, figure=f"worker SIGKILLed with {killed_n:,} runs in flight: until none is STARTED",
@@ -255,6 +267,33 @@ def _due(ctx: Context, n: int) -> list[float]:
             lags.append(percentile([at - due for at, _path in arrivals], 99))  # type: ignore[union-attr]
         store.redis.close()
         return lags
+
+
+def _floor(ctx: Context, n: int) -> list[float]:
+    """``ctx.reps`` times: N calls at once through a new ``HttpRunner`` (each opens its connection),
+    in the harness's process pinned to the measured CPU; p99 of their arrivals at the target."""
+    name = "slow-floor"
+    with procs(ctx, name) as ps, slow_target(ps) as target:
+        guard = EgressGuard(allow=["127.0.0.0/8"])
+
+        async def calls() -> float:
+            runner = HttpRunner(limit_bytes=65_536, guard=guard)
+            started = now_ms()
+            spec = TaskSpec(name="floor", http_url=f"{target.url}/t")
+            try:
+                await asyncio.gather(
+                    *(runner.call(spec, timeout_s=30, idempotency_key=None, job_id=None) for _ in range(n))
+                )
+            finally:
+                await runner.aclose()
+            return percentile([at - started for at, _path in target.stats()["arrivals"]], 99)  # type: ignore[union-attr]
+
+        p99s = []
+        for _ in range(ctx.reps):
+            target.reset()
+            with pinned(MEASURED_CPU):
+                p99s.append(asyncio.run(calls()))
+        return p99s
 
 
 def _killed(ctx: Context, n: int) -> float:
