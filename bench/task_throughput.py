@@ -18,6 +18,7 @@ enqueue and worker; then one worker's memory (RSS) after 5,000 and after 50,000 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -65,19 +66,32 @@ class Kind:
     """What a task does: Unicron's task body and the RQ peer's function and argument."""
 
     label: str
+    slug: str
     body: Callable[[str], dict[str, Any]]  # target URL -> POST /api/async/ body
     peer_func: str
     peer_arg: Callable[[str], str]
+    command_user: str = ""  # Unicron's UNICRON_COMMAND_USER ("": no switch, as a non-root worker)
 
 
 NOOP = Kind(
     "no-op command (`true`)",
+    "cmd",
     lambda _url: {"name": "noop", "command": "true"},
     "peers.command",
     lambda _url: "true",
 )
+# A root worker switches each command to another user (`setpriv`, one exec more); RQ never does.
+NOOP_AS_NOBODY = Kind(
+    "no-op command (`true`) as `nobody` (a root worker's user switch)",
+    "cmd-nobody",
+    NOOP.body,
+    NOOP.peer_func,
+    NOOP.peer_arg,
+    command_user="nobody",
+)
 HTTP = Kind(
     "HTTP GET to loopback",
+    "http",
     lambda url: {"name": "get", "http_url": f"{url}/t"},
     "peers.call",
     lambda url: f"{url}/t",
@@ -87,6 +101,8 @@ HTTP = Kind(
 def run(ctx: Context) -> list[Row]:
     n = 20 if ctx.smoke else 600
     cases = [(kind, processes) for kind in (NOOP, HTTP) for processes in (1, 2)]
+    if os.geteuid() == 0:
+        cases.append((NOOP_AS_NOBODY, 1))
     if ctx.smoke:  # each path once is enough to keep the harness working
         cases = [(NOOP, 1), (HTTP, 2)]
     calls = [
@@ -155,11 +171,12 @@ def _unicron_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[flo
     """Tasks through ``processes`` workers, ``ctx.reps`` batches of ``n``: each batch is submitted
     (with ``Store.create_task``, what ``POST /api/async/`` runs: several times faster than the
     workers) while the workers run; the rate is over the runs' own start and end times."""
-    name = f"unicron-{'cmd' if kind is NOOP else 'http'}-{processes}"
+    name = f"unicron-{kind.slug}-{processes}"
     with redis_server(ctx, name) as server, procs(ctx, name) as ps:
         target = http_target(ps)
         store = unicron_store(server.url)
-        start_unicron_workers(ps, unicron_env_for_tasks(server.url), processes)
+        env = unicron_env_for_tasks(server.url) | {"UNICRON_COMMAND_USER": kind.command_user}
+        start_unicron_workers(ps, env, processes)
         wait_for(lambda: store.redis.scard("rq:workers") >= processes, 30, "the workers")
         spec = TaskSpec.model_validate(kind.body(target))
         rates = []
@@ -236,7 +253,7 @@ def rq_statuses(conn: Redis, ids: list[str]) -> list[bytes | None]:
 
 def _rq_rates(ctx: Context, kind: Kind, processes: int, n: int) -> list[float]:
     """``_unicron_rates`` for RQ: ``Queue.enqueue`` and ``rq worker -w SimpleWorker``."""
-    name = f"rq-{'cmd' if kind is NOOP else 'http'}-{processes}"
+    name = f"rq-{kind.slug}-{processes}"
     with redis_server(ctx, name) as server, procs(ctx, name) as ps:
         target = http_target(ps)
         conn = Redis.from_url(server.url)
