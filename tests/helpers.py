@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 from unicron_core.models import RunSpec
@@ -91,6 +92,30 @@ class Held(HttpSink):
         with self._lock:
             self.at_once -= 1
         return Reply(200)
+
+
+def sleeping(*seconds: str) -> list[int]:
+    """The pids of the ``sleep`` processes with one of these arguments (a test's own, by a value no
+    other test uses; a zombie's command line is empty: it is gone)."""
+    wanted = {("sleep", s) for s in seconds}
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if tuple(argv[:2]) in wanted:
+            found.append(int(proc.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 # Hostile job URLs (SSRF tricks) the egress guard must refuse; `.test` names resolve only in tests

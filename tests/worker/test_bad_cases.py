@@ -31,7 +31,7 @@ from unicron_testkit.redis import start_redis
 from unicron_testkit.sinks import HttpSink, Reply, Request
 from unicron_testkit.waiting import wait_for
 
-from helpers import Held, LocalWorker, worker_settings
+from helpers import Held, LocalWorker, alive, sleeping, worker_settings
 
 MIB = 1 << 20
 OUTAGE_TASKS = 2000
@@ -165,30 +165,11 @@ def test_a_command_that_forks_and_outlives_its_timeout_is_killed_whole(
     assert took_s < 4, f"a 1 s timeout took {took_s:.1f} s"
     assert task.result is not None and isinstance(task.result.output, CommandOutput)
     background = int(task.result.output.stdout.split()[0])  # the forked sleep's pid, echoed
-    wait_for(lambda: not _sleeping(), 2, message="the sleeps gone with their timed-out command")
-    assert not _alive(background)
+    wait_for(
+        lambda: not sleeping("61.93", "61.94"), 2, message="the sleeps gone with their timed-out command"
+    )
+    assert not alive(background)
     assert {_get(store, i).status for i in quick} == {TaskStatus.SUCCESS}
-
-
-def _sleeping() -> list[int]:
-    """The pids of this module's sleeps (a zombie's cmdline is empty: it is gone)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv[:2] in ([b"sleep", b"61.93"], [b"sleep", b"61.94"]):
-            found.append(int(proc.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone
 
 
 def test_redis_going_away_with_runs_queued_and_in_flight_loses_none_and_repeats_none(

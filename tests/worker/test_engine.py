@@ -4,7 +4,6 @@ side when done, and a stop that lets runs finish within the grace and aborts the
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from unicron_core.store.rqhash import job_key
 from unicron_worker import tasks
 from unicron_worker.execute import ABORTED
 
-from helpers import Held, LocalWorker
+from helpers import Held, LocalWorker, alive
 
 
 def _task(store: Store, **fields: object) -> str:
@@ -102,7 +101,7 @@ def test_a_stop_lets_runs_finish_within_the_grace_then_aborts_the_rest(
     assert (task.status, task.error) == (TaskStatus.FAILURE, ABORTED)
     assert task.result is not None and task.result.status == "aborted"
     for pid in map(int, pids.read_text().split()):
-        assert not _alive(pid), f"process {pid} outlived its aborted run"
+        assert not alive(pid), f"process {pid} outlived its aborted run"
 
 
 async def _until(condition: object, timeout_s: float) -> None:
@@ -111,11 +110,3 @@ async def _until(condition: object, timeout_s: float) -> None:
     while not await asyncio.to_thread(condition):  # type: ignore[arg-type]
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie is gone

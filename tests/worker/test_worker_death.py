@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import sys
-from pathlib import Path
 
 import redis
 from rq import Queue
@@ -22,7 +21,7 @@ from unicron_testkit.procs import Procs
 from unicron_testkit.waiting import wait_for
 from unicron_worker import tasks
 
-from helpers import Held, LocalWorker
+from helpers import Held, LocalWorker, sleeping
 
 
 def test_a_task_whose_worker_died_fails_with_the_reason(
@@ -79,12 +78,12 @@ def test_no_command_outlives_a_worker_killed_with_sigkill(redis_url: str, procs:
     command = "sleep 97.31 & sleep 97.32"
     task_id = store.run(store.tasks.create(spec=TaskSpec(name="orphan", command=command), actor=OPERATOR))
     worker = procs.start([sys.executable, "-m", "unicron", "worker"], env=cluster_env(redis_url))
-    wait_for(lambda: len(_sleeping()) == 2, 20, message="both sleeps running")
+    wait_for(lambda: len(sleeping("97.31", "97.32")) == 2, 20, message="both sleeps running")
     assert store.run(store.tasks.get(task_id=task_id)).status == TaskStatus.STARTED
 
     worker.send_signal(signal.SIGKILL)
     worker.wait()
-    wait_for(lambda: not _sleeping(), 5, message="the commands killed with their worker")
+    wait_for(lambda: not sleeping("97.31", "97.32"), 5, message="the commands killed with their worker")
 
 
 def test_a_worker_killed_with_many_runs_in_flight_leaves_none_started(
@@ -112,16 +111,3 @@ def test_a_worker_killed_with_many_runs_in_flight_leaves_none_started(
         task = store.run(store.tasks.get(task_id=task_id))
         assert task.status == TaskStatus.FAILURE and "AbandonedJobError" in (task.error or "")
     assert registry.get_job_ids(cleanup=False) == []
-
-
-def _sleeping() -> list[int]:
-    """The pids of this module's sleeps."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv[:2] in ([b"sleep", b"97.31"], [b"sleep", b"97.32"]):
-            found.append(int(proc.name))
-    return found
