@@ -23,6 +23,7 @@ from unicron_core.errors import NotFound
 from unicron_core.models import RunSpec
 from unicron_core.records import RunResult, RunStatus, TaskRecord, TaskStatus, Trigger, empty_output
 from unicron_core.store import AsyncStore, Store, rqhash
+from unicron_core.store.ops import together
 from unicron_core.store.rqhash import FIRE_FUNC
 from unicron_worker.execute import execute
 from unicron_worker.runtime import Runtime
@@ -62,12 +63,18 @@ async def run_fire(
     with (``version``), and stores its result. Its RQ job's id is its run id."""
     rt = _rt()
     store = rt.store
-    spec = await patiently(lambda: store.run(store.jobs.spec_at(job_id=job_id, version=version)))
+    # Its definition read and the run counted in progress in one round trip.
+    spec, running = await patiently(
+        lambda: store.run(
+            together(store.jobs.spec_at(job_id=job_id, version=version), store.runs.started(job_id=job_id))
+        )
+    )
     if spec is None:
+        if running > 0:  # there, but unreadable: not running after all
+            await patiently(lambda: store.run(store.runs.ended(job_id=job_id)))
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
     run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-    await patiently(lambda: store.run(store.runs.started(job_id=job_id)))
     try:
         run = await execute(
             rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms

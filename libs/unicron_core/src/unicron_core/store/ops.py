@@ -23,6 +23,7 @@ from unicron_core.store.connections import deadline
 from unicron_core.store.scripts import AsyncScripts, Script, Scripts
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,25 @@ Op = Generator[Batch, list[Any], T]
 def one(item: Call | ScriptCall) -> Batch:
     """A batch of one call."""
     return Batch([item])
+
+
+def together(first: Op[T], second: Op[U]) -> Op[tuple[T, U]]:
+    """Both ops, their batches sent in one round trip while both have one to send (an atomic batch
+    goes alone). Each sees only its own replies, in its own order."""
+    done_1, value_1 = _step(first, None)
+    done_2, value_2 = _step(second, None)
+    while not (done_1 and done_2):
+        if done_1 or done_2 or value_1.atomic or value_2.atomic:
+            if not done_1:
+                done_1, value_1 = _step(first, (yield value_1))
+            else:
+                done_2, value_2 = _step(second, (yield value_2))
+            continue
+        replies = yield Batch([*value_1.calls, *value_2.calls])
+        split = len(value_1.calls)
+        done_1, value_1 = _step(first, replies[:split])
+        done_2, value_2 = _step(second, replies[split:])
+    return value_1, value_2
 
 
 def run(client: Redis, scripts: Scripts, op: Op[T]) -> T:

@@ -70,9 +70,13 @@ class Runs:
         script_keys += [keys.VIEW_CHANGES]
         yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
 
-    def started(self, *, job_id: str) -> Op[None]:
-        """Counts a run of the job in progress (the job is ``running`` while one is)."""
-        yield one(ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), *_RUNNING_KEYS], [job_id, 1]))
+    def started(self, *, job_id: str) -> Op[int]:
+        """Counts a run of the job in progress (the job is ``running`` while one is); the runs in
+        progress now, -1 when the job is gone."""
+        (running,) = yield one(
+            ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), *_RUNNING_KEYS], [job_id, 1])
+        )
+        return int(running)
 
     def ended(self, *, job_id: str) -> Op[None]:
         """Counts a run of the job no longer in progress."""
