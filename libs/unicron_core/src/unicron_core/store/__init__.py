@@ -18,7 +18,6 @@ from typing import TypeVar
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
-from redis.client import Pipeline
 from rq import Queue
 
 from unicron_core.crypto import Cipher
@@ -93,16 +92,6 @@ class Store(Records):
     def run(self, op: Op[T]) -> T:
         """Carries out ``op``, one round trip per batch it yields."""
         return ops.run(self.redis, self.scripts, op)
-
-    def queue_first(self, op: Op[T], pipe: Pipeline) -> ops.Paused[T]:
-        """Puts ``op``'s first batch on a pipeline of the caller's (one round trip less); the
-        pipeline's replies to it then go to ``resume``."""
-        return ops.Paused(op=op, batch=ops.queue_first(op, pipe, self.scripts))
-
-    def resume(self, paused: ops.Paused[T], replies: list[object]) -> T:
-        """Carries on an op whose first batch went out on the caller's pipeline: ``replies`` are
-        that pipeline's, the batch's at the end."""
-        return ops.resume(self.redis, self.scripts, paused, replies)
 
     def ping(self) -> bool:
         """True when Redis answers."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
@@ -87,26 +87,6 @@ def together(first: Op[T], second: Op[U]) -> Op[tuple[T, U]]:
 def run(client: Redis, scripts: Scripts, op: Op[T]) -> T:
     """Carries out ``op`` on the blocking client."""
     return _carry_on(client, scripts, op, None)
-
-
-@dataclass(frozen=True)
-class Paused(Generic[T]):
-    """An op whose first batch went out on a pipeline of the caller's (``queue_first``)."""
-
-    op: Op[T]
-    batch: Batch
-
-
-def queue_first(op: Op[T], pipe: Pipeline, scripts: Scripts) -> Batch:
-    """Takes ``op``'s first batch and puts its calls on ``pipe``."""
-    batch = next(op)
-    queue(pipe, scripts, batch)
-    return batch
-
-
-def resume(client: Redis, scripts: Scripts, paused: Paused[T], replies: list[Any]) -> T:
-    """Carries on a paused op with the caller's pipeline's ``replies`` (its batch's at the end)."""
-    return _carry_on(client, scripts, paused.op, replies[len(replies) - len(paused.batch.calls) :])
 
 
 def _carry_on(client: Redis, scripts: Scripts, op: Op[T], replies: list[Any] | None) -> T:
