@@ -111,3 +111,18 @@ def test_a_worker_killed_with_many_runs_in_flight_leaves_none_started(
         task = store.run(store.tasks.get(task_id=task_id))
         assert task.status == TaskStatus.FAILURE and "AbandonedJobError" in (task.error or "")
     assert registry.get_job_ids(cleanup=False) == []
+
+
+def test_a_dead_workers_run_reported_twice_is_recorded_once(store: Store, worker: LocalWorker) -> None:
+    """RQ's abandoned-job handling takes no lock: two workers' maintenance may both report one run.
+    The second report changes nothing: one failed run, and the job's other run still in progress."""
+    spec = JobSpec(name="twice", schedule="@daily", command="sleep 60", timezone="UTC")
+    job_id = store.run(store.jobs.create(spec=spec, actor=OPERATOR))
+    store.run(store.runs.started(job_id=job_id))  # the dead worker's run
+    store.run(store.runs.started(job_id=job_id))  # another, still running elsewhere
+    job = store.rq.job(FIRE_FUNC, (job_id, 1_800_000_000_000), fire_id(job_id, 1_800_000_000_000), 60)
+    for _ in range(2):
+        tasks.on_rq_failure(job, store.redis, AbandonedJobError, AbandonedJobError("the worker died"), None)
+    (run,) = store.run(store.runs.of_job(job_id=job_id))
+    assert not run.success
+    assert store.run(store.jobs.get(job_id=job_id)).running == 1

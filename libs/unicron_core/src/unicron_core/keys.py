@@ -108,6 +108,11 @@ def task(task_id: str) -> str:
     return f"{PREFIX}task:{task_id}"
 
 
+def abandoned(rq_id: str) -> str:
+    """The marker that says a dead worker's run was recorded (RQ may report it more than once)."""
+    return f"{PREFIX}abandoned:{rq_id}"
+
+
 def fired(job_id: str, scheduled_ms: int) -> str:
     """The marker that says the fire ``(job_id, scheduled_ms)`` was enqueued."""
     return f"{PREFIX}fired:{job_id}:{scheduled_ms}"

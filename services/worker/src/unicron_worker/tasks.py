@@ -156,11 +156,14 @@ def on_rq_failure(
 ) -> None:
     """RQ's callback for a run whose worker died mid-run (its abandoned-job handling, which every
     worker's maintenance runs) or that failed outside ``run_fire``/``run_task``: recorded as failed
-    with the reason. Nothing stays STARTED."""
+    with the reason, once however many times RQ reports it. Nothing stays STARTED."""
+    store = _rt().blocking
+    if not store.run(store.claims.abandoned(rq_id=job.id)):
+        return  # another worker's maintenance recorded it
     reason = f"{exc_type.__name__}: {exc}".rstrip(": ")
     detail = "".join(traceback.format_exception(exc_type, exc, tb)) if tb else None
     func, args = job.func_name or "", tuple(job.args)
-    unfinished(_rt().blocking, func, args, job.id, reason=f"the run did not finish: {reason}", detail=detail)
+    unfinished(store, func, args, job.id, reason=f"the run did not finish: {reason}", detail=detail)
 
 
 def unfinished(
