@@ -126,6 +126,16 @@ class JobRecord(BaseModel):
     last_status: RunStatus | None = None  # of the latest run that ran
     running: int = 0  # runs in progress
 
+    def current_version(self) -> JobVersion:
+        """The definition it has now, as one of its versions."""
+        return JobVersion(
+            version=self.version,
+            changed_at=self.updated or self.created,
+            changed_by=self.updated_by or self.created_by,
+            fields=self.changed,
+            spec=self.spec,
+        )
+
     @property
     def state(self) -> JobState:
         """paused, else running (a run in progress), else failing (the latest run failed), else active."""

@@ -103,13 +103,7 @@ class JobReads:
             NotFound: no such job.
         """
         record, blobs = yield from self._with_versions(job_id)
-        current = JobVersion(
-            version=record.version,
-            changed_at=record.updated or record.created,
-            changed_by=record.updated_by or record.created_by,
-            fields=record.changed,
-            spec=record.spec,
-        )
+        current = record.current_version()
         earlier = []
         for number, blob in sorted(blobs.items(), key=lambda item: -int(item[0])):
             try:

@@ -22,7 +22,7 @@ from unicron_core import keys, policy
 from unicron_core.apikeys import Principal
 from unicron_core.errors import Conflict, Forbidden, NotFound
 from unicron_core.models import JobSpec
-from unicron_core.records import JobRecord, JobVersion
+from unicron_core.records import JobRecord
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store.audit import Audit
@@ -211,13 +211,7 @@ class Jobs(JobReads):
         audit: tuple[bytes | str, int, int],
     ) -> ScriptCall:
         job_id, now = record.job_id, time.time()
-        earlier = JobVersion(
-            version=record.version,
-            changed_at=record.updated or record.created,
-            changed_by=record.updated_by or record.created_by,
-            fields=record.changed,
-            spec=record.spec,
-        )
+        earlier = record.current_version()
         sealed = self._codec.seal("job-version", f"{job_id}/{record.version}", earlier)
         values: list[Any] = ["spec", self._codec.seal("job", job_id, new), "version", record.version + 1]
         values += ["updated", now, "updated_by", actor.name, "changed", json.dumps(fields)]
