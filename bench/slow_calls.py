@@ -22,6 +22,7 @@ import json
 import math
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -213,15 +214,15 @@ def _unicron_env(url: str) -> dict[str, str]:
     return unicron_env_for_tasks(url) | {"UNICRON_WORKER_CONCURRENCY": str(CONCURRENCY)}
 
 
-def _start_worker(ps: Procs, url: str, name: str = "worker") -> int:
-    return ps.start([sys.executable, "-m", "unicron", "worker"], env=_unicron_env(url), name=name).pid
+def _start_worker(ps: Procs, url: str, name: str = "worker") -> subprocess.Popen[bytes]:
+    return ps.start([sys.executable, "-m", "unicron", "worker"], env=_unicron_env(url), name=name)
 
 
 def _unicron(ctx: Context, n: int) -> list[Batch]:
     name = "slow-unicron"
     with redis_server(ctx, name) as server, procs(ctx, name) as ps, slow_target(ps) as target:
         store = unicron_store(server.url)
-        worker = _start_worker(ps, server.url)
+        worker = _start_worker(ps, server.url).pid
         wait_for(lambda: store.redis.scard("rq:workers") >= 1, 30, "the worker")
         spec = TaskSpec(name="slow", http_url=f"{target.url}/t", timeout=30)
         batches = []
@@ -304,8 +305,7 @@ def _killed(ctx: Context, n: int) -> float:
     name = "slow-killed"
     with redis_server(ctx, name) as server, procs(ctx, name) as ps, slow_target(ps, 60) as target:
         store = unicron_store(server.url)
-        env = _unicron_env(server.url)
-        first = ps.start([sys.executable, "-m", "unicron", "worker"], env=env, name="first")
+        first = _start_worker(ps, server.url, name="first")
         wait_for(lambda: store.redis.scard("rq:workers") >= 1, 30, "the worker")
         spec = TaskSpec(name="held", http_url=f"{target.url}/t", timeout=120)
         ids = [store.run(store.tasks.create(spec=spec, actor=OPERATOR)) for _ in range(n)]

@@ -54,7 +54,6 @@ K8S_VERSIONS = tuple(f"1.{minor}.0" for minor in range(29, 38))
 # Variables of .env.example that compose reads for itself rather than Unicron.
 COMPOSE_VARIABLES = {"UNICRON_PUBLISH", "UNICRON_TAG", "UNICRON_WORKER_PROCESSES"}
 TOOL_TIMEOUT_S = 120
-DEFAULT_WORKER_GRACE_S = 30  # UNICRON_WORKER_GRACE_S's default
 RECORD_MARGIN_S = 20  # after the runs' grace: aborted runs recorded, the worker's exit
 
 
@@ -369,10 +368,10 @@ def _default_policy(docs: list[dict[str, Any]]) -> Iterator[str]:
         if probe.get("exec", {}).get("command") != ["unicron", service, "--check"]:
             yield f"the {service}'s probe is not `unicron {service} --check`"
     pod_grace = deployments["worker"]["template"]["spec"]["terminationGracePeriodSeconds"]
-    run_grace = int(config.get("UNICRON_WORKER_GRACE_S", DEFAULT_WORKER_GRACE_S))
+    run_grace = float(config.get("UNICRON_WORKER_GRACE_S", Settings.model_fields["worker_grace_s"].default))
     if pod_grace < run_grace + RECORD_MARGIN_S:
         yield (
-            f"worker pods get {pod_grace} s on SIGTERM: less than UNICRON_WORKER_GRACE_S ({run_grace} s) "
+            f"worker pods get {pod_grace} s on SIGTERM: less than UNICRON_WORKER_GRACE_S ({run_grace:g} s) "
             f"plus {RECORD_MARGIN_S} s to abort and record what is left"
         )
     for kind in ("PodDisruptionBudget", "HorizontalPodAutoscaler", "StatefulSet", "NetworkPolicy"):
