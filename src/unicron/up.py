@@ -41,6 +41,9 @@ TICK_S = 0.05  # how often up looks at its children and at the stop flag
 RESTART_MIN_INTERVAL_S = 1.0  # a crash loop restarts a child at most once a second
 # Children get CHILD_GRACE_S to stop after SIGTERM, Redis the rest: all within 10 s.
 CHILD_GRACE_S = 7.5
+# A worker's runs in flight get this long to finish on Ctrl-C, then are aborted and recorded: well
+# inside CHILD_GRACE_S (UNICRON_WORKER_GRACE_S's own default, 30 s, is for deployments).
+WORKER_GRACE_S = CHILD_GRACE_S - 2.5
 REDIS_STOP_S = 1.5
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -248,6 +251,7 @@ def _child_env(data_dir: Path, redis_url: str) -> dict[str, str]:
     # A laptop is single-user: its owner may run shell commands and call loopback URLs.
     env.setdefault("UNICRON_ALLOW_COMMANDS", "true")
     env.setdefault("UNICRON_EGRESS_ALLOW", LOOPBACK_NETWORKS)
+    env.setdefault("UNICRON_WORKER_GRACE_S", f"{WORKER_GRACE_S:g}")
     return env
 
 

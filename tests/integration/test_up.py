@@ -16,6 +16,8 @@ from unicron_testkit.ports import free_port
 from unicron_testkit.procs import Procs
 from unicron_testkit.waiting import wait_for
 
+from helpers import sleeping
+
 READY_LIMIT_S = 10.0
 READY_TARGET_S = 5.0  # the figure to reach; reported, not asserted, as machines differ
 STOP_LIMIT_S = 10.0
@@ -63,6 +65,29 @@ def test_second_up_reuses_its_key_and_finds_its_jobs(procs: Procs, tmp_path: Pat
     found = httpx.get(f"http://127.0.0.1:{port}/api/job/{job_id}", headers=_auth(token), timeout=5)
     assert found.status_code == 200, found.text
     assert found.json()["result"]["schedule"] == "0 3 * * *"
+    _stop_up(up, data_dir)
+
+
+def test_stopping_up_aborts_a_running_command_and_leaves_nothing_behind(procs: Procs, tmp_path: Path) -> None:
+    """Stopping `up` while a task runs a command: the command does not outlive it, and the run is
+    recorded aborted (the next `up` shows it), all within `up`'s stop limit."""
+    data_dir = tmp_path / "data"
+    up, port, _ = _start_up(procs, data_dir)
+    api = f"http://127.0.0.1:{port}/api/async/"
+    headers = _auth((data_dir / "api-token").read_text().strip())
+    created = httpx.post(api, json={"name": "long", "command": "sleep 61.71"}, headers=headers, timeout=5)
+    assert created.status_code == 201, created.text
+    task_id = created.json()["result"]
+    wait_for(lambda: sleeping("61.71"), 20, message="the command running")
+    _stop_up(up, data_dir)
+    assert not sleeping("61.71"), "the command outlived `up`"
+
+    up, port, _ = _start_up(procs, data_dir)
+    task = httpx.get(f"http://127.0.0.1:{port}/api/async/{task_id}", headers=headers, timeout=5).json()[
+        "result"
+    ]
+    assert task["status"] == "FAILURE"
+    assert task["result"]["status"] == "aborted", task
     _stop_up(up, data_dir)
 
 
