@@ -54,6 +54,9 @@ def _writes(store: Store) -> tuple[int, int]:
         ("PUT", "/api/job/name/n", {**JOB, "name": "other"}, 422, "name"),
         ("GET", "/api/jobs?cursor=garbage!", None, 422, "cursor"),
         ("GET", "/api/jobs?state=sleepy", None, 422, "state"),
+        ("GET", "/api/jobs?tag=", None, 422, "tag.0"),
+        ("GET", "/api/jobs?tag=ok&tag=%0Dbad", None, 422, "tag.1"),
+        ("GET", "/api/jobs?" + "&".join(f"tag=t{i}" for i in range(21)), None, 422, "tag"),
         ("GET", "/api/runs?status=great", None, 422, "status"),
     ],
 )

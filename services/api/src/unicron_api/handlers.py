@@ -120,11 +120,11 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 
 def _field_messages(errors: list[Any]) -> dict[str, str]:
     """One message per field, keyed by its dotted path in the body (``body`` for the object as a
-    whole), or by its name for a path parameter."""
+    whole) or in its parameter (``tag.0``: the first ``tag`` of the query)."""
     fields: dict[str, str] = {}
     for err in errors:
         where, *rest = [str(part) for part in err["loc"]] or ["body"]
-        path = ".".join(rest) if rest and where == "body" else (rest[-1] if rest else where)
+        path = ".".join(rest) if rest else where
         fields.setdefault(path, _message(err, path))
     return fields
 

@@ -16,7 +16,7 @@ def _get_kwargs(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-    tag: list[str] | None | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
     state: None | PageJobsStateType0 | Unset = UNSET,
     managed_by: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -39,14 +39,10 @@ def _get_kwargs(
         json_q = q
     params["q"] = json_q
 
-    json_tag: list[str] | None | Unset
-    if isinstance(tag, Unset):
-        json_tag = UNSET
-    elif isinstance(tag, list):
+    json_tag: list[str] | Unset = UNSET
+    if not isinstance(tag, Unset):
         json_tag = tag
 
-    else:
-        json_tag = tag
     params["tag"] = json_tag
 
     json_state: None | str | Unset
@@ -132,7 +128,7 @@ def sync_detailed(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-    tag: list[str] | None | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
     state: None | PageJobsStateType0 | Unset = UNSET,
     managed_by: None | str | Unset = UNSET,
 ) -> Response[ErrorEnvelope | JobsPageEnvelope]:
@@ -149,7 +145,7 @@ def sync_detailed(
         limit (int | Unset): jobs a page holds at most Default: 100.
         cursor (None | str | Unset): next_cursor of the page before
         q (None | str | Unset): the name contains it
-        tag (list[str] | None | Unset): the job has every tag given (repeat it)
+        tag (list[str] | Unset): the job has every tag given (repeat it)
         state (None | PageJobsStateType0 | Unset): active, paused, failing, running
         managed_by (None | str | Unset): the job's owner
 
@@ -183,7 +179,7 @@ def sync(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-    tag: list[str] | None | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
     state: None | PageJobsStateType0 | Unset = UNSET,
     managed_by: None | str | Unset = UNSET,
 ) -> ErrorEnvelope | JobsPageEnvelope | None:
@@ -200,7 +196,7 @@ def sync(
         limit (int | Unset): jobs a page holds at most Default: 100.
         cursor (None | str | Unset): next_cursor of the page before
         q (None | str | Unset): the name contains it
-        tag (list[str] | None | Unset): the job has every tag given (repeat it)
+        tag (list[str] | Unset): the job has every tag given (repeat it)
         state (None | PageJobsStateType0 | Unset): active, paused, failing, running
         managed_by (None | str | Unset): the job's owner
 
@@ -229,7 +225,7 @@ async def asyncio_detailed(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-    tag: list[str] | None | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
     state: None | PageJobsStateType0 | Unset = UNSET,
     managed_by: None | str | Unset = UNSET,
 ) -> Response[ErrorEnvelope | JobsPageEnvelope]:
@@ -246,7 +242,7 @@ async def asyncio_detailed(
         limit (int | Unset): jobs a page holds at most Default: 100.
         cursor (None | str | Unset): next_cursor of the page before
         q (None | str | Unset): the name contains it
-        tag (list[str] | None | Unset): the job has every tag given (repeat it)
+        tag (list[str] | Unset): the job has every tag given (repeat it)
         state (None | PageJobsStateType0 | Unset): active, paused, failing, running
         managed_by (None | str | Unset): the job's owner
 
@@ -278,7 +274,7 @@ async def asyncio(
     limit: int | Unset = 100,
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
-    tag: list[str] | None | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
     state: None | PageJobsStateType0 | Unset = UNSET,
     managed_by: None | str | Unset = UNSET,
 ) -> ErrorEnvelope | JobsPageEnvelope | None:
@@ -295,7 +291,7 @@ async def asyncio(
         limit (int | Unset): jobs a page holds at most Default: 100.
         cursor (None | str | Unset): next_cursor of the page before
         q (None | str | Unset): the name contains it
-        tag (list[str] | None | Unset): the job has every tag given (repeat it)
+        tag (list[str] | Unset): the job has every tag given (repeat it)
         state (None | PageJobsStateType0 | Unset): active, paused, failing, running
         managed_by (None | str | Unset): the job's owner
 

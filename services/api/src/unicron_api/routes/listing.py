@@ -14,7 +14,7 @@ from unicron_api.requests import BulkPauseRequest, BulkResult, BulkResumeRequest
 from unicron_api.routes.common import StoreDep, both, ip_of, principal, secured_router, store_of
 from unicron_core.apikeys import Scope
 from unicron_core.errors import UnicronError
-from unicron_core.models import LABEL_PATTERN, JobState
+from unicron_core.models import LABEL_PATTERN, TAGS_MAX, JobState, Label
 from unicron_core.store.joblist import JobFilter
 from unicron_core.store.pages import Cursor
 from unicron_core.views import JobsPage, JobView
@@ -23,7 +23,10 @@ router = secured_router()
 BULK_MAX = 10_000  # jobs a bulk operation changes at most; past it, it says how many it left
 
 Limit = Annotated[int, Query(ge=1, le=500, description="jobs a page holds at most")]
-Tags = Annotated[list[str] | None, Query(description="the job has every tag given (repeat it)")]
+# Never null: a query parameter is absent (no tag filter) or given, each value a tag as jobs have.
+Tags = Annotated[
+    list[Label], Query(max_length=TAGS_MAX, description="the job has every tag given (repeat it)")
+]
 
 
 @both(
@@ -42,7 +45,7 @@ async def page_jobs(
     limit: Limit = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="the name contains it")] = None,
-    tag: Tags = None,
+    tag: Tags = [],  # noqa: B006 - FastAPI copies a parameter's default, never shares it
     state: Annotated[JobState | None, Query(description="active, paused, failing, running")] = None,
     managed_by: Annotated[str | None, Query(pattern=LABEL_PATTERN, description="the job's owner")] = None,
 ) -> JobsPageEnvelope:
@@ -52,7 +55,7 @@ async def page_jobs(
     `total` counts every match (null with `q`, which would read every job's name). A filtered page
     may hold fewer jobs than `limit` and still have a `next_cursor`: it stops after reading 5,000
     candidates."""
-    where = JobFilter(q=q, tags=tuple(tag or ()), state=state, managed_by=managed_by)
+    where = JobFilter(q=q, tags=tuple(tag), state=state, managed_by=managed_by)
     page = await store.run(store.joblist.page(where=where, limit=limit, cursor=Cursor.decode(cursor)))
     items = [JobView.of(record) for record in page.items]
     next_cursor = page.next_cursor.encode() if page.next_cursor is not None else None
