@@ -90,7 +90,9 @@ class Settings(BaseSettings):
     lease_ttl_ms: int = Field(2_000, validation_alias="UNICRON_LEASE_TTL_MS", ge=500)
     fire_log_max: int = Field(10_000, validation_alias="UNICRON_FIRE_LOG", ge=0)
     misfire_grace_s: int = Field(60, validation_alias="UNICRON_MISFIRE_GRACE", ge=0)
+    # Prometheus /metrics of the scheduler, the API and each worker process (0: off); `up` binds loopback.
     metrics_port: int = Field(0, validation_alias="UNICRON_METRICS_PORT", ge=0, le=65535)
+    metrics_addr: str = Field("0.0.0.0", validation_alias="UNICRON_METRICS_ADDR", min_length=1)  # noqa: S104
     # The audit log keeps this many entries at most, none older than this many days.
     audit_max: int = Field(100_000, validation_alias="UNICRON_AUDIT_MAX", ge=100)
     audit_days: int = Field(90, validation_alias="UNICRON_AUDIT_DAYS", ge=1)

@@ -3,6 +3,7 @@ asyncio client of the store (docs/architecture.md, "The store")."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -13,6 +14,7 @@ from starlette.types import Lifespan
 
 from unicron_api import contract, envelope, handlers
 from unicron_api.limits import BodyLimit
+from unicron_api.metrics import Metrics, RequestMetrics, queued
 from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, schedule, tasks
 from unicron_api.routes.common import submissions
 from unicron_api.routing import WholePath
@@ -70,13 +72,19 @@ def create_app(settings: Settings) -> FastAPI:
     """The API application for ``settings``, on one asyncio client of its Redis (made in the loop
     that serves, on first use)."""
     store = AsyncStore.from_settings(settings)
+    metrics = Metrics(queue=settings.queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.queue.attach(asyncio.get_running_loop(), lambda: store.run(queued(store)))
         yield
+        metrics.queue.detach()
         await store.aclose()
 
     app = _application(lifespan)
+    # Outermost: it sees every answer, the body limit's and the error handlers' included.
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.state.metrics = metrics  # served by main.py on UNICRON_METRICS_PORT, never on the API's port
     app.state.settings = settings
     app.state.store = store
     app.state.egress = settings.egress_guard()

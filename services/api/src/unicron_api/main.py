@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 def run(settings: Settings, *, host: str = "0.0.0.0", port: int = 8185) -> int:  # noqa: S104 - a service
     """Serves the API until SIGTERM. A wrong cluster key stops it before the port opens."""
     app = create_app(settings)
+    if settings.metrics_port:
+        app.state.metrics.serve(settings.metrics_port, settings.metrics_addr)
     try:
         asyncio.run(_verify(settings))
         app.state.key_verified = True

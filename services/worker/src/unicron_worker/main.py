@@ -25,8 +25,9 @@ OWN_FILES = 256  # Redis connections, commands' pipes, the reaper's pipe, logs, 
 _stop_requested_early = False  # SIGTERM/SIGINT before the engine's loop took them over
 
 
-def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
-    """Works the queue until SIGTERM (or, with ``burst``, until it is empty)."""
+def run(settings: Settings, *, processes: int = 1, burst: bool = False, index: int = 0) -> int:
+    """Works the queue until SIGTERM (or, with ``burst``, until it is empty); ``index`` is this
+    process's place in a ``--processes N`` group (its metrics port is ``UNICRON_METRICS_PORT`` + it)."""
     if processes > 1:
         return _supervise(processes, burst)
     for signum in (signal.SIGTERM, signal.SIGINT):  # until the engine's loop takes over
@@ -37,15 +38,19 @@ def run(settings: Settings, *, processes: int = 1, burst: bool = False) -> int:
         return 0
     store.run(store.cluster.verify())
     _check_open_files(settings.worker_concurrency)
-    asyncio.run(_serve(settings, store, burst=burst))
+    asyncio.run(_serve(settings, store, burst=burst, index=index))
     return 0
 
 
-async def _serve(settings: Settings, blocking: Store, *, burst: bool) -> None:
-    """The engine on this process's event loop, with its store, runners and threads."""
+async def _serve(settings: Settings, blocking: Store, *, burst: bool, index: int) -> None:
+    """The engine on this process's event loop, with its store, runners, threads and metrics."""
     rt = Runtime.build(settings, blocking)
     tasks.configure(rt)
     engine = Engine(rt, concurrency=settings.worker_concurrency, grace_s=settings.worker_grace_s, burst=burst)
+    rt.metrics.track_in_flight(lambda: engine.in_flight)
+    if settings.metrics_port:
+        # One port a process: N processes of one group are N targets (docs/architecture.md, "Metrics").
+        rt.metrics.serve(settings.metrics_port + index, settings.metrics_addr)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, engine.stop)
@@ -91,16 +96,16 @@ def _note_early_stop(signum: int, _frame: FrameType | None) -> None:
     _stop_requested_early = True
 
 
-def _child(burst: bool) -> None:
-    """One worker process of a ``--processes N`` group; it reads the settings again itself."""
-    raise SystemExit(run(get_settings(), processes=1, burst=burst))
+def _child(burst: bool, index: int) -> None:
+    """Worker process ``index`` of a ``--processes N`` group; it reads the settings again itself."""
+    raise SystemExit(run(get_settings(), processes=1, burst=burst, index=index))
 
 
 def _supervise(processes: int, burst: bool) -> int:
     """Runs N worker processes; SIGTERM/SIGINT reach each of them (each lets its runs finish)."""
     ctx = multiprocessing.get_context("spawn")
     children = [
-        ctx.Process(target=_child, args=(burst,), name=f"unicron-worker-{i}") for i in range(processes)
+        ctx.Process(target=_child, args=(burst, i), name=f"unicron-worker-{i}") for i in range(processes)
     ]
     stopping = False
 
@@ -120,6 +125,6 @@ def _supervise(processes: int, burst: bool) -> int:
             child.join(timeout=0.5)
             if not child.is_alive() and not stopping and not burst and child.exitcode != 0:
                 log.error("worker process %s exited with %s; restarting it", child.name, child.exitcode)
-                children[i] = ctx.Process(target=_child, args=(burst,), name=child.name)
+                children[i] = ctx.Process(target=_child, args=(burst, i), name=child.name)
                 children[i].start()
     return max((child.exitcode or 0) for child in children)

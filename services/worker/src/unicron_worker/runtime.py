@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore, Store
 from unicron_worker.http_runner import HttpRunner
+from unicron_worker.metrics import Metrics
 from unicron_worker.notify import Notifier
 from unicron_worker.reaper import Reaper
 from unicron_worker.shell_runner import Sandbox
@@ -17,7 +18,8 @@ from unicron_worker.shell_runner import Sandbox
 @dataclass
 class Runtime:
     """What the runs need, built once per worker process: the store on the engine's loop (and a
-    blocking one for RQ's callbacks, which run in threads), the runners and the notifier."""
+    blocking one for RQ's callbacks, which run in threads), the runners, the notifier and the
+    metrics they count."""
 
     settings: Settings
     store: AsyncStore
@@ -28,6 +30,7 @@ class Runtime:
     commands: asyncio.Semaphore  # commands at once (each waits in a thread of ``threads``)
     threads: ThreadPoolExecutor
     reaper: Reaper  # kills the commands' groups if the process dies
+    metrics: Metrics = field(default_factory=Metrics)  # served by main.py when a port is set
 
     @classmethod
     def build(cls, settings: Settings, blocking: Store) -> Runtime:
