@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(".unicron"),
         help="Redis data and secrets (default: .unicron)",
     )
+    up.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="first of the loopback Prometheus ports: the API's, the scheduler's, then each worker's "
+        "(0: none; default: the API's port + 1000, or free ones)",
+    )
     up.set_defaults(command=_up)
 
     api = sub.add_parser("api", help="serve the REST API")
@@ -176,7 +183,13 @@ def _up(args: argparse.Namespace) -> int:
     # `up` runs before a key may exist, so it cannot read the full settings: only DEBUG. Its
     # children read (and check) them all.
     _configure_logging(debug=os.environ.get("DEBUG", "").strip().lower() in TRUE_WORDS)
-    return up.main(host=args.host, port=args.port, workers=args.workers, data_dir=args.data_dir)
+    return up.main(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        data_dir=args.data_dir,
+        metrics_port=args.metrics_port,
+    )
 
 
 def _api(args: argparse.Namespace) -> int:

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from unicron import metrics_ports
 from unicron.conventions import EXIT_USAGE, TOKEN_FILE, TRUE_WORDS, new_key
+from unicron.metrics_ports import MetricsPorts
 from unicron.redis_server import RedisServer, die_with_this_process
 from unicron_core.errors import ConfigError
 
@@ -115,11 +117,12 @@ class StopFlag:
             self.signum = signum  # later signals are ignored: the shutdown is bounded anyway
 
 
-def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
-    """Runs everything until a stop signal; returns the process's exit code.
+def main(*, host: str, port: int, workers: int, data_dir: Path, metrics_port: int | None = None) -> int:
+    """Runs everything until a stop signal; returns the process's exit code. Each process serves
+    its metrics on loopback from ``metrics_port`` on (0: none; None: ``metrics_ports.choose``'s).
 
     Raises:
-        ConfigError: the data dir is in use by another ``up``, or the port is taken.
+        ConfigError: the data dir is in use by another ``up``, or a port asked for is taken.
         RedisServerError: the embedded Redis did not start.
     """
     started = time.monotonic()
@@ -129,6 +132,7 @@ def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _exclusive(data_dir):
         _check_port_free(host, port)
+        metrics = metrics_ports.choose(api_port=port, asked=metrics_port, workers=workers)
         redis_url = os.environ.get("REDIS_URL", "")
         # Without REDIS_URL, a Redis of our own: on a Unix socket (no port to collide, no network
         # exposure) with an AOF in the data dir, so jobs survive a restart.
@@ -139,8 +143,17 @@ def main(*, host: str, port: int, workers: int, data_dir: Path) -> int:
                 redis.start()
                 redis_url = redis.url
             env = _child_env(data_dir, redis_url)
-            children = _children(env, host=host, port=port, workers=workers)
-            return _run(children, stop, env=env, host=host, port=port, data_dir=data_dir, started=started)
+            children = _children(env, host=host, port=port, workers=workers, metrics=metrics)
+            return _run(
+                children,
+                stop,
+                env=env,
+                host=host,
+                port=port,
+                data_dir=data_dir,
+                metrics=metrics,
+                started=started,
+            )
         finally:
             _shutdown(children, redis)
 
@@ -196,6 +209,7 @@ def _run(
     host: str,
     port: int,
     data_dir: Path,
+    metrics: MetricsPorts | None,
     started: float,
 ) -> int:
     """Starts the children, announces the API once it is ready, then supervises until stopped."""
@@ -209,7 +223,8 @@ def _run(
     log.info("API ready in %.2f s; starting the scheduler and workers", time.monotonic() - started)
     for child in others:
         child.start()
-    _print_banner(env, base=f"http://{_url_host(_probe_host(host))}:{port}", data_dir=data_dir)
+    base = f"http://{_url_host(_probe_host(host))}:{port}"
+    _print_banner(env, base=base, data_dir=data_dir, metrics=metrics)
     return _supervise(children, stop)
 
 
@@ -277,11 +292,16 @@ def _read_or_create_secret(path: Path) -> str:
     return value
 
 
-def _children(env: Mapping[str, str], *, host: str, port: int, workers: int) -> list[Child]:
+def _children(
+    env: Mapping[str, str], *, host: str, port: int, workers: int, metrics: MetricsPorts | None
+) -> list[Child]:
+    def own(service: str) -> Mapping[str, str]:
+        return env if metrics is None else {**env, **metrics.env(service)}
+
     return [
-        Child("api", ["api", "--host", host, "--port", str(port)], env),
-        Child("scheduler", ["scheduler"], env),
-        Child("worker", ["worker", "--processes", str(workers)], env),
+        Child("api", ["api", "--host", host, "--port", str(port)], own("api")),
+        Child("scheduler", ["scheduler"], own("scheduler")),
+        Child("worker", ["worker", "--processes", str(workers)], own("worker")),
     ]
 
 
@@ -354,7 +374,7 @@ def _how(code: int) -> str:
     return f"exited with code {code}"
 
 
-def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path) -> None:
+def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path, metrics: MetricsPorts | None) -> None:
     # A token the user set is theirs to know: only the one `up` keeps is printed.
     generated = not os.environ.get("UNICRON_API_TOKENS")
     token = env["UNICRON_API_TOKENS"] if generated else "$TOKEN"
@@ -367,6 +387,8 @@ def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path) -> None:
         f'  Try:    curl -H "Authorization: Bearer {token}" {base}/api/job/',
         f"  Data:   {data_dir} (back up {KEY_FILE}: without it the stored jobs cannot be decrypted)",
     ]
+    if metrics is not None:
+        lines.insert(-1, f"  Metrics: {metrics.describe()}")
     commands = env.get("UNICRON_ALLOW_COMMANDS", "").strip().lower() in TRUE_WORDS
     loopback = env.get("UNICRON_EGRESS_ALLOW") == LOOPBACK_NETWORKS
     if commands and loopback:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -44,6 +46,7 @@ def test_up_serves_prints_its_token_and_stops_cleanly(
     assert _mode(data_dir / "cluster-key") == 0o600
     key = (data_dir / "cluster-key").read_text().strip()
     assert key not in procs.stdout(up) + procs.stderr(up)
+    _metrics_served(banner)
 
     _stop_up(up, data_dir)
 
@@ -118,6 +121,30 @@ def _stop_up(up: subprocess.Popen[bytes], data_dir: Path) -> None:
     # Processes started after the snapshot (worker processes) carry REDIS_URL, a path in the data dir.
     leftovers |= {pid for pid in _pids() if _mentions(pid, str(data_dir))}
     assert not leftovers, [f"{pid}: {_cmdline(pid)}" for pid in leftovers]
+
+
+def _metrics_served(banner: str) -> None:
+    """The banner says where each process's metrics are, on loopback, and each serves them."""
+    found = re.search(r"Metrics: http://127\.0\.0\.1:(\d+)/metrics \(API\), :(\d+) \(scheduler\), "
+                      r":(\d+) to :(\d+) \(workers\)", banner)  # fmt: skip
+    assert found, banner
+    api, scheduler, first, last = (int(port) for port in found.groups())
+    assert (scheduler, first, last) == (api + 1, api + 2, api + 3)  # the default two workers
+    series = {
+        api: "unicron_api_requests_total",
+        scheduler: "unicron_scheduler_is_leader",
+        first: "unicron_worker_runs_in_flight",
+        last: "unicron_worker_runs_in_flight",
+    }
+    for port, name in series.items():
+        wait_for(partial(_serves, port, name), 20, message=f"{name} on port {port}")
+
+
+def _serves(port: int, name: str) -> bool:
+    try:
+        return name in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return False
 
 
 def _ready(up: subprocess.Popen[bytes], port: int) -> bool:
