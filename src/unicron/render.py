@@ -120,7 +120,7 @@ def runs_table(runs: list[RunResult], total: int) -> str:
             tables.when(run.start),
             run.output.job_id or "-",
             "yes" if run.success else "NO",
-            tables.duration(run.end - run.start),
+            _took(run),
             _code(run),
             tables.preview(run.error or _text(run)),
         ]
@@ -142,7 +142,7 @@ def runs_page_table(runs: Sequence[RunResult], *, more: bool) -> str:
             run.job_id or "-",
             str(run.status),
             str(run.trigger),
-            tables.duration(run.end - run.start),
+            _took(run),
             _code(run),
             tables.preview(run.error or run.reason or _text(run), 40),
         ]
@@ -164,10 +164,20 @@ def run_text(run: RunResult) -> str:
         ("scheduled", tables.when(run.scheduled)),
         ("started", tables.when(run.start)),
         ("ended", tables.when(run.end)),
+        ("worker", run.worker or "-"),
     ]
     pairs += _outcome(run)
     if run.reason:
         pairs.append(("reason", run.reason))
+    if run.next_attempt:
+        pairs.append(("next attempt", tables.when(run.next_attempt)))
+    pairs += [
+        (
+            f"attempt {a.attempt}",
+            f"{a.status} at {tables.when(a.start)}" + (f": {a.reason}" if a.reason else ""),
+        )
+        for a in run.attempts
+    ]
     return tables.fields(pairs) + _output(run)
 
 
@@ -181,9 +191,13 @@ def task_text(task: TaskView) -> str:
     return tables.fields(pairs) + ("" if run is None else _output(run))
 
 
+def _took(run: RunResult) -> str:
+    return "-" if not isinstance(run.end, float | int) else tables.duration(run.end - run.start)
+
+
 def _outcome(run: RunResult) -> list[tuple[str, str]]:
     pairs = [
-        ("took", tables.duration(run.end - run.start)),
+        ("took", _took(run)),
         ("exit code" if isinstance(run.output, CommandOutput) else "HTTP status", _code(run)),
     ]
     if run.error:

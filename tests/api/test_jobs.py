@@ -78,7 +78,7 @@ def test_results_newest_first_and_per_job(client: TestClient, store: Store) -> N
     b = client.post("/api/job/", json=HTTP_JOB).json()["result"]
     now = time.time()
     for i, job_id in enumerate([a, b, a]):
-        store.run(store.runs.record(job_id=job_id, run=_run(job_id, f"r{i}", now + i)))
+        store.run(store.runs.end(job_id=job_id, run=_run(job_id, f"r{i}", now + i), ender="test"))
     everything = client.get("/api/job/result").json()["result"]
     assert _names(everything) == ["r2", "r1", "r0"]
     mine = client.get(f"/api/job/result/{a}").json()["result"]
@@ -92,7 +92,7 @@ def test_results_are_capped_per_job(client: TestClient, store: Store) -> None:
     job_id = client.post("/api/job/", json=HTTP_JOB).json()["result"]
     now = time.time()
     for i in range(105):
-        store.run(store.runs.record(job_id=job_id, run=_run(job_id, f"r{i}", now + i)))
+        store.run(store.runs.end(job_id=job_id, run=_run(job_id, f"r{i}", now + i), ender="test"))
     runs = client.get(f"/api/job/result/{job_id}").json()["result"]
     assert len(runs) == 100
     assert _names(runs)[0] == "r104"
@@ -100,14 +100,14 @@ def test_results_are_capped_per_job(client: TestClient, store: Store) -> None:
 
 def test_results_outside_the_window_are_not_returned(client: TestClient, store: Store) -> None:
     job_id = client.post("/api/job/", json=HTTP_JOB).json()["result"]
-    store.run(store.runs.record(job_id=job_id, run=_run(job_id, "old", time.time() - 2 * 86_400)))
-    store.run(store.runs.record(job_id=job_id, run=_run(job_id, "new", time.time())))
+    store.run(store.runs.end(job_id=job_id, run=_run(job_id, "old", time.time() - 2 * 86_400), ender="test"))
+    store.run(store.runs.end(job_id=job_id, run=_run(job_id, "new", time.time()), ender="test"))
     assert _names(client.get(f"/api/job/result/{job_id}").json()["result"]) == ["new"]
 
 
 def test_deleting_a_job_deletes_its_results(client: TestClient, store: Store) -> None:
     job_id = client.post("/api/job/", json=HTTP_JOB).json()["result"]
-    store.run(store.runs.record(job_id=job_id, run=_run(job_id, "r", time.time())))
+    store.run(store.runs.end(job_id=job_id, run=_run(job_id, "r", time.time()), ender="test"))
     client.delete(f"/api/job/{job_id}")
     assert client.get("/api/job/result").json()["result"] == []
 

@@ -116,10 +116,14 @@ def test_task_submitted_and_awaited(client: AuthenticatedClient) -> None:
 
 
 def test_failing_task_retries_then_fails(client: AuthenticatedClient) -> None:
-    task = _await(client, _submit(client, {"name": "bad", "command": "exit 3", "retries": 1}))
+    quick = {"initial_s": 0.1, "max_s": 0.2}
+    task = _await(
+        client, _submit(client, {"name": "bad", "command": "exit 3", "retries": 1, "retry_backoff": quick})
+    )
     assert task.status == "FAILURE"
     assert task.result is not None and isinstance(task.result.output, CommandOutput)
     assert task.result.output.exit_code == 3 and not task.result.success
+    assert task.result.attempt == 2 and [a.exit_code for a in task.result.attempts] == [3]
 
 
 @pytest.mark.parametrize("token", [None, "not-the-token"])

@@ -59,8 +59,12 @@ def test_the_json_is_what_the_views_say(redis_url: str, redis_client: redis.Redi
     assert first == _views(store)
     assert "secret" not in json.dumps(first)
     redis_client.hincrby(keys.job(ids[1]), "run_count", 1)  # a counter changes: the cache holds
-    redis_client.hset(keys.job(ids[1]), mapping={"last_status": "failure", "running": 1})  # running
-    store.run(store.runs.ended(job_id=ids[1]))  # then failing
+    started = _run(ids[1], time.time(), "running")
+    store.run(store.runs.start(job_id=ids[1], run=started))
+    assert json.loads(store.run(store.jobjson.every()))[ids[1]]["state"] == "running"
+    store.run(
+        store.runs.end(job_id=ids[1], run=started.model_copy(update={"status": "failure"}), ender="test")
+    )
     assert json.loads(store.run(store.jobjson.every()))[ids[1]]["state"] == "failing"
     store.run(store.lifecycle.resume(job_id=ids[2], actor=OPERATOR))  # a pause ends: it does not
     store.run(store.jobs.delete(job_id=ids[0], actor=OPERATOR))
@@ -94,17 +98,19 @@ def test_a_process_that_answered_before_sees_every_change(redis_url: str) -> Non
     assert lease.acquire()
     due = int(store.redis.zscore(keys.DUE, a) or 0)
     fire = Fire(job_id=a, expected_ms=due, fire_ms=[due], next_ms=due + 60_000, run_timeout_s=1, grace_ms=0)
+    started = _run(b, time.time(), "running")
     writes: list[tuple[str, Callable[[], object]]] = [
         (
             "a fire moves the next one",
             lambda: store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=[fire])]),
         ),
-        ("a run starts", lambda: store.run(store.runs.started(job_id=b))),
+        ("a run starts", lambda: store.run(store.runs.start(job_id=b, run=started))),
         (
-            "a run is recorded",
-            lambda: store.run(store.runs.record(job_id=b, run=_run(b, time.time(), "failure"))),
+            "a run ends",
+            lambda: store.run(
+                store.runs.end(job_id=b, run=started.model_copy(update={"status": "failure"}), ender="t")
+            ),
         ),
-        ("a run ends", lambda: store.run(store.runs.ended(job_id=b))),
         (
             "a pause",
             lambda: store.run(store.lifecycle.pause(job_id=c, actor=OPERATOR, reason="r", until=None)),

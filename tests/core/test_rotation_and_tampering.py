@@ -53,7 +53,9 @@ def _populate(store: Store, jobs: int = 20) -> tuple[list[str], list[str]]:
     for i in range(5):
         task_id = store.run(store.tasks.create(spec=TaskSpec(name=f"t{i}", command="true"), actor=OPERATOR))
         store.run(
-            store.tasks.finish(task_id=task_id, status=TaskStatus.FAILURE, result=_run(f"t{i}"), error="boom")
+            store.tasks.end(
+                task_id=task_id, status=TaskStatus.FAILURE, result=_run(f"t{i}"), error="boom", ender="test"
+            )
         )
         task_ids.append(task_id)
     return job_ids, task_ids

@@ -27,13 +27,27 @@ def test_async_task_echo_tz(cluster: Cluster) -> None:
 
 def test_failing_task_retries_then_fails(cluster: Cluster) -> None:
     cluster.start_api()
+    cluster.service("scheduler")  # queues the retry when it is due
     cluster.service("worker")
     task_id = cluster.post(
-        "/api/async/", {"name": "bad", "command": "echo $UNICRON_RUN_ID; exit 3", "retries": 1}
+        "/api/async/",
+        {
+            "name": "bad",
+            "command": "echo $UNICRON_RUN_ID; exit 3",
+            "retries": 1,
+            "retry_backoff": {"initial_s": 1, "max_s": 1},
+        },
     )
+    waiting = cluster.wait_task(task_id, done=("RETRY", "FAILURE"))
+    assert waiting["status"] == "RETRY", "the wait for the next attempt is seen"
+    assert waiting["result"]["next_attempt"] is not None
     task = cluster.wait_task(task_id, done=("FAILURE",))
-    assert task["result"]["output"]["exit_code"] == 3
-    assert task["result"]["success"] is False
+    result = task["result"]
+    assert (result["output"]["exit_code"], result["success"], result["attempt"]) == (3, False, 2)
+    assert result["output"]["stdout"] == f"{task_id}-2\n"
+    (first,) = result["attempts"]
+    assert (first["attempt"], first["status"], first["exit_code"]) == (1, "failure", 3)
+    assert result["start"] - first["end"] >= 1  # the backoff's floor
 
 
 def test_seconds_job_runs_and_delete_returns_1(cluster: Cluster) -> None:

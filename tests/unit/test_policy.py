@@ -117,24 +117,35 @@ def test_catch_up_on_time_is_one_fire() -> None:
 @given(
     attempt=st.integers(1, 200),
     initial_s=st.floats(0.1, 600),
-    max_s=st.floats(0.1, 86_400),
+    spread=st.floats(1, 1000),
     draw=st.floats(0, 1, exclude_max=True),
 )
-def test_backoff_is_full_jitter_under_a_capped_exponential(
-    attempt: int, initial_s: float, max_s: float, draw: float
+def test_backoff_is_full_jitter_between_the_floor_and_a_capped_exponential(
+    attempt: int, initial_s: float, spread: float, draw: float
 ) -> None:
+    max_s = initial_s * spread
     delay = policy.retry_delay_s(attempt, initial_s=initial_s, max_s=max_s, draw=draw)
-    ceiling = min(max_s, initial_s * 2.0 ** min(attempt - 1, 64))
-    assert 0 <= delay <= ceiling
-    assert delay == pytest.approx(draw * ceiling)
+    ceiling = min(max_s, initial_s * 2.0 ** min(attempt, 64))
+    assert initial_s <= delay <= ceiling
+    assert delay == pytest.approx(initial_s + draw * (ceiling - initial_s))
     later = policy.retry_delay_s(attempt + 1, initial_s=initial_s, max_s=max_s, draw=draw)
     assert later >= delay  # the same draw never waits less for a later attempt
 
 
 def test_backoff_counts_attempts_from_one() -> None:
-    assert policy.retry_delay_s(1, initial_s=10, max_s=600, draw=0.5) == 5
+    assert policy.retry_delay_s(1, initial_s=10, max_s=600, draw=0.5) == 15
+    assert policy.retry_delay_s(3, initial_s=10, max_s=600, draw=0) == 10
+    assert policy.retry_delay_s(9, initial_s=10, max_s=600, draw=0.999999) == pytest.approx(600, abs=0.01)
     with pytest.raises(ValueError, match="from 1"):
         policy.retry_delay_s(0, initial_s=10, max_s=600, draw=0.5)
+
+
+def test_a_run_is_retried_while_it_has_attempts_left() -> None:
+    spec = TaskSpec(name="t", command="false", retries=2, retry_backoff={"initial_s": 1, "max_s": 5})
+    assert policy.retry_after_s(spec, attempt=1, draw=0) == 1
+    assert policy.retry_after_s(spec, attempt=2, draw=0.5) == 2.5
+    assert policy.retry_after_s(spec, attempt=3, draw=0) is None
+    assert policy.retry_after_s(TaskSpec(name="t", command="false"), attempt=1, draw=0) is None
 
 
 @pytest.mark.parametrize(

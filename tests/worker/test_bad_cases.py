@@ -326,8 +326,11 @@ def _hang_up(*sockets: socket.socket) -> None:
     [
         # claim_runs.lua (keyed on RQ's started registry) took the runs: they are run all the same
         pytest.param((b"EVALSHA", b"rq:wip:"), "answer", id="the-claim-answer"),
-        # the task's start counted the attempt: it is not counted again
-        pytest.param((b"HINCRBY", b"attempts"), "answer", id="a-task-start-answer"),
+        # the task's start set its attempt: sent again, it counts none more
+        pytest.param((b"HSET", b"attempts"), "answer", id="a-task-start-answer"),
+        # end_task.lua recorded the attempt: sent again by the same worker, it is answered as
+        # the first time (a later report by another would be refused)
+        pytest.param((b"EVALSHA", b"unicron:ended:"), "answer", id="a-task-end-answer"),
         # a finished run forgotten: its registry entry would expire and be recorded as failed
         pytest.param((b"ZREM", b"rq:wip:"), "request", id="a-run-done-request"),
     ],

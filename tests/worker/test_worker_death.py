@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 
 import redis
 from rq import Queue
@@ -12,7 +13,7 @@ from rq.exceptions import AbandonedJobError
 
 from unicron_core.apikeys import OPERATOR
 from unicron_core.models import JobSpec, TaskSpec
-from unicron_core.records import CommandOutput, TaskStatus
+from unicron_core.records import CommandOutput, RunResult, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.rqhash import FIRE_FUNC, fire_id
@@ -118,11 +119,27 @@ def test_a_dead_workers_run_reported_twice_is_recorded_once(store: Store, worker
     The second report changes nothing: one failed run, and the job's other run still in progress."""
     spec = JobSpec(name="twice", schedule="@daily", command="sleep 60", timezone="UTC")
     job_id = store.run(store.jobs.create(spec=spec, actor=OPERATOR))
-    store.run(store.runs.started(job_id=job_id))  # the dead worker's run
-    store.run(store.runs.started(job_id=job_id))  # another, still running elsewhere
+    for ms in (1_800_000_000_000, 1_800_000_060_000):  # the dead worker's run; another, still running
+        running = RunResult(
+            success=False,
+            start=time.time(),
+            end=None,
+            output=CommandOutput(job_id=job_id, stdout="", stderr="", exit_code=None),
+            run_id=fire_id(job_id, ms),
+            job_id=job_id,
+            status="running",
+            worker="dead",
+        )
+        store.run(store.runs.start(job_id=job_id, run=running))
     job = store.rq.job(FIRE_FUNC, (job_id, 1_800_000_000_000), fire_id(job_id, 1_800_000_000_000), 60)
     for _ in range(2):
         tasks.on_rq_failure(job, store.redis, AbandonedJobError, AbandonedJobError("the worker died"), None)
-    (run,) = store.run(store.runs.of_job(job_id=job_id))
-    assert not run.success
-    assert store.run(store.jobs.get(job_id=job_id)).running == 1
+    dead, alive = (
+        store.run(store.runs.find(job_id=job_id, run_id=fire_id(job_id, ms)))
+        for ms in (1_800_000_000_000, 1_800_000_060_000)
+    )
+    assert dead is not None and alive is not None
+    assert (dead.status, dead.worker, alive.status) == ("failure", "dead", "running")
+    assert "AbandonedJobError: the worker died" in (dead.reason or "")
+    record = store.run(store.jobs.get(job_id=job_id))
+    assert (record.running, record.run_count) == (1, 1)

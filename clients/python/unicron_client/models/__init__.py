@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .attempt import Attempt
+from .attempt_status import AttemptStatus
 from .audit_entry import AuditEntry
 from .audit_envelope import AuditEnvelope
 from .audit_page import AuditPage
@@ -49,6 +51,7 @@ from .pause import Pause
 from .pause_request import PauseRequest
 from .resume_request import ResumeRequest
 from .resume_request_catchup import ResumeRequestCatchup
+from .retry_backoff import RetryBackoff
 from .run_envelope import RunEnvelope
 from .run_request import RunRequest
 from .run_result import RunResult
@@ -81,6 +84,8 @@ from .upserted_job_state import UpsertedJobState
 from .versions_envelope import VersionsEnvelope
 
 __all__ = (
+    "Attempt",
+    "AttemptStatus",
     "AuditEntry",
     "AuditEnvelope",
     "AuditPage",
@@ -130,6 +135,7 @@ __all__ = (
     "PauseRequest",
     "ResumeRequest",
     "ResumeRequestCatchup",
+    "RetryBackoff",
     "RunEnvelope",
     "RunRequest",
     "RunResult",

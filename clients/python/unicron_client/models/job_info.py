@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.job_info_hook_headers import JobInfoHookHeaders
     from ..models.job_info_http_data import JobInfoHttpData
     from ..models.job_info_http_headers import JobInfoHttpHeaders
+    from ..models.retry_backoff import RetryBackoff
 
 
 T = TypeVar("T", bound="JobInfo")
@@ -35,6 +36,8 @@ class JobInfo:
         hook_headers (JobInfoHookHeaders): headers of the result POST; write-only, like http_headers
         timeout (float | None): run time limit in seconds; default: the cluster's
         follow_redirects (bool): follow up to 3 redirects, each checked by the egress guard; default: none
+        retries (int): extra attempts after a failed run
+        retry_backoff (RetryBackoff): How long a failed run waits before its next attempt (``policy.retry_delay_s``).
         timezone (None | str): IANA zone; default: the cluster's TZ
         catchup (JobInfoCatchup): fires missed beyond misfire_grace: latest runs the newest once, none skips them, all
             runs each (at most 100)
@@ -56,6 +59,8 @@ class JobInfo:
     hook_headers: JobInfoHookHeaders
     timeout: float | None
     follow_redirects: bool
+    retries: int
+    retry_backoff: RetryBackoff
     timezone: None | str
     catchup: JobInfoCatchup
     misfire_grace: int | None
@@ -91,6 +96,10 @@ class JobInfo:
 
         follow_redirects = self.follow_redirects
 
+        retries = self.retries
+
+        retry_backoff = self.retry_backoff.to_dict()
+
         timezone: None | str
         timezone = self.timezone
 
@@ -119,6 +128,8 @@ class JobInfo:
                 "hook_headers": hook_headers,
                 "timeout": timeout,
                 "follow_redirects": follow_redirects,
+                "retries": retries,
+                "retry_backoff": retry_backoff,
                 "timezone": timezone,
                 "catchup": catchup,
                 "misfire_grace": misfire_grace,
@@ -134,6 +145,7 @@ class JobInfo:
         from ..models.job_info_hook_headers import JobInfoHookHeaders  # noqa: PLC0415
         from ..models.job_info_http_data import JobInfoHttpData  # noqa: PLC0415
         from ..models.job_info_http_headers import JobInfoHttpHeaders  # noqa: PLC0415
+        from ..models.retry_backoff import RetryBackoff  # noqa: PLC0415
 
         d = dict(src_dict)
         name = d.pop("name")
@@ -183,6 +195,10 @@ class JobInfo:
 
         follow_redirects = d.pop("follow_redirects")
 
+        retries = d.pop("retries")
+
+        retry_backoff = RetryBackoff.from_dict(d.pop("retry_backoff"))
+
         def _parse_timezone(data: object) -> None | str:
             if data is None:
                 return data
@@ -220,6 +236,8 @@ class JobInfo:
             hook_headers=hook_headers,
             timeout=timeout,
             follow_redirects=follow_redirects,
+            retries=retries,
+            retry_backoff=retry_backoff,
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.job_spec_hook_headers import JobSpecHookHeaders
     from ..models.job_spec_http_data import JobSpecHttpData
     from ..models.job_spec_http_headers import JobSpecHttpHeaders
+    from ..models.retry_backoff import RetryBackoff
 
 
 T = TypeVar("T", bound="JobSpec")
@@ -39,6 +40,9 @@ class JobSpec:
         timeout (float | None | Unset): run time limit in seconds; default: the cluster's
         follow_redirects (bool | Unset): follow up to 3 redirects, each checked by the egress guard; default: none
             Default: False.
+        retries (int | Unset): extra attempts after a failed run Default: 0.
+        retry_backoff (RetryBackoff | Unset): How long a failed run waits before its next attempt
+            (``policy.retry_delay_s``).
         timezone (None | str | Unset): IANA zone; default: the cluster's TZ
         catchup (JobSpecCatchup | Unset): fires missed beyond misfire_grace: latest runs the newest once, none skips
             them, all runs each (at most 100) Default: 'latest'.
@@ -61,6 +65,8 @@ class JobSpec:
     hook_headers: JobSpecHookHeaders | Unset = UNSET
     timeout: float | None | Unset = UNSET
     follow_redirects: bool | Unset = False
+    retries: int | Unset = 0
+    retry_backoff: RetryBackoff | Unset = UNSET
     timezone: None | str | Unset = UNSET
     catchup: JobSpecCatchup | Unset = "latest"
     misfire_grace: int | None | Unset = UNSET
@@ -120,6 +126,12 @@ class JobSpec:
 
         follow_redirects = self.follow_redirects
 
+        retries = self.retries
+
+        retry_backoff: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.retry_backoff, Unset):
+            retry_backoff = self.retry_backoff.to_dict()
+
         timezone: None | str | Unset
         if isinstance(self.timezone, Unset):
             timezone = UNSET
@@ -174,6 +186,10 @@ class JobSpec:
             field_dict["timeout"] = timeout
         if follow_redirects is not UNSET:
             field_dict["follow_redirects"] = follow_redirects
+        if retries is not UNSET:
+            field_dict["retries"] = retries
+        if retry_backoff is not UNSET:
+            field_dict["retry_backoff"] = retry_backoff
         if timezone is not UNSET:
             field_dict["timezone"] = timezone
         if catchup is not UNSET:
@@ -192,6 +208,7 @@ class JobSpec:
         from ..models.job_spec_hook_headers import JobSpecHookHeaders  # noqa: PLC0415
         from ..models.job_spec_http_data import JobSpecHttpData  # noqa: PLC0415
         from ..models.job_spec_http_headers import JobSpecHttpHeaders  # noqa: PLC0415
+        from ..models.retry_backoff import RetryBackoff  # noqa: PLC0415
 
         d = dict(src_dict)
         name = d.pop("name")
@@ -273,6 +290,15 @@ class JobSpec:
 
         follow_redirects = d.pop("follow_redirects", UNSET)
 
+        retries = d.pop("retries", UNSET)
+
+        _retry_backoff = d.pop("retry_backoff", UNSET)
+        retry_backoff: RetryBackoff | Unset
+        if isinstance(_retry_backoff, Unset):
+            retry_backoff = UNSET
+        else:
+            retry_backoff = RetryBackoff.from_dict(_retry_backoff)
+
         def _parse_timezone(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -322,6 +348,8 @@ class JobSpec:
             hook_headers=hook_headers,
             timeout=timeout,
             follow_redirects=follow_redirects,
+            retries=retries,
+            retry_backoff=retry_backoff,
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,

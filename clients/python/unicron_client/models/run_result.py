@@ -10,6 +10,7 @@ from ..models.run_result_status import RunResultStatus, check_run_result_status
 from ..models.run_result_trigger import RunResultTrigger, check_run_result_trigger
 
 if TYPE_CHECKING:
+    from ..models.attempt import Attempt
     from ..models.command_output import CommandOutput
     from ..models.http_output import HttpOutput
     from ..models.run_result_notifications import RunResultNotifications
@@ -25,7 +26,7 @@ class RunResult:
     Attributes:
         success (bool): true only for a 2xx answer or exit code 0
         start (float): epoch seconds
-        end (float): epoch seconds
+        end (float | None): epoch seconds; null while it runs
         output (CommandOutput | HttpOutput):
         run_id (str): unique per run: a job's runs are <job_id>-<scheduled ms>[-manual|-skipped]; commands see it as
             UNICRON_RUN_ID
@@ -40,11 +41,14 @@ class RunResult:
         reason (None | str): why it was skipped, aborted, missed or failed
         by (None | str): the name of the API key that started a manual run
         version (int | None): the version of the job's definition it ran
+        worker (None | str): the worker that ran its latest attempt
+        attempts (list[Attempt]): its earlier attempts, when it was tried again, oldest first
+        next_attempt (float | None): when its next attempt is due, epoch seconds, while it waits for it (queued)
     """
 
     success: bool
     start: float
-    end: float
+    end: float | None
     output: CommandOutput | HttpOutput
     run_id: str
     scheduled: float | None
@@ -54,6 +58,9 @@ class RunResult:
     reason: None | str
     by: None | str
     version: int | None
+    worker: None | str
+    attempts: list[Attempt]
+    next_attempt: float | None
     status: RunResultStatus = "success"
     trigger: RunResultTrigger = "schedule"
     attempt: int = 1
@@ -66,6 +73,7 @@ class RunResult:
 
         start = self.start
 
+        end: float | None
         end = self.end
 
         output: dict[str, Any]
@@ -102,6 +110,17 @@ class RunResult:
         version: int | None
         version = self.version
 
+        worker: None | str
+        worker = self.worker
+
+        attempts = []
+        for attempts_item_data in self.attempts:
+            attempts_item = attempts_item_data.to_dict()
+            attempts.append(attempts_item)
+
+        next_attempt: float | None
+        next_attempt = self.next_attempt
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -121,6 +140,9 @@ class RunResult:
                 "reason": reason,
                 "by": by,
                 "version": version,
+                "worker": worker,
+                "attempts": attempts,
+                "next_attempt": next_attempt,
             }
         )
 
@@ -128,6 +150,7 @@ class RunResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.attempt import Attempt  # noqa: PLC0415
         from ..models.command_output import CommandOutput  # noqa: PLC0415
         from ..models.http_output import HttpOutput  # noqa: PLC0415
         from ..models.run_result_notifications import RunResultNotifications  # noqa: PLC0415
@@ -137,7 +160,12 @@ class RunResult:
 
         start = d.pop("start")
 
-        end = d.pop("end")
+        def _parse_end(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        end = _parse_end(d.pop("end"))
 
         def _parse_output(data: object) -> CommandOutput | HttpOutput:
             try:
@@ -208,6 +236,27 @@ class RunResult:
 
         version = _parse_version(d.pop("version"))
 
+        def _parse_worker(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        worker = _parse_worker(d.pop("worker"))
+
+        attempts = []
+        _attempts = d.pop("attempts")
+        for attempts_item_data in _attempts:
+            attempts_item = Attempt.from_dict(attempts_item_data)
+
+            attempts.append(attempts_item)
+
+        def _parse_next_attempt(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        next_attempt = _parse_next_attempt(d.pop("next_attempt"))
+
         run_result = cls(
             success=success,
             start=start,
@@ -224,6 +273,9 @@ class RunResult:
             reason=reason,
             by=by,
             version=version,
+            worker=worker,
+            attempts=attempts,
+            next_attempt=next_attempt,
         )
 
         run_result.additional_properties = d

@@ -9,6 +9,7 @@ from ..models.task_spec_http_method import TaskSpecHttpMethod, check_task_spec_h
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.retry_backoff import RetryBackoff
     from ..models.task_spec_hook_headers import TaskSpecHookHeaders
     from ..models.task_spec_http_data import TaskSpecHttpData
     from ..models.task_spec_http_headers import TaskSpecHttpHeaders
@@ -37,6 +38,8 @@ class TaskSpec:
         follow_redirects (bool | Unset): follow up to 3 redirects, each checked by the egress guard; default: none
             Default: False.
         retries (int | Unset): extra attempts after a failed run Default: 0.
+        retry_backoff (RetryBackoff | Unset): How long a failed run waits before its next attempt
+            (``policy.retry_delay_s``).
     """
 
     name: str
@@ -51,6 +54,7 @@ class TaskSpec:
     timeout: float | None | Unset = UNSET
     follow_redirects: bool | Unset = False
     retries: int | Unset = 0
+    retry_backoff: RetryBackoff | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -105,6 +109,10 @@ class TaskSpec:
 
         retries = self.retries
 
+        retry_backoff: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.retry_backoff, Unset):
+            retry_backoff = self.retry_backoff.to_dict()
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -134,11 +142,14 @@ class TaskSpec:
             field_dict["follow_redirects"] = follow_redirects
         if retries is not UNSET:
             field_dict["retries"] = retries
+        if retry_backoff is not UNSET:
+            field_dict["retry_backoff"] = retry_backoff
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.retry_backoff import RetryBackoff  # noqa: PLC0415
         from ..models.task_spec_hook_headers import TaskSpecHookHeaders  # noqa: PLC0415
         from ..models.task_spec_http_data import TaskSpecHttpData  # noqa: PLC0415
         from ..models.task_spec_http_headers import TaskSpecHttpHeaders  # noqa: PLC0415
@@ -223,6 +234,13 @@ class TaskSpec:
 
         retries = d.pop("retries", UNSET)
 
+        _retry_backoff = d.pop("retry_backoff", UNSET)
+        retry_backoff: RetryBackoff | Unset
+        if isinstance(_retry_backoff, Unset):
+            retry_backoff = UNSET
+        else:
+            retry_backoff = RetryBackoff.from_dict(_retry_backoff)
+
         task_spec = cls(
             name=name,
             http_url=http_url,
@@ -236,6 +254,7 @@ class TaskSpec:
             timeout=timeout,
             follow_redirects=follow_redirects,
             retries=retries,
+            retry_backoff=retry_backoff,
         )
 
         return task_spec

@@ -27,6 +27,13 @@ unicron:failing                 zset   none             job id -> created (ms): 
 unicron:resumes                 zset   none             job id -> when its pause ends (epoch ms)
 unicron:running                 zset   none             job id -> created (ms): jobs with a run
                                                         in progress
+unicron:inflight:{job_id}       zset   none             run id -> start (epoch ms): the job's runs
+                                                        in progress (``running`` is its size)
+unicron:ended:{run id}:{n}      string 1 h              attempt n of a run (or task) was recorded
+                                                        as ended: a second report does nothing
+unicron:retries                 zset   none             RQ id -> due (epoch ms): next attempts the
+                                                        leader queues when due (their RQ hashes
+                                                        are written, not queued)
 unicron:jobs:changes            stream capped length    ids of jobs whose views moved (counters,
                                                         next fire, definition, pause): one entry
                                                         a write, ``<job id> ''`` a job
@@ -78,6 +85,7 @@ RESUMES = PREFIX + "resumes"
 RUNNING = PREFIX + "running"
 VIEW_CHANGES = PREFIX + "jobs:changes"
 RUNLOG = PREFIX + "runlog"
+RETRIES = PREFIX + "retries"
 AUDIT = PREFIX + "audit"
 
 
@@ -108,9 +116,14 @@ def task(task_id: str) -> str:
     return f"{PREFIX}task:{task_id}"
 
 
-def abandoned(rq_id: str) -> str:
-    """The marker that says a dead worker's run was recorded (RQ may report it more than once)."""
-    return f"{PREFIX}abandoned:{rq_id}"
+def inflight(job_id: str) -> str:
+    """The sorted set of one job's runs in progress."""
+    return f"{PREFIX}inflight:{job_id}"
+
+
+def ended(run_id: str, attempt: int) -> str:
+    """The marker that says one attempt of a run (a job's run or a task) was recorded as ended."""
+    return f"{PREFIX}ended:{run_id}:{attempt}"
 
 
 def fired(job_id: str, scheduled_ms: int) -> str:

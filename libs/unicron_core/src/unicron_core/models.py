@@ -79,6 +79,23 @@ def _check_headers(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+class RetryBackoff(BaseModel):
+    """How long a failed run waits before its next attempt (``policy.retry_delay_s``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    initial_s: float = Field(
+        10.0, ge=0.1, le=86_400, description="seconds at least between a failed attempt and the next"
+    )
+    max_s: float = Field(600.0, ge=0.1, le=86_400, description="seconds at most between two attempts")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RetryBackoff:
+        if self.max_s < self.initial_s:
+            raise ValueError("max_s must be at least initial_s")
+        return self
+
+
 # -- the fields: one definition of each ------------------------------------------------------------
 #
 # A field is declared once, below, with its type, default, limits and description. From these come
@@ -126,6 +143,12 @@ class RunFields(BaseModel):
     follow_redirects: bool = Field(
         False, description="follow up to 3 redirects, each checked by the egress guard; default: none"
     )
+    retries: int = Field(0, ge=0, le=10, description="extra attempts after a failed run")
+    retry_backoff: RetryBackoff = Field(
+        default_factory=RetryBackoff,
+        description="the wait before each extra attempt: drawn between initial_s and an exponential "
+        "ceiling (initial_s * 2^attempt, at most max_s)",
+    )
 
 
 class JobFields(RunFields):
@@ -168,6 +191,11 @@ class RunSpec(RunFields):
     @classmethod
     def _null_is_empty(cls, value: object) -> object:
         return {} if value is None else value
+
+    @field_validator("retry_backoff", mode="before")
+    @classmethod
+    def _null_is_default(cls, value: object) -> object:
+        return RetryBackoff() if value is None else value
 
     @field_validator("http_headers", "hook_headers")
     @classmethod
@@ -258,5 +286,3 @@ class TaskSpec(RunSpec):
     """A one-off async task."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_TASK]})
-
-    retries: int = Field(0, ge=0, le=10, description="extra attempts after a failed run")

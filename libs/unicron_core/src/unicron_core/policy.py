@@ -144,13 +144,23 @@ def catch_up(
 
 
 def retry_delay_s(attempt: int, *, initial_s: float, max_s: float, draw: float) -> float:
-    """Seconds before retrying after failed attempt ``attempt`` (1 for the first): exponential
-    backoff with full jitter, ``draw`` (uniform in [0, 1)) times ``min(max_s, initial_s * 2**(n-1))``,
-    so that many runs failing together do not retry together."""
+    """Seconds before the next attempt after failed attempt ``attempt`` (1 for the first):
+    exponential backoff with full jitter above a floor, ``initial_s`` plus ``draw`` (uniform in
+    [0, 1)) of the way to the ceiling ``min(max_s, initial_s * 2**attempt)``. Never sooner than
+    ``initial_s`` (what a user who wrote it expects), spread over the whole range so that many
+    runs failing together do not retry together (docs/decisions/0014-retries.md)."""
     if attempt < 1:
         raise ValueError("attempt counts from 1")
-    ceiling = min(max_s, initial_s * 2.0 ** min(attempt - 1, 64))
-    return draw * ceiling
+    ceiling = max(initial_s, min(max_s, initial_s * 2.0 ** min(attempt, 64)))
+    return initial_s + draw * (ceiling - initial_s)
+
+
+def retry_after_s(spec: RunSpec, *, attempt: int, draw: float) -> float | None:
+    """Seconds before a failed attempt's run is tried again; None when it has no attempt left."""
+    if attempt > spec.retries:
+        return None
+    backoff = spec.retry_backoff
+    return retry_delay_s(attempt, initial_s=backoff.initial_s, max_s=backoff.max_s, draw=draw)
 
 
 Overlap = Literal["allow", "forbid", "replace"]

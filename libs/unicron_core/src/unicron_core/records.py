@@ -49,6 +49,21 @@ class CommandOutput(BaseModel):
     truncated: bool = Field(False, description="stdout or stderr was cut at the cluster's output limit")
 
 
+class Attempt(BaseModel):
+    """An earlier attempt of a run that was tried again: when, how it ended and why."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    attempt: int = Field(ge=1)
+    start: float = Field(description="epoch seconds")
+    end: float | None = Field(description="epoch seconds")
+    status: RunStatus
+    reason: str | None = Field(None, description="why it failed")
+    worker: str | None = Field(None, description="the worker that ran it")
+    status_code: int | None = Field(None, description="an HTTP call's answer status")
+    exit_code: int | None = Field(None, description="a command's exit code")
+
+
 class RunResult(BaseModel):
     """One run of a job (a fire, a manual run, a skipped fire) or an attempt of an async task."""
 
@@ -58,7 +73,7 @@ class RunResult(BaseModel):
 
     success: bool = Field(description="true only for a 2xx answer or exit code 0")
     start: float = Field(description="epoch seconds")
-    end: float = Field(description="epoch seconds")
+    end: float | None = Field(description="epoch seconds; null while it runs")
     output: HttpOutput | CommandOutput
     run_id: str = Field(
         description="unique per run: a job's runs are <job_id>-<scheduled ms>[-manual|-skipped]; "
@@ -78,6 +93,27 @@ class RunResult(BaseModel):
     reason: str | None = Field(None, description="why it was skipped, aborted, missed or failed")
     by: str | None = Field(None, description="the name of the API key that started a manual run")
     version: int | None = Field(None, description="the version of the job's definition it ran")
+    worker: str | None = Field(None, description="the worker that ran its latest attempt")
+    attempts: list[Attempt] = Field(
+        default_factory=list, description="its earlier attempts, when it was tried again, oldest first"
+    )
+    next_attempt: float | None = Field(
+        None, description="when its next attempt is due, epoch seconds, while it waits for it (queued)"
+    )
+
+    def as_attempt(self) -> Attempt:
+        """This run's latest attempt, as one of the earlier ones of its next."""
+        output = self.output
+        return Attempt(
+            attempt=self.attempt,
+            start=self.start,
+            end=self.end,
+            status=self.status,
+            reason=self.reason or self.error,
+            worker=self.worker,
+            status_code=output.status_code if isinstance(output, HttpOutput) else None,
+            exit_code=output.exit_code if isinstance(output, CommandOutput) else None,
+        )
 
     @model_validator(mode="before")
     @classmethod

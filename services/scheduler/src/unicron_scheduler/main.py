@@ -26,7 +26,7 @@ def run(settings: Settings, *, check: bool = False) -> int:
         log.warning("Redis unreachable at start (%s): retrying until it is back", type(exc).__name__)
     scheduler = Scheduler(store=store, settings=settings)
     if settings.metrics_port:
-        scheduler.metrics.serve(settings.metrics_port)
+        scheduler.metrics.serve(settings.metrics_port, settings.metrics_addr)
     signal.signal(signal.SIGTERM, scheduler.request_stop)
     signal.signal(signal.SIGINT, scheduler.request_stop)
     scheduler.run()

@@ -29,6 +29,9 @@ class Metrics:
         self.leader_changes = Counter(
             "unicron_scheduler_leader_changes", "Times this node took the lease", registry=r
         )
+        self.retries = Counter(
+            "unicron_scheduler_retries_queued", "Next attempts of failed runs queued when due", registry=r
+        )
         self.is_leader = Gauge("unicron_scheduler_is_leader", "1 while this node leads", registry=r)
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> None:  # noqa: S104 - scraped from other hosts

@@ -126,12 +126,14 @@ class Scheduler:
         if self.lease.epoch is None:
             return
         self._end_pauses()
+        retry_ms = self._queue_retries()
         due_ms = self.store.firing.next_due_ms()
         if due_ms is not None:
             self._prepare(due_ms)
         now = time.monotonic()
         until_due = MAX_SLEEP_S if due_ms is None else (due_ms - self._clock() * 1000) / 1000 - WAKE_EARLY_S
-        self._wait(max(0.0, min(until_due, self._next_renew - now, MAX_SLEEP_S)))
+        until_retry = MAX_SLEEP_S if retry_ms is None else (retry_ms - self._clock() * 1000) / 1000
+        self._wait(max(0.0, min(until_due, until_retry, self._next_renew - now, MAX_SLEEP_S)))
         if due_ms is not None:
             self._sleep_until(due_ms)
 
@@ -154,6 +156,22 @@ class Scheduler:
             )
             log.info("job %s resumed: its pause ended", job_id)
         self._resume_at = UNKNOWN
+
+    def _queue_retries(self) -> int | None:
+        """Queues the next attempts of failed runs that are due, fenced as fires are; returns when
+        the earliest left is due."""
+        while self.lease.epoch is not None:
+            now_ms = int(self._clock() * 1000)
+            done = self.store.run(
+                self.store.retries.enqueue_due(lease_value=self.lease.value, now_ms=now_ms, limit=BATCH)
+            )
+            if not done.fenced:
+                self._fenced_off()
+                return None
+            self.metrics.retries.inc(done.queued)
+            if done.queued < BATCH:
+                return done.next_ms
+        return None
 
     def _sleep_until(self, due_ms: int) -> None:
         """Sleeps the last stretch to a due time that is at most ``WAKE_EARLY_S`` away."""
@@ -228,10 +246,13 @@ class Scheduler:
             m.suppressed.inc(outcome.suppressed)
             m.missed.inc(sum(fire.missed for fire in batch.fires))
         if not all(outcome.fenced for outcome in outcomes):
-            log.warning("fenced off: another scheduler holds the lease; standing by")
-            self.lease.lose()
-            self.metrics.is_leader.set(0)
+            self._fenced_off()
         return sum(len(outcome.enqueued) for outcome in outcomes)
+
+    def _fenced_off(self) -> None:
+        log.warning("fenced off: another scheduler holds the lease; standing by")
+        self.lease.lose()
+        self.metrics.is_leader.set(0)
 
     def _prepare(self, due_ms: int) -> None:
         """Prepares the fires due at ``due_ms`` while the loop waits for it."""

@@ -64,6 +64,7 @@ class Engine:
         # RQ's worker object keeps the worker's key, state and heartbeat for `rq info`; its loop
         # is not used.
         self.rq = RqWorker([rt.blocking.queue], connection=rt.blocking.redis)
+        rt.worker = self.rq.name
 
     @property
     def in_flight(self) -> int:
@@ -168,9 +169,7 @@ class Engine:
             log.exception("run %s failed outside its call", run.rq_id)
             reason = f"the run did not finish: {type(exc).__name__}: {exc}"
             try:
-                await asyncio.to_thread(
-                    tasks.unfinished, self._rt.blocking, run.func, run.args, run.rq_id, reason=reason
-                )
+                await asyncio.to_thread(tasks.unfinished, self._rt, run.func, run.args, reason=reason)
             except RedisError:
                 return  # its registry entry expires: RQ's abandoned-job handling records it
         try:
@@ -233,6 +232,7 @@ class Engine:
             log.warning("aborting %d run(s) still in flight after %g s", len(pending), self._grace_s)
             for task in pending:
                 task.cancel()
+                self._rt.metrics.run_aborted(cause="shutdown")
             await asyncio.wait(pending, timeout=ABORT_WAIT_S)
 
     async def _until(self, event: asyncio.Event, timeout_s: float) -> None:

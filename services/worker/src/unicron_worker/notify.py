@@ -148,12 +148,13 @@ class Notifier:
 
 def render_body(*, job_name: str, run: RunResult, zone: ZoneInfo) -> str:
     """The plain-text email body: when, how it went, and the output."""
+    end = run.start if run.end is None else run.end  # an attempt's end: notified once it has one
     lines = [
         f"Job: {job_name}",
         f"Status: {'success' if run.success else 'failure'}",
         f"Start: {_iso(run.start, zone)}",
-        f"End: {_iso(run.end, zone)}",
-        f"Duration: {run.end - run.start:.3f} s",
+        f"End: {_iso(end, zone)}",
+        f"Duration: {end - run.start:.3f} s",
     ]
     if run.scheduled is not None:
         lines.append(f"Scheduled: {_iso(run.scheduled, zone)}")

@@ -31,6 +31,7 @@ class Runtime:
     threads: ThreadPoolExecutor
     reaper: Reaper  # kills the commands' groups if the process dies
     metrics: Metrics = field(default_factory=Metrics)  # served by main.py when a port is set
+    worker: str | None = None  # the worker's name, as `rq info` shows it (set by its engine)
 
     @classmethod
     def build(cls, settings: Settings, blocking: Store) -> Runtime:

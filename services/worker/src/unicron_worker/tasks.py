@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable
 from functools import partial
 from types import TracebackType
@@ -21,10 +22,12 @@ from rq.job import Job
 
 from unicron_core.errors import NotFound
 from unicron_core.models import RunSpec
-from unicron_core.records import RunResult, RunStatus, TaskRecord, TaskStatus, Trigger, empty_output
-from unicron_core.store import AsyncStore, Store, rqhash
+from unicron_core.records import RunResult, Trigger, empty_output
+from unicron_core.store import rqhash
 from unicron_core.store.ops import together
+from unicron_core.store.retries import Retry
 from unicron_core.store.rqhash import FIRE_FUNC
+from unicron_worker import attempts
 from unicron_worker.execute import execute
 from unicron_worker.runtime import Runtime
 
@@ -34,7 +37,8 @@ T = TypeVar("T")
 REDIS_PATIENCE_S = 30.0
 # What a Redis that went away for a while (a restart, a failover) raises.
 _REDIS_BLIPS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
-FIRE_DEFAULTS: tuple[int | None, Trigger, str | None] = (None, "schedule", None)  # run_fire's last three
+# run_fire's arguments after the fire's, as their defaults
+FIRE_DEFAULTS: tuple[int | None, Trigger, str | None, int] = (None, "schedule", None, 1)
 
 
 _runtime: Runtime | None = None
@@ -52,87 +56,103 @@ def _rt() -> Runtime:
     return _runtime
 
 
-async def run_fire(
+async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positionally
     job_id: str,
     scheduled_ms: int,
     version: int | None = None,
     trigger: Trigger = "schedule",
     by: str | None = None,
+    attempt: int = 1,
 ) -> None:
-    """Runs one run of a job (a fire, a manual run, a catch-up) with the definition it was queued
-    with (``version``), and stores its result. Its RQ job's id is its run id."""
+    """Runs one attempt of a run of a job (a fire, a manual run, a catch-up) with the definition it
+    was queued with (``version``), and stores it: ``running`` as it starts, then its end (and its
+    next attempt when it failed with attempts left). Its run id is its first attempt's RQ id."""
     rt = _rt()
     store = rt.store
-    # Its definition read and the run counted in progress in one round trip.
-    spec, running = await patiently(
-        lambda: store.run(
-            together(store.jobs.spec_at(job_id=job_id, version=version), store.runs.started(job_id=job_id))
+    run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
+    if attempt == 1:
+        spec, before = (
+            await patiently(lambda: store.run(store.jobs.spec_at(job_id=job_id, version=version))),
+            None,
         )
-    )
+    else:  # the earlier attempts, from the run as the last one left it
+        spec, before = await patiently(
+            lambda: store.run(
+                together(
+                    store.jobs.spec_at(job_id=job_id, version=version),
+                    store.runs.find(job_id=job_id, run_id=run_id),
+                )
+            )
+        )
     if spec is None:
-        if running > 0:  # there, but unreadable: not running after all
-            await patiently(lambda: store.run(store.runs.ended(job_id=job_id)))
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
-    run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-    try:
-        run = await execute(
-            rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
-        )
-    finally:
-        await patiently(lambda: store.run(store.runs.ended(job_id=job_id)))
-    run = run.model_copy(update={"job_id": job_id, "trigger": trigger, "by": by, "version": version})
-    await patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
+    own = {
+        "job_id": job_id,
+        "trigger": trigger if attempt == 1 else "retry",
+        "by": by,
+        "version": version,
+        "attempt": attempt,
+        "worker": rt.worker,
+        "attempts": before.attempts if before is not None else [],
+    }
+    running = RunResult(
+        success=False,
+        start=time.time(),
+        end=None,
+        output=empty_output(spec, job_id),
+        run_id=run_id,
+        scheduled=scheduled_ms / 1000,
+        status="running",
+        **own,
+    )
+    await patiently(lambda: store.run(store.runs.start(job_id=job_id, run=running)))
+    run = await execute(
+        rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
+    )
+    run, retry = attempts.fire_ended(
+        store,
+        spec,
+        run.model_copy(update=own),
+        fire=(job_id, scheduled_ms, version, trigger, by),
+        now=time.time(),
+    )
+    if not await patiently(
+        lambda: store.run(store.runs.end(job_id=job_id, run=run, ender=_ender(rt), retry=retry))
+    ):
+        return  # recorded before: this worker was taken for dead, and its run went on elsewhere
     if await _notify(rt, spec, run, job_id=job_id):
         await patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
 
 
-async def run_task(task_id: str) -> None:
-    """Runs one attempt of an async task; a failed one with retries left is enqueued again."""
+async def run_task(task_id: str, attempt: int = 1) -> None:
+    """Runs one attempt of an async task and stores it (and its next attempt when it failed with
+    attempts left)."""
     rt = _rt()
     store = rt.store
-    task = await _start(store, task_id)
+    task = await patiently(lambda: store.run(store.tasks.start(task_id=task_id, attempt=attempt)))
     if task is None:
         log.info("task %s expired before it ran", task_id)
         return
-    run_id = f"{task_id}-{task.attempts}"
+    run_id = f"{task_id}-{attempt}"
     run = await execute(rt, task.spec, job_id=None, run_id=run_id, idempotency_key=task_id, scheduled_ms=None)
-    run = run.model_copy(
-        update={"attempt": task.attempts, "trigger": "retry" if task.attempts > 1 else "manual"}
-    )
-    retry = not run.success and task.attempts <= task.spec.retries
-    status = TaskStatus.SUCCESS if run.success else TaskStatus.RETRY if retry else TaskStatus.FAILURE
-
-    def finish() -> Awaitable[None]:
-        return store.run(store.tasks.finish(task_id=task_id, status=status, result=run, error=run.error))
-
-    await patiently(finish)
-    if await _notify(rt, task.spec, run, job_id=None):
-        await patiently(finish)
-    if retry:
-        await patiently(
-            lambda: store.run(store.tasks.retry(task_id=task_id, attempt=task.attempts, spec=task.spec))
+    before = task.result if attempt > 1 else None
+    own = {"attempt": attempt, "trigger": "retry" if attempt > 1 else "manual", "worker": rt.worker}
+    run = run.model_copy(update={**own, "attempts": attempts.earlier(before)})
+    status, run, retry = attempts.task_ended(store, task.spec, run, task_id=task_id, now=time.time())
+    if not await patiently(
+        lambda: store.run(
+            store.tasks.end(
+                task_id=task_id, status=status, result=run, error=run.error, ender=_ender(rt), retry=retry
+            )
         )
-
-
-async def _start(store: AsyncStore, task_id: str) -> TaskRecord | None:
-    """``store.tasks.start``, the attempt counted once. A start whose answer was lost (Redis went
-    away after running it) may have been carried out: the retries look before they start."""
-    try:
-        return await store.run(store.tasks.start(task_id=task_id))
-    except _REDIS_BLIPS:
-        pass
-
-    async def look_then_start() -> TaskRecord | None:
-        try:
-            task = await store.run(store.tasks.get(task_id=task_id))
-        except NotFound:
-            return None  # expired before it ran
-        if task.status == TaskStatus.STARTED:  # an attempt starts from PENDING or RETRY
-            return task
-        return await store.run(store.tasks.start(task_id=task_id))
-
-    return await patiently(look_then_start)
+    ):
+        return  # recorded before (see run_fire), or expired meanwhile
+    _count(rt, task.spec, run, retry)
+    if await _notify(rt, task.spec, run, job_id=None):
+        await patiently(
+            lambda: store.run(store.tasks.record(task_id=task_id, status=status, result=run, error=run.error))
+        )
 
 
 async def patiently(call: Callable[[], Awaitable[T]]) -> T:
@@ -155,57 +175,106 @@ def on_rq_failure(
     job: Job, connection: Any, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> None:
     """RQ's callback for a run whose worker died mid-run (its abandoned-job handling, which every
-    worker's maintenance runs) or that failed outside ``run_fire``/``run_task``: recorded as failed
-    with the reason, once however many times RQ reports it. Nothing stays STARTED."""
-    store = _rt().blocking
-    if not store.run(store.claims.abandoned(rq_id=job.id)):
-        return  # another worker's maintenance recorded it
+    worker's maintenance runs) or that failed outside ``run_fire``/``run_task``: its attempt ends
+    as failed with the reason (tried again if it has attempts left), once however many times RQ
+    reports it. Nothing stays running."""
     reason = f"{exc_type.__name__}: {exc}".rstrip(": ")
     detail = "".join(traceback.format_exception(exc_type, exc, tb)) if tb else None
     func, args = job.func_name or "", tuple(job.args)
-    unfinished(store, func, args, job.id, reason=f"the run did not finish: {reason}", detail=detail)
+    unfinished(_rt(), func, args, reason=f"the run did not finish: {reason}", detail=detail)
+
+
+def _ender(rt: Runtime) -> str:
+    """Who ends the runs this worker ran (``Runs.end``)."""
+    return rt.worker or "worker"
+
+
+def _count(rt: Runtime, spec: RunSpec, attempt: RunResult, retry: Retry | None) -> None:
+    """An attempt that ended, in the metrics: its own status, and its next one if it has one."""
+    took_s = None if attempt.end is None else attempt.end - attempt.start
+    rt.metrics.run_finished(status=attempt.status, trigger=attempt.trigger, kind=spec.kind, duration_s=took_s)
+    if retry is not None:
+        rt.metrics.retry_scheduled(kind=spec.kind)
 
 
 def unfinished(
-    store: Store,
-    func: str,
-    args: tuple[Any, ...],
-    rq_id: str,
-    *,
-    reason: str,
-    status: RunStatus = "failure",
-    detail: str | None = None,
+    rt: Runtime, func: str, args: tuple[Any, ...], *, reason: str, detail: str | None = None
 ) -> None:
-    """Records a run that did not finish (its worker died or stopped, or a bug): a task fails with
-    ``detail`` (a traceback) or ``reason``; a job gets a run of ``status`` with the reason."""
-    if func != FIRE_FUNC:
-        (task_id,) = args
-        store.run(store.tasks.finish(task_id=task_id, status=TaskStatus.FAILURE, error=detail or reason))
-        return
-    job_id, scheduled_ms, *given = args  # then version, trigger, by, when given (``run_fire``)
-    full: tuple[Any, ...] = (*given, *FIRE_DEFAULTS[len(given) :])
-    version, trigger, by = full
-    spec = store.run(store.jobs.spec_at(job_id=job_id, version=version))
-    if spec is None:
-        return  # deleted meanwhile: no history to keep
-    now = time.time()
+    """Ends the attempt of a run that did not finish (its worker died, or a bug) as failed with the
+    reason (a task's error: ``detail``, a traceback, when there is one); a run with attempts left
+    is tried again. Recorded once: a second report does nothing."""
+    ender = f"cleanup-{uuid.uuid4().hex}"  # this report
+    if func == FIRE_FUNC:
+        _unfinished_fire(rt, args, reason=reason, ender=ender)
+    else:
+        _unfinished_task(rt, args, reason=reason, detail=detail, ender=ender)
+
+
+def _unfinished_task(
+    rt: Runtime, args: tuple[Any, ...], *, reason: str, detail: str | None, ender: str
+) -> None:
+    store, now = rt.blocking, time.time()
+    task_id, *rest = args  # then the attempt, when given (``run_task``)
+    attempt = rest[0] if rest else 1
+    try:
+        task = store.run(store.tasks.get(task_id=task_id))
+    except NotFound:
+        return  # expired meanwhile
     run = RunResult(
         success=False,
         start=now,
         end=now,
-        run_id=rq_id,
+        output=empty_output(task.spec, None),
+        run_id=f"{task_id}-{attempt}",
+        error=reason,
+        status="failure",
+        trigger="retry" if attempt > 1 else "manual",
+        attempt=attempt,
+        reason=reason,
+        attempts=attempts.earlier(task.result if attempt > 1 else None),
+    )
+    status, run, retry = attempts.task_ended(store, task.spec, run, task_id=task_id, now=now)
+    ended = store.tasks.end(
+        task_id=task_id, status=status, result=run, error=detail or reason, ender=ender, retry=retry
+    )
+    if store.run(ended):
+        _count(rt, task.spec, run, retry)
+
+
+def _unfinished_fire(rt: Runtime, args: tuple[Any, ...], *, reason: str, ender: str) -> None:
+    store, now = rt.blocking, time.time()
+    job_id, scheduled_ms, *given = args  # then version, trigger, by, attempt, when given (``run_fire``)
+    full: tuple[Any, ...] = (*given, *FIRE_DEFAULTS[len(given) :])
+    version, trigger, by, attempt = full
+    spec = store.run(store.jobs.spec_at(job_id=job_id, version=version))
+    if spec is None:
+        return  # deleted meanwhile: no history to keep
+    run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
+    running = store.run(store.runs.find(job_id=job_id, run_id=run_id))  # as it started, if it did
+    started = running is not None and running.status == "running"
+    ended = RunResult(
+        success=False,
+        start=running.start if running is not None and started else now,
+        end=now,
+        output=empty_output(spec, job_id),
+        run_id=run_id,
         scheduled=scheduled_ms / 1000,
         error=reason,
-        output=empty_output(spec, job_id),
         job_id=job_id,
-        status=status,
-        trigger=trigger,
+        status="failure",
+        trigger=trigger if attempt == 1 else "retry",
         by=by,
         version=version,
         reason=reason,
+        attempt=attempt,
+        worker=running.worker if running is not None and started else None,
+        attempts=running.attempts if running is not None else [],
     )
-    store.run(store.runs.ended(job_id=job_id))
-    store.run(store.runs.record(job_id=job_id, run=run))
+    run, retry = attempts.fire_ended(
+        store, spec, ended, fire=(job_id, scheduled_ms, version, trigger, by), now=now
+    )
+    if store.run(store.runs.end(job_id=job_id, run=run, ender=ender, retry=retry)):
+        _count(rt, spec, ended, retry)
 
 
 async def _notify(rt: Runtime, spec: RunSpec, run: RunResult, *, job_id: str | None) -> bool:
@@ -214,8 +283,10 @@ async def _notify(rt: Runtime, spec: RunSpec, run: RunResult, *, job_id: str | N
     if spec.email:
         email = partial(rt.notifier.email, to=spec.email, job_name=spec.name, run=run)
         run.notifications["email"] = await asyncio.to_thread(email)
+        rt.metrics.notified(channel="email", result=run.notifications["email"])
     if spec.hook_url:
         payload = {"job_id": job_id, "name": spec.name, **run.model_dump()}
         hook = partial(rt.notifier.hook, url=spec.hook_url, headers=spec.hook_headers, payload=payload)
         run.notifications["hook"] = await asyncio.to_thread(hook)
+        rt.metrics.notified(channel="hook", result=run.notifications["hook"])
     return bool(run.notifications)

@@ -36,6 +36,7 @@ from unicron_core.store.joblist import JobList
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.lifecycle import Lifecycle
 from unicron_core.store.ops import Batch, Op
+from unicron_core.store.retries import Retries
 from unicron_core.store.rqhash import RqHash
 from unicron_core.store.runs import Runs
 from unicron_core.store.tasks import Tasks
@@ -61,6 +62,7 @@ class Records:
         self.jobjson = JobJson(codec=codec)
         self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
         self.claims = Claims(rq=self.rq)
+        self.retries = Retries(rq=self.rq)
         self.access = Access(settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)
 

@@ -9,14 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from unicron_core import keys
 from unicron_core.replies import text
 from unicron_core.store import rqhash
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.rqhash import RqHash
 from unicron_core.store.scripts import Script
-
-ABANDONED_KEPT_S = 600  # a report's marker: far longer than two maintenances can overlap
 
 
 @dataclass(frozen=True)
@@ -84,12 +81,6 @@ class Claims:
             for (rq_id, execution), d in zip(found, data, strict=True)
             if d is not None  # deleted meanwhile: RQ's cleanup drops its entry
         ]
-
-    def abandoned(self, *, rq_id: str) -> Op[bool]:
-        """True the first time a dead worker's run is reported. RQ's abandoned-job handling takes
-        no lock: two workers' maintenance at the same moment may both report one run."""
-        (first,) = yield one(call("set", keys.abandoned(rq_id), 1, nx=True, ex=ABANDONED_KEPT_S))
-        return bool(first)
 
     def wait(self, *, timeout_s: float) -> Op[str | None]:
         """Waits up to ``timeout_s`` for a job to be queued, as RQ's dequeue does (moved to the

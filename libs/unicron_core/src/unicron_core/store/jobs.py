@@ -302,7 +302,8 @@ class Jobs(JobReads):
             indexes = Indexes.of(key, job_id, record.spec)
             script_keys = [keys.job(job_id), keys.JOBS, keys.DUE, keys.versions(job_id), keys.NAMES]
             script_keys += [keys.runs(job_id), keys.run_data(job_id), keys.RUNLOG, keys.PAUSED]
-            script_keys += [keys.FAILING, keys.RESUMES, *sorted(indexes.zsets), *RUNLOG_STATUS_KEYS]
+            script_keys += [keys.FAILING, keys.RESUMES, keys.RUNNING, keys.inflight(job_id)]
+            script_keys += [*sorted(indexes.zsets), *RUNLOG_STATUS_KEYS]
             args = [record.version, job_id, indexes.name, keys.WAKE_CHANNEL, len(indexes.zsets)]
             (reply,) = yield one(ScriptCall(Script.DELETE_JOB, script_keys, args))
             if reply == JobReply.GONE:
@@ -325,4 +326,6 @@ class Jobs(JobReads):
 
 
 # The run log's zsets of the statuses that are not success (their runs are found without a scan).
-RUNLOG_STATUS_KEYS = tuple(keys.runlog(status) for status in ("failure", "skipped", "aborted", "missed"))
+RUNLOG_STATUS_KEYS = tuple(
+    keys.runlog(status) for status in ("queued", "running", "failure", "skipped", "aborted", "missed")
+)

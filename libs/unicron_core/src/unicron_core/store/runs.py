@@ -13,20 +13,22 @@ from unicron_core.errors import NotFound, UnreadableRecord
 from unicron_core.records import RunResult, RunStatus, Trigger
 from unicron_core.replies import text
 from unicron_core.settings import Settings
-from unicron_core.store import pages
+from unicron_core.store import pages, rqhash
 from unicron_core.store.blind import Blind
 from unicron_core.store.codec import Codec
 from unicron_core.store.jobs import RUNLOG_STATUS_KEYS
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.pages import Cursor
+from unicron_core.store.retries import ENDED_KEPT_S, Retry
 from unicron_core.store.scripts import Script
 
 log = logging.getLogger(__name__)
 
 # Statuses of runs that did not run: they are history, not the job's state, and not counted.
 NOT_RUN: frozenset[str] = frozenset({"skipped", "missed"})
+# Statuses of runs not over: running, or waiting for another attempt.
+IN_PROGRESS: frozenset[str] = frozenset({"running", "queued"})
 INDEXED_STATUSES = frozenset(key.rsplit(":", 1)[1] for key in RUNLOG_STATUS_KEYS)
-_RUNNING_KEYS = (keys.RUNNING, keys.VIEW_CHANGES)  # mark_running.lua's, after the job's
 SCAN_BUDGET = 2000  # index entries a filtered page reads at most; past it, it ends early with a cursor
 
 
@@ -56,31 +58,68 @@ class Runs:
         self._settings = settings
         self._blind = blind
 
-    def record(self, *, job_id: str, run: RunResult) -> Op[None]:
-        """Stores a run of a job (again, to add its notifications' outcomes), keeps the newest runs
-        of the retention window, and, for a run that ran, counts it and keeps the job's state."""
+    def start(self, *, job_id: str, run: RunResult) -> Op[None]:
+        """Stores a run as it starts (``running``): the job is running while it is."""
+        yield from self._write(job_id, run, "start", marker=keys.ended(run.run_id, run.attempt))
+
+    def end(self, *, job_id: str, run: RunResult, ender: str, retry: Retry | None = None) -> Op[bool]:
+        """Records the end of an attempt of a run, once: False when another ``ender`` recorded it
+        before (RQ reported a dead worker's run twice; a worker taken for dead ended it late). The
+        same ender sending it again (a broken connection) is answered True. With ``retry`` the
+        run waits for its next attempt (``run`` is then ``queued`` for attempt ``retry.attempt``);
+        without, it is over and, if it ran, counted on the job and its state."""
+        over = "1" if retry is None and run.status not in NOT_RUN else "0"
+        tail = [over, ENDED_KEPT_S, ender, *(retry.args() if retry else ["", ""])]
+        next_hash = rqhash.job_key(retry.rq_id) if retry else keys.RETRIES
+        marker = keys.ended(run.run_id, retry.attempt - 1 if retry else run.attempt)
+        stored = yield from self._write(job_id, run, "end", marker=marker, next_hash=next_hash, tail=tail)
+        return stored
+
+    def record(self, *, job_id: str, run: RunResult) -> Op[bool]:
+        """Stores a run again (to add its notifications' outcomes), or one that did not run (a
+        pause's skipped fires); not over a later attempt of it: False then."""
+        later = run.attempt if run.status == "queued" else run.attempt + 1  # queued: waits for it
+        stored = yield from self._write(job_id, run, "store", marker=keys.ended(run.run_id, later))
+        return stored
+
+    def _write(
+        self,
+        job_id: str,
+        run: RunResult,
+        phase: str,
+        *,
+        marker: str,
+        next_hash: str = keys.RETRIES,
+        tail: Sequence[object] = (),
+    ) -> Op[bool]:
         retention = self._settings.result_retention_s
         blob = self._codec.seal("run", f"{job_id}/{run.run_id}", run)
         oldest = time.time() - retention
         status_key = keys.runlog(run.status) if run.status in INDEXED_STATUSES else ""
-        ran = "0" if run.status in NOT_RUN else "1"
         args = [run.run_id, blob, run.start, oldest, self._settings.max_runs_per_job, retention]
-        args += [int(run.start * 1000), run.status, job_id, ran, status_key]
+        args += [int(run.start * 1000), run.status, job_id, phase, status_key, *tail]
         script_keys = [keys.runs(job_id), keys.run_data(job_id), keys.job(job_id), keys.RUNLOG, keys.FAILING]
-        script_keys += [keys.VIEW_CHANGES]
-        yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
+        script_keys += [
+            keys.VIEW_CHANGES,
+            keys.inflight(job_id),
+            keys.RUNNING,
+            marker,
+            keys.RETRIES,
+            next_hash,
+        ]
+        (stored,) = yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
+        return bool(stored)
 
-    def started(self, *, job_id: str) -> Op[int]:
-        """Counts a run of the job in progress (the job is ``running`` while one is); the runs in
-        progress now, -1 when the job is gone."""
-        (running,) = yield one(
-            ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), *_RUNNING_KEYS], [job_id, 1])
-        )
-        return int(running)
-
-    def ended(self, *, job_id: str) -> Op[None]:
-        """Counts a run of the job no longer in progress."""
-        yield one(ScriptCall(Script.MARK_RUNNING, [keys.job(job_id), *_RUNNING_KEYS], [job_id, -1]))
+    def find(self, *, job_id: str, run_id: str) -> Op[RunResult | None]:
+        """One run of a job, or None when it is not stored (or unreadable)."""
+        (blob,) = yield one(call("hget", keys.run_data(job_id), run_id))
+        if blob is None:
+            return None
+        try:
+            return self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult)
+        except UnreadableRecord as exc:
+            log.error("skipping unreadable record: %s", exc)
+            return None
 
     def get(self, *, run_id: str) -> Op[RunResult]:
         """One run, by its id.
@@ -97,16 +136,17 @@ class Runs:
         return self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult)
 
     def of_job(self, *, job_id: str) -> Op[list[RunResult]]:
-        """A job's runs of the retention window, newest first."""
+        """A job's results: its runs of the retention window that ended (none in progress, nor
+        waiting for another attempt), newest first."""
         oldest = time.time() - self._settings.result_retention_s
         (run_ids,) = yield one(call("zrevrangebyscore", keys.runs(job_id), "+inf", oldest))
-        return (yield from self._load([(job_id, text(r)) for r in run_ids]))
+        return _ended((yield from self._load([(job_id, text(r)) for r in run_ids])))
 
     def all(self) -> Op[list[RunResult]]:
-        """Every job's runs of the retention window, newest first (the run log)."""
+        """Every job's results of the retention window, newest first (``of_job``'s, from the run log)."""
         oldest_ms = (time.time() - self._settings.result_retention_s) * 1000
         (run_ids,) = yield one(call("zrevrangebyscore", keys.RUNLOG, "+inf", oldest_ms))
-        return (yield from self._load(_with_jobs(text(r) for r in run_ids)))
+        return _ended((yield from self._load(_with_jobs(text(r) for r in run_ids))))
 
     def page(
         self, *, where: RunFilter, limit: int, cursor: Cursor | None
@@ -177,6 +217,10 @@ class Runs:
         if not keep_order:
             runs.sort(key=lambda r: r.start, reverse=True)
         return runs
+
+
+def _ended(runs: list[RunResult]) -> list[RunResult]:
+    return [run for run in runs if run.status not in IN_PROGRESS]
 
 
 def _with_jobs(run_ids: Iterable[str]) -> list[tuple[str, str]]:

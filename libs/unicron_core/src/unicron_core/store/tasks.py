@@ -14,6 +14,7 @@ from unicron_core.settings import Settings
 from unicron_core.store import rqhash
 from unicron_core.store.codec import Codec
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
+from unicron_core.store.retries import ENDED_KEPT_S, Retry
 from unicron_core.store.rqhash import TASK_FUNC, RqHash
 from unicron_core.store.scripts import Script
 
@@ -53,46 +54,70 @@ class Tasks:
             raise NotFound(f"no task with id {task_id!r}")
         return self._record(task_id, fields)
 
-    def start(self, *, task_id: str) -> Op[TaskRecord | None]:
-        """Marks a task STARTED and counts the attempt; None when the task expired meanwhile (its
-        leftover is deleted). The worker sends the first round trip with its own bookkeeping."""
+    def start(self, *, task_id: str, attempt: int) -> Op[TaskRecord | None]:
+        """Marks a task STARTED at ``attempt`` (safe to repeat); None when the task expired
+        meanwhile (its leftover is deleted). The record holds the previous attempt's result."""
         key = keys.task(task_id)
         *_, fields = yield Batch(
             [
-                call("hset", key, "status", TaskStatus.STARTED.value),
-                call("hincrby", key, "attempts", 1),
+                call("hset", key, items=["status", TaskStatus.STARTED.value, "attempts", attempt]),
                 call("hgetall", key),
             ]
         )
-        if b"spec" not in fields:  # expired before it ran: the two writes made a hash without it
+        if b"spec" not in fields:  # expired before it ran: the write made a hash without it
             yield one(call("delete", key))
             return None
         return self._record(task_id, fields)
 
-    def finish(
-        self, *, task_id: str, status: TaskStatus, result: RunResult | None = None, error: str | None = None
-    ) -> Op[None]:
-        """Stores the outcome of an attempt; the task then lives for the retention window."""
-        items: list[str | bytes] = ["status", status.value]
-        if result is not None:
-            items += ["result", self._codec.seal("task-result", task_id, result)]
-        if error is not None:
-            items += ["error", self._codec.seal("task-error", task_id, error)]
-        key = keys.task(task_id)
-        yield Batch([call("hset", key, items=items), call("expire", key, self._settings.result_retention_s)])
-
-    def retry(self, *, task_id: str, attempt: int, spec: TaskSpec) -> Op[None]:
-        """Queues another attempt of a task that failed with retries left."""
-        rq_id = f"{task_id}-{attempt}"
-        fields = self._rq.fields(TASK_FUNC, (task_id,), policy.run_timeout_s(spec, self._settings))
-        yield Batch(
-            [
-                call("hset", rqhash.job_key(rq_id), items=fields),
-                call("rpush", self._rq.queue_key, rq_id),
-                call("sadd", rqhash.QUEUES_KEY, self._rq.queue_key),
-            ],
-            atomic=True,
+    def end(
+        self,
+        *,
+        task_id: str,
+        status: TaskStatus,
+        result: RunResult,
+        ender: str,
+        error: str | None = None,
+        retry: Retry | None = None,
+    ) -> Op[bool]:
+        """Records the end of an attempt (``result.attempt``) once, and its next attempt when
+        ``retry``; the task then lives for the retention window. False when another ``ender``
+        recorded it before (see ``Runs.end``), or the task expired."""
+        return (
+            yield from self._write(
+                task_id, "end", status=status, result=result, error=error, retry=retry, ender=ender
+            )
         )
+
+    def record(
+        self, *, task_id: str, status: TaskStatus, result: RunResult, error: str | None = None
+    ) -> Op[bool]:
+        """Stores an attempt's end again (to add its notifications' outcomes); not over a later
+        attempt: False then."""
+        return (
+            yield from self._write(
+                task_id, "store", status=status, result=result, error=error, retry=None, ender=""
+            )
+        )
+
+    def _write(
+        self,
+        task_id: str,
+        phase: str,
+        *,
+        status: TaskStatus,
+        result: RunResult,
+        error: str | None,
+        retry: Retry | None,
+        ender: str,
+    ) -> Op[bool]:
+        sealed_error = "" if error is None else self._codec.seal("task-error", task_id, error)
+        script_keys = [keys.task(task_id), keys.ended(task_id, result.attempt), keys.RETRIES]
+        script_keys.append(rqhash.job_key(retry.rq_id) if retry else keys.RETRIES)
+        args = [phase, result.attempt, status.value, self._codec.seal("task-result", task_id, result)]
+        args += [sealed_error, self._settings.result_retention_s, ENDED_KEPT_S, ender]
+        args += retry.args() if retry else ["", ""]
+        (stored,) = yield one(ScriptCall(Script.END_TASK, script_keys, args))
+        return bool(stored)
 
     def _record(self, task_id: str, fields: dict[bytes, bytes]) -> TaskRecord:
         blob = fields.get(b"result")

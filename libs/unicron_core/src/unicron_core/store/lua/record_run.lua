@@ -1,13 +1,26 @@
--- A run of a job stored (or stored again, to add its notifications' outcomes): in the job's runs
--- and the run log, trimmed to the retention window and the job's most runs; counted on the job,
--- and the job's failing state kept, when it is a run that ran.
+-- A run of a job stored, as it starts, as an attempt of it ends, or again (docs/architecture.md,
+-- "Runs"): in the job's runs and the run log, trimmed to the retention window and the job's most
+-- runs. Every phase is safe to repeat (redis-py sends a script again when its connection broke):
+--   start  the run is in progress: on the job's in-flight set (the job is running while it is not
+--          empty)
+--   end    an attempt ended: recorded once (the attempt's marker, SET NX), off the in-flight set;
+--          a run that ran and is not tried again is counted on the job and is its state; one that
+--          is tried again has its next attempt's RQ job written and put on the retries index,
+--          which the scheduler's leader queues when due (enqueue_retries.lua)
+--   store  stored again, to add its notifications' outcomes, or a run that did not run (the
+--          skipped fires of a pause): not when a later attempt of it has started since
 --
 -- KEYS[1]  unicron:runs:{job_id}     run id -> start, epoch s (zset)
 -- KEYS[2]  unicron:rundata:{job_id}  run id -> the run, ciphertext (hash)
--- KEYS[3]  unicron:job:{job_id}      the job (hash): run_count, last_run, last_status
+-- KEYS[3]  unicron:job:{job_id}      the job (hash): run_count, last_run, last_status, running
 -- KEYS[4]  unicron:runlog            every job's runs: run id -> start ms (zset)
 -- KEYS[5]  unicron:failing           job id -> created ms (zset)
--- KEYS[6]  unicron:jobs:changes  the jobs whose views moved (stream: job id -> '')
+-- KEYS[6]  unicron:jobs:changes      the jobs whose views moved (stream: job id -> '')
+-- KEYS[7]  unicron:inflight:{job_id} run id -> start ms: the job's runs in progress (zset)
+-- KEYS[8]  unicron:running           job id -> created ms: jobs with a run in progress (zset)
+-- KEYS[9]  unicron:ended:{run id}:{n}  end: this attempt's marker; store: the next attempt's
+-- KEYS[10] unicron:retries           RQ id -> due ms (zset)
+-- KEYS[11] rq:job:{next attempt's RQ id}  (end with a retry; any key otherwise)
 -- then the run log's status zsets (failure, skipped, aborted, missed, ...)
 -- ARGV[1]  run id
 -- ARGV[2]  the run, ciphertext
@@ -18,14 +31,29 @@
 -- ARGV[7]  the run's start, epoch ms
 -- ARGV[8]  its status
 -- ARGV[9]  the job id
--- ARGV[10] '1' when it ran (counted, and its outcome is the job's state), '0' (skipped, missed)
+-- ARGV[10] the phase: start, end or store
 -- ARGV[11] the status zset this run belongs in ('' for a success)
+-- ARGV[12] end: '1' when the run is over and ran (counted; its outcome is the job's state)
+-- ARGV[13] end: the marker's TTL, s
+-- ARGV[14] end: who ends it (the same caller sending it again is answered as the first time)
+-- ARGV[15] end: the next attempt's due time, epoch ms ('' when there is none)
+-- ARGV[16] end: the next attempt's RQ id
+-- ARGV[17..] end: its RQ hash's fields (field, value, ...)
 --
--- Returns 1 for a new run, 0 when it overwrote one.
-local new = redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+-- Returns 1 stored (end: or by the same caller before); 0 not stored (end: by another caller
+-- before; store: a later attempt started).
+local phase = ARGV[10]
+if phase == 'end' then
+    if not redis.call('SET', KEYS[9], ARGV[14], 'NX', 'EX', ARGV[13]) then
+        return redis.call('GET', KEYS[9]) == ARGV[14] and 1 or 0
+    end
+elseif phase == 'store' then
+    if redis.call('ZSCORE', KEYS[7], ARGV[1]) or redis.call('EXISTS', KEYS[9]) == 1 then return 0 end
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
-for k = 7, #KEYS do
+for k = 12, #KEYS do
     if KEYS[k] == ARGV[11] then
         redis.call('ZADD', KEYS[k], ARGV[7], ARGV[1])
     else
@@ -39,26 +67,42 @@ for _, ids in ipairs({old, over}) do
         redis.call('ZREM', KEYS[1], id)
         redis.call('HDEL', KEYS[2], id)
         redis.call('ZREM', KEYS[4], id)
-        for k = 7, #KEYS do redis.call('ZREM', KEYS[k], id) end
+        for k = 12, #KEYS do redis.call('ZREM', KEYS[k], id) end
     end
 end
 local oldest_ms = '(' .. math.floor(tonumber(ARGV[4]) * 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', oldest_ms)
-for k = 7, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', oldest_ms) end
+for k = 12, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', oldest_ms) end
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
-if ARGV[10] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
-    if new == 1 then
-        redis.call('HINCRBY', KEYS[3], 'run_count', 1)
-        redis.call('HSET', KEYS[3], 'last_run', ARGV[3])
-    end
-    redis.call('HSET', KEYS[3], 'last_status', ARGV[8])
-    if ARGV[8] == 'success' then
-        redis.call('ZREM', KEYS[5], ARGV[9])
-    else
-        local created = redis.call('HGET', KEYS[3], 'created')
-        redis.call('ZADD', KEYS[5], math.floor(tonumber(created) * 1000), ARGV[9])
-    end
-    redis.call('XADD', KEYS[6], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', ARGV[9], '')  -- its view moved
+if phase == 'store' or redis.call('EXISTS', KEYS[3]) == 0 then return 1 end
+local job, id = KEYS[3], ARGV[9]
+if phase == 'start' then
+    redis.call('ZADD', KEYS[7], ARGV[7], ARGV[1])
+else
+    redis.call('ZREM', KEYS[7], ARGV[1])
 end
-return new
+local running = redis.call('ZCARD', KEYS[7])
+local created = math.floor(tonumber(redis.call('HGET', job, 'created') or '0') * 1000)
+if running > 0 then
+    redis.call('HSET', job, 'running', running)
+    redis.call('ZADD', KEYS[8], created, id)
+else
+    redis.call('HDEL', job, 'running')
+    redis.call('ZREM', KEYS[8], id)
+end
+if phase == 'end' and ARGV[12] == '1' then
+    redis.call('HINCRBY', job, 'run_count', 1)
+    redis.call('HSET', job, 'last_run', ARGV[3], 'last_status', ARGV[8])
+    if ARGV[8] == 'success' then
+        redis.call('ZREM', KEYS[5], id)
+    else
+        redis.call('ZADD', KEYS[5], created, id)
+    end
+end
+if phase == 'end' and ARGV[15] ~= '' then
+    if redis.call('EXISTS', KEYS[11]) == 0 then redis.call('HSET', KEYS[11], unpack(ARGV, 17)) end
+    redis.call('ZADD', KEYS[10], 'NX', ARGV[15], ARGV[16])
+end
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', id, '')  -- its view moved
+return 1
