@@ -179,6 +179,9 @@ def _lifecycle_parsers(verbs: Any, common: argparse.ArgumentParser, wait: argpar
         help="run a job now; prints the run's id (with --wait: the run; exit 1 if it failed)",
     )
     run.add_argument("job_id")
+    run.add_argument(
+        "--force", action="store_true", help="start it even where the job's overlap rule would not"
+    )
     run.set_defaults(action="job_run")
 
     versions = verbs.add_parser("versions", parents=[common], help="a job's definitions, newest first")
@@ -234,6 +237,12 @@ def _runs_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.Argu
     rerun.add_argument("run_id")
     rerun.set_defaults(action="runs_rerun")
 
+    abort = verbs.add_parser(
+        "abort", parents=[common], help="abort a run: queued, it is dropped; running, its worker ends it"
+    )
+    abort.add_argument("run_id")
+    abort.set_defaults(action="runs_abort")
+
 
 def _apply_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     apply = sub.add_parser(
@@ -279,3 +288,9 @@ def _task_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.Argu
     )
     status.add_argument("task_id")
     status.set_defaults(action="task_status")
+
+    abort = verbs.add_parser(
+        "abort", parents=[common], help="abort a task: queued, it is dropped; running, its worker ends it"
+    )
+    abort.add_argument("task_id")
+    abort.set_defaults(action="task_abort")

@@ -36,6 +36,7 @@ from unicron_client.models import (
     PatchJobPatch,
     PauseRequest,
     ResumeRequest,
+    RunRequest,
 )
 from unicron_client.models.resume_request_catchup import check_resume_request_catchup
 from unicron_client.types import UNSET
@@ -170,7 +171,8 @@ def _bulk(args: argparse.Namespace, result: BulkResult, what: str) -> int:
 
 def job_run(api: Api, args: argparse.Namespace) -> int:
     """Runs a job now; prints the run's id, or with ``--wait`` the run (exit 1 if it failed)."""
-    return queued(api, args, api.call(partial(run_job.sync_detailed, args.job_id)).result.run_id)
+    request = partial(run_job.sync_detailed, args.job_id, body=RunRequest(force=args.force))
+    return queued(api, args, api.call(request).result.run_id)
 
 
 def job_versions_(api: Api, args: argparse.Namespace) -> int:

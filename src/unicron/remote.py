@@ -16,7 +16,7 @@ from typing import Any
 
 from unicron_client.api.jobs import create_job, delete_job, get_job, page_jobs
 from unicron_client.api.results import job_results, list_results
-from unicron_client.api.tasks import create_task, get_task
+from unicron_client.api.tasks import abort_task, create_task, get_task
 from unicron_client.models import JobSpec, JobView, TaskSpec, TaskView
 from unicron_client.models.page_jobs_state_type_0 import check_page_jobs_state_type_0
 from unicron_client.types import UNSET
@@ -26,7 +26,7 @@ from unicron.calls import EXIT_FAILED, EXIT_TIMEOUT, Api, RemoteError, body, con
 from unicron.commands import JOB_OPTIONS, TASK_OPTIONS, parse
 from unicron.options import ModelOptions
 
-FINISHED = ("SUCCESS", "FAILURE")
+FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
 # A job's state in `job ls`: the first of these that holds (`active`: none does).
 STATE_ORDER = ("paused", "failing", "running")
 
@@ -151,6 +151,13 @@ def task_status(api: Api, args: argparse.Namespace) -> int:
     return 0
 
 
+def task_abort(api: Api, args: argparse.Namespace) -> int:
+    """Aborts a task; prints ``aborted`` (it was queued) or ``aborting`` (its worker ends it)."""
+    done = api.call(partial(abort_task.sync_detailed, args.task_id)).result
+    emit(args, done.to_dict(), lambda: f"task {args.task_id} {done.status}")
+    return 0
+
+
 def _wait_and_show(api: Api, args: argparse.Namespace, task_id: str) -> int:
     task = waiting.until_done(
         partial(_task, api, task_id),
@@ -182,6 +189,7 @@ COMMANDS: dict[str, Callable[[Api, argparse.Namespace], int]] = {
     "job_results": job_runs,
     "task_run": task_run,
     "task_status": task_status,
+    "task_abort": task_abort,
     **lifecycle.COMMANDS,
     **runs.COMMANDS,
     "apply": apply.apply,

@@ -1,4 +1,4 @@
-"""``unicron runs ls``, ``show`` and ``rerun``: every job's runs, through the generated client; and
+"""``unicron runs ls``, ``show``, ``rerun`` and ``abort``: every job's runs, through the generated client; and
 waiting for a run started by hand (``job run --wait``, ``runs rerun --wait``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from unicron_client.api.results import get_run, page_runs, rerun
+from unicron_client.api.results import abort_run, get_run, page_runs, rerun
 from unicron_client.models import RunResult
 from unicron_client.models.page_runs_status_type_0 import check_page_runs_status_type_0
 from unicron_client.models.page_runs_trigger_type_0 import check_page_runs_trigger_type_0
@@ -56,6 +56,13 @@ def runs_rerun(api: Api, args: argparse.Namespace) -> int:
     return queued(api, args, api.call(partial(rerun.sync_detailed, args.run_id)).result.run_id)
 
 
+def runs_abort(api: Api, args: argparse.Namespace) -> int:
+    """Aborts a run; prints ``aborted`` (it was queued) or ``aborting`` (its worker ends it)."""
+    done = api.call(partial(abort_run.sync_detailed, args.run_id)).result
+    emit(args, done.to_dict(), lambda: f"run {args.run_id} {done.status}")
+    return 0
+
+
 def queued(api: Api, args: argparse.Namespace, run_id: str) -> int:
     """A run just queued: prints its id, or with ``--wait`` waits for it and shows it."""
     if args.wait:
@@ -95,4 +102,5 @@ COMMANDS: dict[str, Callable[[Api, argparse.Namespace], int]] = {
     "runs_ls": runs_ls,
     "runs_show": runs_show,
     "runs_rerun": runs_rerun,
+    "runs_abort": runs_abort,
 }

@@ -23,6 +23,8 @@ EXTRA_ERRORS = {
     "restore_job_version": {"409"},
     "upsert_job": {"409"},  # several jobs have the name
     "resume_job": {"409"},  # not paused
+    "abort_run": {"409"},  # the run has ended
+    "abort_task": {"409"},
 }
 
 
@@ -120,8 +122,13 @@ def test_answers_holding_an_id_link_to_every_operation_that_takes_it(spec: dict[
 
     assert links("create_job", "201") == links("upsert_job", "200") == taking("job_id")
     assert len(taking("job_id")) == 10
-    assert links("run_job", "202") == links("rerun", "202") == taking("run_id") == {"get_run", "rerun"}
-    assert links("create_task", "201") == taking("task_id") == {"get_task"}
+    assert (
+        links("run_job", "202")
+        == links("rerun", "202")
+        == taking("run_id")
+        == {"get_run", "rerun", "abort_run"}
+    )
+    assert links("create_task", "201") == taking("task_id") == {"get_task", "abort_task"}
     for operation_id in ("replace_job", "patch_job"):
         assert links(operation_id, "200") == {"restore_job_version"}
     assert links("pause_job", "200") == {"resume_job"}

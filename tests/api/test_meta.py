@@ -41,6 +41,9 @@ def test_openapi_has_stable_operation_ids_and_bearer_auth(client: TestClient) ->
         "get_run",
         "rerun",
         "audit_log",
+        # Execution control: aborts.
+        "abort_run",
+        "abort_task",
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 

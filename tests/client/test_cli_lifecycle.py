@@ -244,3 +244,26 @@ def test_the_new_commands_answer_json(unicron: Unicron, live: Live) -> None:
     assert json.loads(unicron.ok("job", "run", job_id, "--json"))["run_id"].startswith(job_id)
     assert json.loads(unicron.ok("job", "restore", job_id, "1", "--json"))["version"] == 1
     assert live.url  # the module's cluster served them all
+
+
+def _status(unicron: Unicron, kind: str, an_id: str) -> str | None:
+    done = unicron(kind, "show" if kind == "runs" else "status", an_id, "--json")
+    return json.loads(done.out)["status"] if done.code == 0 else None  # a run: 404 until it starts
+
+
+def test_abort_a_running_run_and_task_and_force_a_run(unicron: Unicron) -> None:
+    job_id = _add(unicron, "held", "--schedule", "@yearly", "--command", "sleep 61.91", "--overlap", "forbid")
+    run_id = unicron.ok("job", "run", job_id).strip()
+    wait_for(lambda: _status(unicron, "runs", run_id) == "running", RUN_TIMEOUT_S, "the run to start")
+    time.sleep(0.002)  # run ids are per millisecond
+    forced = json.loads(unicron.ok("job", "run", job_id, "--force", "--json"))["run_id"]
+    wait_for(lambda: _status(unicron, "runs", forced) == "running", RUN_TIMEOUT_S, "the forced run beside it")
+    assert unicron.ok("runs", "abort", run_id) == f"run {run_id} aborting\n"
+    wait_for(lambda: _status(unicron, "runs", run_id) == "aborted", RUN_TIMEOUT_S, "the run to be aborted")
+    unicron.ok("runs", "abort", forced)
+    task_id = unicron.ok("task", "run", "--name", "t", "--command", "sleep 61.92").strip()
+    wait_for(lambda: _status(unicron, "task", task_id) == "STARTED", RUN_TIMEOUT_S, "the task to start")
+    assert unicron.ok("task", "abort", task_id) == f"task {task_id} aborting\n"
+    done = unicron("task", "status", task_id, "--wait", "--json")
+    assert (done.code, json.loads(done.out)["status"]) == (1, "REVOKED")
+    assert "has ended" in unicron.refused(1, "task", "abort", task_id)

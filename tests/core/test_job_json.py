@@ -60,7 +60,7 @@ def test_the_json_is_what_the_views_say(redis_url: str, redis_client: redis.Redi
     assert "secret" not in json.dumps(first)
     redis_client.hincrby(keys.job(ids[1]), "run_count", 1)  # a counter changes: the cache holds
     started = _run(ids[1], time.time(), "running")
-    store.run(store.runs.start(job_id=ids[1], run=started))
+    store.run(store.runs.start(job_id=ids[1], run=started, deadline_s=time.time() + 30))
     assert json.loads(store.run(store.jobjson.every()))[ids[1]]["state"] == "running"
     store.run(
         store.runs.end(job_id=ids[1], run=started.model_copy(update={"status": "failure"}), ender="test")
@@ -104,7 +104,10 @@ def test_a_process_that_answered_before_sees_every_change(redis_url: str) -> Non
             "a fire moves the next one",
             lambda: store.firing.fire(lease_value=lease.value, batches=[store.firing.prepare(fires=[fire])]),
         ),
-        ("a run starts", lambda: store.run(store.runs.start(job_id=b, run=started))),
+        (
+            "a run starts",
+            lambda: store.run(store.runs.start(job_id=b, run=started, deadline_s=time.time() + 30)),
+        ),
         (
             "a run ends",
             lambda: store.run(

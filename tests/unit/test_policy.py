@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from unicron_core import cron, policy
 from unicron_core.apikeys import ALL_SCOPES, Principal, Scope
 from unicron_core.errors import Forbidden, InvalidSpec
-from unicron_core.models import Catchup, JobSpec, TaskSpec
+from unicron_core.models import Catchup, JobSpec, Overlap, TaskSpec
 from unicron_core.settings import Settings
 
 T0 = 1_800_000_000_000  # a whole minute, epoch ms
@@ -160,5 +160,5 @@ def test_a_run_is_retried_while_it_has_attempts_left() -> None:
         ("replace", True, True, "start"),
     ],
 )
-def test_overlap(overlap: policy.Overlap, running: bool, force: bool, action: str) -> None:
+def test_overlap(overlap: Overlap, running: bool, force: bool, action: str) -> None:
     assert policy.on_overlap(overlap, running=running, force=force) == action

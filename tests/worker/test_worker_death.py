@@ -50,7 +50,7 @@ def test_a_task_whose_worker_died_fails_with_the_reason(
     task = wait_for(lambda: _finished(store, task_id), 20, message="the task to fail")
     assert task.status == TaskStatus.FAILURE
     assert task.error is not None and "AbandonedJobError" in task.error
-    assert registry.get_job_ids(cleanup=False) == []
+    wait_for(lambda: registry.get_job_ids(cleanup=False) == [], 5, message="its entry off the registry")
 
 
 def _finished(store: Store, task_id: str) -> object:
@@ -130,7 +130,7 @@ def test_a_dead_workers_run_reported_twice_is_recorded_once(store: Store, worker
             status="running",
             worker="dead",
         )
-        store.run(store.runs.start(job_id=job_id, run=running))
+        store.run(store.runs.start(job_id=job_id, run=running, deadline_s=time.time() + 30))
     job = store.rq.job(FIRE_FUNC, (job_id, 1_800_000_000_000), fire_id(job_id, 1_800_000_000_000), 60)
     for _ in range(2):
         tasks.on_rq_failure(job, store.redis, AbandonedJobError, AbandonedJobError("the worker died"), None)

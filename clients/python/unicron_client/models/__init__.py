@@ -1,5 +1,8 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .aborted import Aborted
+from .aborted_envelope import AbortedEnvelope
+from .aborted_status import AbortedStatus
 from .attempt import Attempt
 from .attempt_status import AttemptStatus
 from .audit_entry import AuditEntry
@@ -25,12 +28,14 @@ from .job_info_hook_headers import JobInfoHookHeaders
 from .job_info_http_data import JobInfoHttpData
 from .job_info_http_headers import JobInfoHttpHeaders
 from .job_info_http_method import JobInfoHttpMethod
+from .job_info_overlap import JobInfoOverlap
 from .job_spec import JobSpec
 from .job_spec_catchup import JobSpecCatchup
 from .job_spec_hook_headers import JobSpecHookHeaders
 from .job_spec_http_data import JobSpecHttpData
 from .job_spec_http_headers import JobSpecHttpHeaders
 from .job_spec_http_method import JobSpecHttpMethod
+from .job_spec_overlap import JobSpecOverlap
 from .job_version_view import JobVersionView
 from .job_view import JobView
 from .job_view_state import JobViewState
@@ -84,6 +89,9 @@ from .upserted_job_state import UpsertedJobState
 from .versions_envelope import VersionsEnvelope
 
 __all__ = (
+    "Aborted",
+    "AbortedEnvelope",
+    "AbortedStatus",
     "Attempt",
     "AttemptStatus",
     "AuditEntry",
@@ -109,6 +117,7 @@ __all__ = (
     "JobInfoHttpData",
     "JobInfoHttpHeaders",
     "JobInfoHttpMethod",
+    "JobInfoOverlap",
     "JobsEnvelope",
     "JobsEnvelopeResult",
     "JobsPage",
@@ -119,6 +128,7 @@ __all__ = (
     "JobSpecHttpData",
     "JobSpecHttpHeaders",
     "JobSpecHttpMethod",
+    "JobSpecOverlap",
     "JobVersionView",
     "JobView",
     "JobViewState",

@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..models.job_info_catchup import JobInfoCatchup, check_job_info_catchup
 from ..models.job_info_http_method import JobInfoHttpMethod, check_job_info_http_method
+from ..models.job_info_overlap import JobInfoOverlap, check_job_info_overlap
 
 if TYPE_CHECKING:
     from ..models.job_info_hook_headers import JobInfoHookHeaders
@@ -42,6 +43,8 @@ class JobInfo:
         catchup (JobInfoCatchup): fires missed beyond misfire_grace: latest runs the newest once, none skips them, all
             runs each (at most 100)
         misfire_grace (int | None): seconds; default: the cluster's
+        overlap (JobInfoOverlap): a run starting while another of the job runs: allow starts it beside (as cron), forbid
+            records it skipped, replace aborts the running one first; a manual run with force always starts
         tags (list[str]): labels to find the job by (GET /api/jobs?tag=...), at most 20, each 1-64 of A-Z a-z 0-9 and _
             . : / @ = + - (not first)
         managed_by (None | str): what keeps this job's definition, if not people: `unicron apply` sets it, and `unicron
@@ -64,6 +67,7 @@ class JobInfo:
     timezone: None | str
     catchup: JobInfoCatchup
     misfire_grace: int | None
+    overlap: JobInfoOverlap
     tags: list[str]
     managed_by: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -108,6 +112,8 @@ class JobInfo:
         misfire_grace: int | None
         misfire_grace = self.misfire_grace
 
+        overlap: str = self.overlap
+
         tags = self.tags
 
         managed_by: None | str
@@ -133,6 +139,7 @@ class JobInfo:
                 "timezone": timezone,
                 "catchup": catchup,
                 "misfire_grace": misfire_grace,
+                "overlap": overlap,
                 "tags": tags,
                 "managed_by": managed_by,
             }
@@ -215,6 +222,8 @@ class JobInfo:
 
         misfire_grace = _parse_misfire_grace(d.pop("misfire_grace"))
 
+        overlap = check_job_info_overlap(d.pop("overlap"))
+
         tags = cast(list[str], d.pop("tags"))
 
         def _parse_managed_by(data: object) -> None | str:
@@ -241,6 +250,7 @@ class JobInfo:
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,
+            overlap=overlap,
             tags=tags,
             managed_by=managed_by,
         )

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 
 from ..models.job_spec_catchup import JobSpecCatchup, check_job_spec_catchup
 from ..models.job_spec_http_method import JobSpecHttpMethod, check_job_spec_http_method
+from ..models.job_spec_overlap import JobSpecOverlap, check_job_spec_overlap
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -47,6 +48,9 @@ class JobSpec:
         catchup (JobSpecCatchup | Unset): fires missed beyond misfire_grace: latest runs the newest once, none skips
             them, all runs each (at most 100) Default: 'latest'.
         misfire_grace (int | None | Unset): seconds; default: the cluster's
+        overlap (JobSpecOverlap | Unset): a run starting while another of the job runs: allow starts it beside (as
+            cron), forbid records it skipped, replace aborts the running one first; a manual run with force always starts
+            Default: 'allow'.
         tags (list[str] | Unset): labels to find the job by (GET /api/jobs?tag=...), at most 20, each 1-64 of A-Z a-z
             0-9 and _ . : / @ = + - (not first)
         managed_by (None | str | Unset): what keeps this job's definition, if not people: `unicron apply` sets it, and
@@ -70,6 +74,7 @@ class JobSpec:
     timezone: None | str | Unset = UNSET
     catchup: JobSpecCatchup | Unset = "latest"
     misfire_grace: int | None | Unset = UNSET
+    overlap: JobSpecOverlap | Unset = "allow"
     tags: list[str] | Unset = UNSET
     managed_by: None | str | Unset = UNSET
 
@@ -148,6 +153,10 @@ class JobSpec:
         else:
             misfire_grace = self.misfire_grace
 
+        overlap: str | Unset = UNSET
+        if not isinstance(self.overlap, Unset):
+            overlap = self.overlap
+
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
@@ -196,6 +205,8 @@ class JobSpec:
             field_dict["catchup"] = catchup
         if misfire_grace is not UNSET:
             field_dict["misfire_grace"] = misfire_grace
+        if overlap is not UNSET:
+            field_dict["overlap"] = overlap
         if tags is not UNSET:
             field_dict["tags"] = tags
         if managed_by is not UNSET:
@@ -324,6 +335,13 @@ class JobSpec:
 
         misfire_grace = _parse_misfire_grace(d.pop("misfire_grace", UNSET))
 
+        _overlap = d.pop("overlap", UNSET)
+        overlap: JobSpecOverlap | Unset
+        if isinstance(_overlap, Unset):
+            overlap = UNSET
+        else:
+            overlap = check_job_spec_overlap(_overlap)
+
         tags = cast(list[str], d.pop("tags", UNSET))
 
         def _parse_managed_by(data: object) -> None | str | Unset:
@@ -353,6 +371,7 @@ class JobSpec:
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,
+            overlap=overlap,
             tags=tags,
             managed_by=managed_by,
         )

@@ -1,11 +1,12 @@
 from typing import Literal
 
-TaskStatus = Literal["FAILURE", "PENDING", "RETRY", "STARTED", "SUCCESS"]
+TaskStatus = Literal["FAILURE", "PENDING", "RETRY", "REVOKED", "STARTED", "SUCCESS"]
 
 TASK_STATUS_VALUES: set[TaskStatus] = {
     "FAILURE",
     "PENDING",
     "RETRY",
+    "REVOKED",
     "STARTED",
     "SUCCESS",
 }

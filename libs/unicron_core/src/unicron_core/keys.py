@@ -31,6 +31,9 @@ unicron:inflight:{job_id}       zset   none             run id -> start (epoch m
                                                         in progress (``running`` is its size)
 unicron:ended:{run id}:{n}      string 1 h              attempt n of a run (or task) was recorded
                                                         as ended: a second report does nothing
+unicron:abort:{run key}         string 10 min           who asked to abort a running run (a job's
+                                                        run id, or a task id); also published on
+                                                        ``unicron:abort``
 unicron:retries                 zset   none             RQ id -> due (epoch ms): next attempts the
                                                         leader queues when due (their RQ hashes
                                                         are written, not queued)
@@ -53,6 +56,7 @@ unicron:audit                   stream capped, aged     every write through the 
 unicron:scheduler:lease         string lease TTL (2 s)  ``<epoch>:<token>`` of the leader
 unicron:scheduler:epoch         string none             fencing counter, +1 per acquisition
 unicron:wake                    pubsub -                ids of jobs created, changed or deleted
+unicron:abort                   pubsub -                run keys whose abort was asked for
 unicron:apikeys                 hash   none             key name -> SHA-256 of the key
 unicron:apikey:{sha256}         hash   none             name, scopes, created (never the key)
 unicron:rate:{who}:{window}     string one window       requests of one key in one window: who is
@@ -86,6 +90,7 @@ RUNNING = PREFIX + "running"
 VIEW_CHANGES = PREFIX + "jobs:changes"
 RUNLOG = PREFIX + "runlog"
 RETRIES = PREFIX + "retries"
+ABORT_CHANNEL = PREFIX + "abort"
 AUDIT = PREFIX + "audit"
 
 
@@ -119,6 +124,11 @@ def task(task_id: str) -> str:
 def inflight(job_id: str) -> str:
     """The sorted set of one job's runs in progress."""
     return f"{PREFIX}inflight:{job_id}"
+
+
+def abort(run_key: str) -> str:
+    """The note that an abort of a run (a job's run id, or a task id) was asked for, and by whom."""
+    return f"{PREFIX}abort:{run_key}"
 
 
 def ended(run_id: str, attempt: int) -> str:

@@ -40,6 +40,7 @@ STORED: dict[str, bool] = {"stored": True}
 
 HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
+Overlap = Literal["allow", "forbid", "replace"]
 Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
 TAGS_MAX = 20
 # A tag or an owner: short, printable, no blanks (they are matched exactly, and typed in URLs).
@@ -161,6 +162,12 @@ class JobFields(RunFields):
         "all runs each (at most 100)",
     )
     misfire_grace: int | None = Field(None, ge=0, le=86_400, description="seconds; default: the cluster's")
+    overlap: Overlap = Field(
+        "allow",
+        description="a run starting while another of the job runs: allow starts it beside (as cron), "
+        "forbid records it skipped, replace aborts the running one first; a manual run with force "
+        "always starts",
+    )
     tags: list[Label] = Field(
         default_factory=list,
         max_length=TAGS_MAX,

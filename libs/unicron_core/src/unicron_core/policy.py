@@ -17,7 +17,7 @@ from typing import Literal
 from unicron_core import cron
 from unicron_core.apikeys import Principal, Scope
 from unicron_core.errors import Forbidden, InvalidSpec
-from unicron_core.models import Catchup, JobSpec, RunSpec, TaskSpec
+from unicron_core.models import Catchup, JobSpec, Overlap, RunSpec, TaskSpec
 from unicron_core.settings import Settings
 
 CATCHUP_ALL_MAX = 100  # fires `catchup: all` runs at most after an outage
@@ -163,7 +163,6 @@ def retry_after_s(spec: RunSpec, *, attempt: int, draw: float) -> float | None:
     return retry_delay_s(attempt, initial_s=backoff.initial_s, max_s=backoff.max_s, draw=draw)
 
 
-Overlap = Literal["allow", "forbid", "replace"]
 OverlapAction = Literal["start", "skip", "replace"]
 
 

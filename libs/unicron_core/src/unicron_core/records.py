@@ -22,6 +22,7 @@ class TaskStatus(StrEnum):
     STARTED = "STARTED"
     RETRY = "RETRY"
     FAILURE = "FAILURE"
+    REVOKED = "REVOKED"  # aborted before it ended
     SUCCESS = "SUCCESS"
 
 
@@ -100,6 +101,10 @@ class RunResult(BaseModel):
     next_attempt: float | None = Field(
         None, description="when its next attempt is due, epoch seconds, while it waits for it (queued)"
     )
+
+    def history(self) -> list[Attempt]:
+        """Its attempts up to its latest, each as an earlier attempt of the next."""
+        return [*self.attempts, self.as_attempt()]
 
     def as_attempt(self) -> Attempt:
         """This run's latest attempt, as one of the earlier ones of its next."""

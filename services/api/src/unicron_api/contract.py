@@ -53,7 +53,11 @@ _ERRORS: dict[int, tuple[str, str, dict[str, Any]]] = {
         {},
     ),
     404: ("No job, task or API key with that id.", "no job with id 'Hh3tS0Q2mXbGz7Lk'", {}),
-    409: ("The name is taken.", "an API key named 'ci' exists; revoke it first", {}),
+    409: (
+        "A conflict: the name is taken, the definition changed meanwhile, or the run has ended.",
+        "an API key named 'ci' exists; revoke it first",
+        {},
+    ),
     413: ("Request body over 1 MiB.", "request body too large (the limit is 1048576 bytes)", {}),
     422: (
         "Invalid request: `result` has a message per field (a dotted path; `body` for the whole object).",
@@ -119,7 +123,7 @@ JOB_OPERATIONS = (
     "run_job",
     "delete_job",
 )
-RUN_OPERATIONS = ("get_run", "rerun")
+RUN_OPERATIONS = ("get_run", "rerun", "abort_run")
 
 
 def restore_nulls(spec: dict[str, Any], models: Iterable[type[BaseModel]]) -> None:

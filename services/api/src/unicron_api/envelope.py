@@ -13,7 +13,7 @@ from typing import Any, Generic, Literal, Self, TypeVar
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from unicron_api.requests import BulkResult, RunStarted
+from unicron_api.requests import Aborted, BulkResult, RunStarted
 from unicron_core.apikeys import NAME, Scope
 from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_SCHEDULE_TIMES, EXAMPLE_TASK_ID
 from unicron_core.models import JobId, TaskId
@@ -107,6 +107,10 @@ class VersionsEnvelope(Envelope[list[JobVersionView]]):
 
 class RunStartedEnvelope(Envelope[RunStarted]):
     """The run just queued."""
+
+
+class AbortedEnvelope(Envelope[Aborted]):
+    """What an abort did."""
 
 
 class RunEnvelope(Envelope[RunResult]):

@@ -73,6 +73,15 @@ class RunRequest(BaseModel):
     force: StrictBool = Field(False, description="start it even where the job's overlap rule would skip it")
 
 
+class Aborted(BaseModel):
+    """What an abort did."""
+
+    status: Literal["aborted", "aborting"] = Field(
+        description="aborted: it was queued, and is now recorded aborted; aborting: its worker was asked "
+        "and ends it at once (a command's process group is killed), recording it aborted"
+    )
+
+
 class RunStarted(BaseModel):
     """The run just queued."""
 

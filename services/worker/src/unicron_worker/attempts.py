@@ -14,13 +14,7 @@ from unicron_core.records import RunResult, TaskStatus
 from unicron_core.store import Records
 from unicron_core.store.retries import Retry
 from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
-
-RETRIED = frozenset({"failure", "aborted"})  # a worker stopping aborts its runs: they go on elsewhere
-
-
-def earlier(before: RunResult | None) -> list[Any]:
-    """The attempts before the next one of a run whose latest is ``before`` (None: the first)."""
-    return [] if before is None else [*before.attempts, before.as_attempt()]
+from unicron_worker.execute import ABORTED
 
 
 def _retry(
@@ -33,7 +27,9 @@ def _retry(
     first_rq_id: str,
     now: float,
 ) -> Retry | None:
-    if run.status not in RETRIED:
+    # A failed run is tried again, and so is one its worker aborted as it stopped (it goes on
+    # elsewhere); an abort someone asked for is final.
+    if run.status != "failure" and (run.status != "aborted" or run.reason != ABORTED):
         return None
     delay_s = policy.retry_after_s(spec, attempt=run.attempt, draw=random.random())  # noqa: S311 - jitter
     if delay_s is None:
@@ -63,7 +59,7 @@ def fire_ended(
         update={
             "status": "queued",
             "attempt": retry.attempt,
-            "attempts": earlier(run),
+            "attempts": run.history(),
             "next_attempt": due_s,
             "reason": f"attempt {run.attempt} {_ended(run)}; attempt {retry.attempt} at {_iso(due_s)}",
         }
@@ -81,7 +77,10 @@ def task_ended(
     )
     if retry is not None:
         return TaskStatus.RETRY, run.model_copy(update={"next_attempt": retry.due_ms / 1000}), retry
-    return (TaskStatus.SUCCESS if run.success else TaskStatus.FAILURE), run, None
+    if run.success:
+        return TaskStatus.SUCCESS, run, None
+    revoked = run.status == "aborted" and run.reason != ABORTED  # someone asked
+    return (TaskStatus.REVOKED if revoked else TaskStatus.FAILURE), run, None
 
 
 def _ended(run: RunResult) -> str:

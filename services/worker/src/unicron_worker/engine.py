@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
@@ -30,7 +29,11 @@ from rq.timeouts import TimerDeathPenalty
 from rq.utils import now as rq_now
 from rq.worker import WorkerStatus
 
-from unicron_core.store.claims import Claimed, claim_prefix
+from unicron_core import keys
+from unicron_core.replies import text
+from unicron_core.store import rqhash
+from unicron_core.store.aborts import REPLACED_BY
+from unicron_core.store.claims import Claimed, claim_prefix, run_deadline
 from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
 from unicron_worker import tasks
 from unicron_worker.runtime import Runtime
@@ -38,7 +41,6 @@ from unicron_worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5.0  # every run in flight, and the worker itself
-DEADLINE_S = 30  # a run's entry on the started registry lives this long past the last heartbeat
 WAIT_S = 1  # one blocking wait for work (then the loop looks at its stop flag again)
 MAINTENANCE_S = 15  # RQ's registries cleaned: the runs of dead workers found
 STRANDED_AFTER_S = 20  # an id a dead worker's wait moved to the intermediate list is queued again
@@ -80,7 +82,7 @@ class Engine:
     async def run(self) -> None:
         """Works the queue until ``stop`` (or, ``burst``, until it is empty), then finishes."""
         await asyncio.to_thread(self.rq.register_birth)
-        helpers = [asyncio.create_task(self._beat()), asyncio.create_task(self._maintain())]
+        helpers = [asyncio.create_task(helper) for helper in (self._beat(), self._maintain(), self._listen())]
         try:
             await self._claim()
             await self._finish()
@@ -134,7 +136,7 @@ class Engine:
         self._unanswered.add(prefix)
         claimed = await store.run(
             store.claims.claim(
-                worker=self.rq.name, limit=limit, deadline_s=_deadline(), waited=waited, prefix=prefix
+                worker=self.rq.name, limit=limit, deadline_s=run_deadline(), waited=waited, prefix=prefix
             )
         )
         self._unanswered.discard(prefix)
@@ -180,8 +182,37 @@ class Engine:
             log.warning("could not forget run %s (%s)", run.rq_id, type(exc).__name__)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
-        self._running.pop(task, None)
+        run = self._running.pop(task, None)
+        if run is not None:
+            self._rt.aborting.pop(_key(run), None)
         self._freed.set()
+
+    async def _listen(self) -> None:
+        """Aborts asked for, as they are published (``Aborts``): each run key this process holds
+        is aborted with the reason its note gives. A message missed while Redis was away is found
+        by the next heartbeat."""
+        while True:
+            try:
+                async with self._rt.store.subscribed(keys.ABORT_CHANNEL) as pubsub:
+                    while True:
+                        message = await pubsub.get_message(timeout=WAIT_S)
+                        if message is not None:
+                            await self._asked([text(message["data"])])
+            except RedisError as exc:
+                log.warning("abort requests unheard (%s); listening again", type(exc).__name__)
+                await asyncio.sleep(REDIS_RETRY_S)
+
+    async def _asked(self, run_keys: list[str]) -> None:
+        """Aborts the runs of ``run_keys`` this process holds that have an abort's note."""
+        held = {_key(run) for run in self._running.values()}
+        wanted = [k for k in run_keys if k in held and k not in self._rt.aborting]
+        store = self._rt.store
+        for run_key, by in (await store.run(store.aborts.notes(run_keys=wanted))).items():
+            self._rt.aborting[run_key] = f"aborted by {by}"
+            self._rt.metrics.run_aborted(cause="replace" if by.startswith(REPLACED_BY) else "request")
+            task = self._rt.executing.get(run_key)
+            if task is not None:  # else it has not started its call or command: it will not
+                task.cancel()
 
     async def _beat(self) -> None:
         """Every ``HEARTBEAT_S``: the deadlines of the runs in flight, the worker's own heartbeat
@@ -189,7 +220,9 @@ class Engine:
         store = self._rt.store
         while True:
             try:
-                await store.run(store.claims.beat(runs=list(self._running.values()), deadline_s=_deadline()))
+                await store.run(
+                    store.claims.beat(runs=list(self._running.values()), deadline_s=run_deadline())
+                )
                 state = WorkerStatus.BUSY if self._running else WorkerStatus.IDLE
                 self._suspended = await asyncio.to_thread(self._rq_beat, state)
             except RedisError as exc:
@@ -245,8 +278,10 @@ class Engine:
                 wait.cancel()
 
 
-def _deadline() -> float:
-    return time.time() + DEADLINE_S
+def _key(run: Claimed) -> str:
+    """A run's key, as aborts name it: a job's run id, or a task id."""
+    fire = rqhash.fire_run(run.func, run.args)
+    return str(run.args[0]) if fire is None else fire[1]
 
 
 def _requeue_stranded(queue: Queue) -> None:

@@ -21,6 +21,7 @@ from unicron_worker.runtime import Runtime
 from unicron_worker.shell_runner import run_command
 
 ABORTED = "aborted: the worker stopped before the run finished"
+TERM_GRACE_S = 1.0  # an aborted command's group gets SIGTERM, then SIGKILL after this
 
 
 async def execute(
@@ -33,10 +34,38 @@ async def execute(
     scheduled_ms: int | None,
 ) -> RunResult:
     """Runs a spec with its executor; never raises for a failing command or call. Cancelled (the
-    worker stopping), the run ends at once and is reported ``aborted``."""
-    timeout_s = policy.run_timeout_s(spec, rt.settings)
+    worker stopping, or an abort asked for: ``rt.aborting``), the run ends at once and is reported
+    ``aborted`` with the reason. Its run key (``idempotency_key``: a job's run id or a task id) is
+    in ``rt.executing`` while it runs."""
     start = time.time()
     task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("a run is executed in an asyncio task")
+    asked = rt.aborting.get(idempotency_key)
+    if asked is not None:  # asked before it started
+        outcome = Outcome(output=empty_output(spec, job_id), success=False, error=asked)
+        return _result(outcome, start=start, run_id=run_id, scheduled_ms=scheduled_ms, status="aborted")
+    rt.executing[idempotency_key] = task
+    try:
+        return await _execute(
+            rt, spec, task, job_id=job_id, run_id=run_id, key=idempotency_key, scheduled_ms=scheduled_ms
+        )
+    finally:
+        rt.executing.pop(idempotency_key, None)
+
+
+async def _execute(
+    rt: Runtime,
+    spec: RunSpec,
+    task: asyncio.Task[object],
+    *,
+    job_id: str | None,
+    run_id: str,
+    key: str,
+    scheduled_ms: int | None,
+) -> RunResult:
+    timeout_s = policy.run_timeout_s(spec, rt.settings)
+    start = time.time()
     try:
         if spec.command is not None:
             # A job's command sees the job's own zone as TZ, as its schedule does; a task the cluster's.
@@ -53,14 +82,12 @@ async def execute(
             )
             outcome = await _command(rt, command)
         else:
-            outcome = await rt.http.call(
-                spec, timeout_s=timeout_s, idempotency_key=idempotency_key, job_id=job_id
-            )
+            outcome = await rt.http.call(spec, timeout_s=timeout_s, idempotency_key=key, job_id=job_id)
     except asyncio.CancelledError:  # before the call or the command started
         outcome = Outcome(output=empty_output(spec, job_id), success=False)
-    if task is not None and task.cancelling():  # the worker's stop: this run ends here, recorded
+    if task.cancelling():  # the worker's stop, or an abort: this run ends here, recorded
         task.uncancel()
-        outcome = replace(outcome, success=False, error=ABORTED)
+        outcome = replace(outcome, success=False, error=rt.aborting.get(key, ABORTED))
         return _result(outcome, start=start, run_id=run_id, scheduled_ms=scheduled_ms, status="aborted")
     return _result(outcome, start=start, run_id=run_id, scheduled_ms=scheduled_ms)
 
@@ -68,7 +95,8 @@ async def execute(
 async def _command(rt: Runtime, command: partial[Outcome]) -> Outcome:
     """Runs a command in a thread of its own (the command is a child process: the thread only
     waits for it), ``rt.commands`` at once, its group known to the reaper while it runs. Cancelled,
-    it kills the command's process group and returns what it had written."""
+    it ends the command's process group (SIGTERM, then SIGKILL after ``TERM_GRACE_S``) and returns
+    what it had written."""
     groups: list[int] = []
 
     def started(pgid: int) -> None:
@@ -80,13 +108,20 @@ async def _command(rt: Runtime, command: partial[Outcome]) -> Outcome:
         try:
             return await asyncio.shield(running)
         except asyncio.CancelledError:
-            for group in groups:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(group, signal.SIGKILL)
+            _signal(groups, signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(asyncio.shield(running), TERM_GRACE_S)
+            _signal(groups, signal.SIGKILL)
             return await running  # at once: the command is gone
         finally:
             for group in groups:
                 rt.reaper.ended(group)
+
+
+def _signal(groups: list[int], signum: int) -> None:
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signum)
 
 
 def _result(

@@ -32,6 +32,10 @@ class Runtime:
     reaper: Reaper  # kills the commands' groups if the process dies
     metrics: Metrics = field(default_factory=Metrics)  # served by main.py when a port is set
     worker: str | None = None  # the worker's name, as `rq info` shows it (set by its engine)
+    # Aborts asked for (run key: a job's run id or a task id -> the reason), and the runs whose
+    # call or command is under way, by run key: what an abort cancels (``execute``).
+    aborting: dict[str, str] = field(default_factory=dict)
+    executing: dict[str, asyncio.Task[object]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, blocking: Store) -> Runtime:

@@ -20,13 +20,17 @@ from typing import Any, TypeVar
 from redis import exceptions as redis_errors
 from rq.job import Job
 
+from unicron_core import policy
 from unicron_core.errors import NotFound
-from unicron_core.models import RunSpec
+from unicron_core.models import JobSpec, RunSpec
 from unicron_core.records import RunResult, Trigger, empty_output
-from unicron_core.store import rqhash
-from unicron_core.store.ops import together
+from unicron_core.store import AsyncStore, rqhash
+from unicron_core.store.aborts import REPLACED_BY
+from unicron_core.store.claims import run_deadline
+from unicron_core.store.ops import Op, together
 from unicron_core.store.retries import Retry
 from unicron_core.store.rqhash import FIRE_FUNC
+from unicron_core.store.runs import Started
 from unicron_worker import attempts
 from unicron_worker.execute import execute
 from unicron_worker.runtime import Runtime
@@ -38,8 +42,11 @@ REDIS_PATIENCE_S = 30.0
 # What a Redis that went away for a while (a restart, a failover) raises.
 _REDIS_BLIPS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
 # run_fire's arguments after the fire's, as their defaults
-FIRE_DEFAULTS: tuple[int | None, Trigger, str | None, int] = (None, "schedule", None, 1)
+FIRE_DEFAULTS: tuple[int | None, Trigger, str | None, int, bool] = (None, "schedule", None, 1, False)
 
+
+REPLACE_WAIT_S = 10.0
+REPLACE_POLL_S = 0.05
 
 _runtime: Runtime | None = None
 
@@ -63,27 +70,17 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
     trigger: Trigger = "schedule",
     by: str | None = None,
     attempt: int = 1,
+    force: bool = False,
 ) -> None:
     """Runs one attempt of a run of a job (a fire, a manual run, a catch-up) with the definition it
-    was queued with (``version``), and stores it: ``running`` as it starts, then its end (and its
-    next attempt when it failed with attempts left). Its run id is its first attempt's RQ id."""
+    was queued with (``version``), and stores it: ``running`` as it starts (or ``skipped`` when the
+    job's overlap rule says so), then its end, and its next attempt when it failed with attempts
+    left. Its run id is its first attempt's RQ id; ``force`` starts it whatever the overlap rule."""
     rt = _rt()
     store = rt.store
+    fire = (job_id, scheduled_ms, version, trigger, by)
     run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-    if attempt == 1:
-        spec, before = (
-            await patiently(lambda: store.run(store.jobs.spec_at(job_id=job_id, version=version))),
-            None,
-        )
-    else:  # the earlier attempts, from the run as the last one left it
-        spec, before = await patiently(
-            lambda: store.run(
-                together(
-                    store.jobs.spec_at(job_id=job_id, version=version),
-                    store.runs.find(job_id=job_id, run_id=run_id),
-                )
-            )
-        )
+    spec, before = await patiently(lambda: store.run(_definition(store, fire, run_id, attempt)))
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
@@ -106,21 +103,62 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
         status="running",
         **own,
     )
-    await patiently(lambda: store.run(store.runs.start(job_id=job_id, run=running)))
+    if_running = policy.on_overlap(spec.overlap, running=True, force=force)
+
+    def start() -> Awaitable[Started]:
+        return store.run(
+            store.runs.start(job_id=job_id, run=running, deadline_s=run_deadline(), if_running=if_running)
+        )
+
+    started = await patiently(start)
+    if started.skipped:
+        others = ", ".join(started.others)
+        reason = f"skipped: run {others} of this job was still running (overlap: forbid)"
+        ended = running.model_copy(update={"status": "skipped", "end": time.time(), "reason": reason})
+        await _end_fire(rt, spec, ended, fire)
+        return
+    if started.others:  # overlap: replace
+        await _replace(rt, job_id, started.others, by=run_id)
     run = await execute(
         rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
     )
-    run, retry = attempts.fire_ended(
-        store,
-        spec,
-        run.model_copy(update=own),
-        fire=(job_id, scheduled_ms, version, trigger, by),
-        now=time.time(),
-    )
+    await _end_fire(rt, spec, run.model_copy(update=own), fire)
+
+
+async def _replace(rt: Runtime, job_id: str, others: list[str], *, by: str) -> None:
+    """Aborts the job's other runs in flight (overlap ``replace``) and waits for them to end, up to
+    ``REPLACE_WAIT_S`` (a dead worker's run ends only at its deadline): then this one starts."""
+    store = rt.store
+    await patiently(lambda: store.run(store.aborts.ask(run_keys=others, by=f"{REPLACED_BY}{by}")))
+    deadline = time.monotonic() + REPLACE_WAIT_S
+    while set(others) & set(await patiently(lambda: store.run(store.runs.live(job_id=job_id)))):
+        if time.monotonic() > deadline:
+            log.warning("run(s) %s of job %s still in flight; starting its new run", others, job_id)
+            return
+        await asyncio.sleep(REPLACE_POLL_S)
+
+
+def _definition(
+    store: AsyncStore, fire: tuple[Any, ...], run_id: str, attempt: int
+) -> Op[tuple[JobSpec | None, RunResult | None]]:
+    """A fire's definition, and for a later attempt the run as the last one left it (its earlier
+    attempts), in one round trip."""
+    job_id, _, version, *_ = fire
+    spec_at = store.jobs.spec_at(job_id=job_id, version=version)
+    if attempt == 1:
+        return (yield from spec_at), None
+    return (yield from together(spec_at, store.runs.find(job_id=job_id, run_id=run_id)))
+
+
+async def _end_fire(rt: Runtime, spec: JobSpec, ended: RunResult, fire: tuple[Any, ...]) -> None:
+    """Records the end of a fire's attempt (and its next one), then tells whom the job says."""
+    store, job_id = rt.store, fire[0]
+    run, retry = attempts.fire_ended(store, spec, ended, fire=fire, now=time.time())
     if not await patiently(
         lambda: store.run(store.runs.end(job_id=job_id, run=run, ender=_ender(rt), retry=retry))
     ):
         return  # recorded before: this worker was taken for dead, and its run went on elsewhere
+    _count(rt, spec, ended, retry)
     if await _notify(rt, spec, run, job_id=job_id):
         await patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
 
@@ -138,7 +176,7 @@ async def run_task(task_id: str, attempt: int = 1) -> None:
     run = await execute(rt, task.spec, job_id=None, run_id=run_id, idempotency_key=task_id, scheduled_ms=None)
     before = task.result if attempt > 1 else None
     own = {"attempt": attempt, "trigger": "retry" if attempt > 1 else "manual", "worker": rt.worker}
-    run = run.model_copy(update={**own, "attempts": attempts.earlier(before)})
+    run = run.model_copy(update={**own, "attempts": before.history() if before is not None else []})
     status, run, retry = attempts.task_ended(store, task.spec, run, task_id=task_id, now=time.time())
     if not await patiently(
         lambda: store.run(
@@ -231,7 +269,7 @@ def _unfinished_task(
         trigger="retry" if attempt > 1 else "manual",
         attempt=attempt,
         reason=reason,
-        attempts=attempts.earlier(task.result if attempt > 1 else None),
+        attempts=task.result.history() if attempt > 1 and task.result is not None else [],
     )
     status, run, retry = attempts.task_ended(store, task.spec, run, task_id=task_id, now=now)
     ended = store.tasks.end(
@@ -243,9 +281,9 @@ def _unfinished_task(
 
 def _unfinished_fire(rt: Runtime, args: tuple[Any, ...], *, reason: str, ender: str) -> None:
     store, now = rt.blocking, time.time()
-    job_id, scheduled_ms, *given = args  # then version, trigger, by, attempt, when given (``run_fire``)
+    job_id, scheduled_ms, *given = args  # then version, trigger, by, attempt, force (``run_fire``)
     full: tuple[Any, ...] = (*given, *FIRE_DEFAULTS[len(given) :])
-    version, trigger, by, attempt = full
+    version, trigger, by, attempt, _ = full
     spec = store.run(store.jobs.spec_at(job_id=job_id, version=version))
     if spec is None:
         return  # deleted meanwhile: no history to keep

@@ -109,8 +109,8 @@ def sync_detailed(
     """Run a job now
 
      Queues a run of the job now, through the same idempotent path as a fire: it is in the job's
-    history with `trigger: manual` and the key's name as `by`. A paused job runs too. A command job
-    needs a key with the `commands` scope.
+    history with `trigger: manual` and the key's name as `by`. A paused job runs too. It obeys the
+    job's `overlap` rule unless `force`. A command job needs a key with the `commands` scope.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
@@ -145,8 +145,8 @@ def sync(
     """Run a job now
 
      Queues a run of the job now, through the same idempotent path as a fire: it is in the job's
-    history with `trigger: manual` and the key's name as `by`. A paused job runs too. A command job
-    needs a key with the `commands` scope.
+    history with `trigger: manual` and the key's name as `by`. A paused job runs too. It obeys the
+    job's `overlap` rule unless `force`. A command job needs a key with the `commands` scope.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
@@ -176,8 +176,8 @@ async def asyncio_detailed(
     """Run a job now
 
      Queues a run of the job now, through the same idempotent path as a fire: it is in the job's
-    history with `trigger: manual` and the key's name as `by`. A paused job runs too. A command job
-    needs a key with the `commands` scope.
+    history with `trigger: manual` and the key's name as `by`. A paused job runs too. It obeys the
+    job's `overlap` rule unless `force`. A command job needs a key with the `commands` scope.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]
@@ -210,8 +210,8 @@ async def asyncio(
     """Run a job now
 
      Queues a run of the job now, through the same idempotent path as a fire: it is in the job's
-    history with `trigger: manual` and the key's name as `by`. A paused job runs too. A command job
-    needs a key with the `commands` scope.
+    history with `trigger: manual` and the key's name as `by`. A paused job runs too. It obeys the
+    job's `overlap` rule unless `force`. A command job needs a key with the `commands` scope.
 
     Args:
         job_id (str): a job id: 16 characters [A-Za-z0-9]

@@ -87,7 +87,8 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | TaskEnvelope]:
     """Get a task's status
 
-     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS, REVOKED: aborted) and, once run,
+    its result.
 
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
@@ -120,7 +121,8 @@ def sync(
 ) -> ErrorEnvelope | TaskEnvelope | None:
     """Get a task's status
 
-     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS, REVOKED: aborted) and, once run,
+    its result.
 
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
@@ -148,7 +150,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorEnvelope | TaskEnvelope]:
     """Get a task's status
 
-     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS, REVOKED: aborted) and, once run,
+    its result.
 
     Tasks are kept for the retention window (default 24 h), then answer 404.
 
@@ -179,7 +182,8 @@ async def asyncio(
 ) -> ErrorEnvelope | TaskEnvelope | None:
     """Get a task's status
 
-     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+     A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS, REVOKED: aborted) and, once run,
+    its result.
 
     Tasks are kept for the retention window (default 24 h), then answer 404.
 

@@ -14,15 +14,19 @@ ids only. The scheduler's fenced firing (``firing``) is on the blocking client o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.client import PubSub as AsyncPubSub
 from rq import Queue
 
 from unicron_core.crypto import Cipher
 from unicron_core.settings import Settings
 from unicron_core.store import ops, scripts
+from unicron_core.store.aborts import Aborts
 from unicron_core.store.access import Access
 from unicron_core.store.audit import Audit
 from unicron_core.store.blind import Blind
@@ -63,6 +67,7 @@ class Records:
         self.tasks = Tasks(codec=codec, settings=settings, rq=self.rq)
         self.claims = Claims(rq=self.rq)
         self.retries = Retries(rq=self.rq)
+        self.aborts = Aborts(runs=self.runs, tasks=self.tasks, jobs=self.jobs, rq=self.rq, audit=self.audit)
         self.access = Access(settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)
 
@@ -125,6 +130,17 @@ class AsyncStore(Records):
     async def ping(self) -> bool:
         """True when Redis answers."""
         return bool(await self.redis.ping())
+
+    @asynccontextmanager
+    async def subscribed(self, channel: str) -> AsyncIterator[AsyncPubSub]:
+        """A subscription to ``channel``, on a connection of the pool held while it lasts."""
+        async with self._slots:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(channel)
+                yield pubsub
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     async def aclose(self) -> None:
         """Closes the client's connections."""

@@ -4,16 +4,20 @@ started registry by heartbeats, and forgotten when done."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from unicron_core import keys
 from unicron_core.replies import text
 from unicron_core.store import rqhash
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.rqhash import RqHash
 from unicron_core.store.scripts import Script
+
+RUN_DEADLINE_S = 30  # a run in flight is taken for dead this long after its last heartbeat
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class Claimed:
     def member(self) -> str:
         """Its entry on RQ's started registry (RQ's ``Execution.composite_key``)."""
         return f"{self.rq_id}:{self.execution}"
+
+
+def run_deadline() -> float:
+    """The deadline, epoch s, of a run in flight whose heartbeat is now."""
+    return time.time() + RUN_DEADLINE_S
 
 
 def claim_prefix() -> str:
@@ -89,10 +98,15 @@ class Claims:
         return None if moved is None else text(moved)
 
     def beat(self, *, runs: Iterable[Claimed], deadline_s: float) -> Op[None]:
-        """Moves the deadline of each run on the started registry (only of those still on it)."""
-        members = {run.member: int(deadline_s) for run in runs}  # whole seconds, as RQ's
-        if members:
-            yield one(call("zadd", self._rq.started_key, members, xx=True))
+        """Moves the deadline of each run on the started registry, and of each job's run on its
+        job's in-flight set (only of those still on them)."""
+        runs = list(runs)
+        if not runs:
+            return
+        calls = [call("zadd", self._rq.started_key, {r.member: int(deadline_s) for r in runs}, xx=True)]
+        for job_id, run_id in filter(None, (rqhash.fire_run(r.func, r.args) for r in runs)):
+            calls.append(call("zadd", keys.inflight(job_id), {run_id: int(deadline_s * 1000)}, xx=True))
+        yield Batch(calls)
 
     def done(self, *, runs: Iterable[Claimed]) -> Op[None]:
         """Forgets finished runs: off the started registry, their RQ hashes deleted (they keep no

@@ -133,10 +133,17 @@ class Lifecycle:
         )
 
     def run_now(
-        self, *, job_id: str, actor: Principal, ip: str | None = None, now: float | None = None
+        self,
+        *,
+        job_id: str,
+        actor: Principal,
+        ip: str | None = None,
+        now: float | None = None,
+        force: bool = False,
     ) -> Op[str]:
         """Queues a run of the job now (``trigger: manual``, the key's name as ``by``); returns its
-        run id. The same request twice within a millisecond queues one run.
+        run id. The same request twice within a millisecond queues one run. It obeys the job's
+        overlap rule unless ``force``.
 
         Raises:
             NotFound: no such job. Forbidden: a command job, and the key may not run commands.
@@ -144,7 +151,9 @@ class Lifecycle:
         record = yield from self._jobs.get(job_id=job_id)
         policy.admit_run(record.spec, settings=self._settings, actor=actor)
         now_ms = int((time.time() if now is None else now) * 1000)
-        run_id = yield from self._enqueue(record, scheduled_ms=now_ms, trigger="manual", by=actor.name)
+        run_id = yield from self._enqueue(
+            record, scheduled_ms=now_ms, trigger="manual", by=actor.name, force=force
+        )
         yield from self._audit.record(
             actor=actor.name, ip=ip, action="job.run", target=job_id, fields=[run_id]
         )
@@ -160,10 +169,14 @@ class Lifecycle:
         (first,) = yield one(call("zrange", keys.RESUMES, 0, 0, withscores=True))
         return int(first[0][1]) if first else None
 
-    def _enqueue(self, record: JobRecord, *, scheduled_ms: int, trigger: str, by: str) -> Op[str]:
+    def _enqueue(
+        self, record: JobRecord, *, scheduled_ms: int, trigger: str, by: str, force: bool = False
+    ) -> Op[str]:
         job_id = record.job_id
         run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-        args = (job_id, scheduled_ms, record.version, trigger, by)
+        args: tuple[object, ...] = (job_id, scheduled_ms, record.version, trigger, by)
+        if force:
+            args += (1, True)  # the first attempt, forced (``run_fire``'s arguments)
         fields = self._rq.fields(FIRE_FUNC, args, policy.run_timeout_s(record.spec, self._settings))
         marker = keys.fired(job_id, scheduled_ms) if run_id == rqhash.fire_id(job_id, scheduled_ms) else ""
         grace_ms = policy.misfire_grace_ms(record.spec, self._settings)

@@ -45,6 +45,15 @@ def run_id(job_id: str, scheduled_ms: int, trigger: str) -> str:
     return fire if trigger in ("schedule", "catchup") else f"{fire}-{trigger}"
 
 
+def fire_run(func: str, args: tuple[Any, ...]) -> tuple[str, str] | None:
+    """The job id and run id an RQ job of ``run_fire`` runs (from its arguments); None for a task."""
+    if func != FIRE_FUNC:
+        return None
+    job_id, scheduled_ms, *rest = args  # then version, trigger, ...
+    trigger = rest[1] if len(rest) > 1 else "schedule"
+    return job_id, run_id(job_id, scheduled_ms, trigger)
+
+
 def job_key(rq_id: str) -> str:
     """The key of an RQ job's hash."""
     return Job.key_for(rq_id)

@@ -7,9 +7,11 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from unicron_core import keys
 from unicron_core.errors import NotFound, UnreadableRecord
+from unicron_core.policy import OverlapAction
 from unicron_core.records import RunResult, RunStatus, Trigger
 from unicron_core.replies import text
 from unicron_core.settings import Settings
@@ -29,7 +31,16 @@ NOT_RUN: frozenset[str] = frozenset({"skipped", "missed"})
 # Statuses of runs not over: running, or waiting for another attempt.
 IN_PROGRESS: frozenset[str] = frozenset({"running", "queued"})
 INDEXED_STATUSES = frozenset(key.rsplit(":", 1)[1] for key in RUNLOG_STATUS_KEYS)
+START_SKIPPED = 2  # record_run.lua's start: skipped for the live runs it names
 SCAN_BUDGET = 2000  # index entries a filtered page reads at most; past it, it ends early with a cursor
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a run's start found: the live runs of its job, and whether it was skipped for them."""
+
+    skipped: bool
+    others: list[str]
 
 
 @dataclass(frozen=True)
@@ -58,29 +69,41 @@ class Runs:
         self._settings = settings
         self._blind = blind
 
-    def start(self, *, job_id: str, run: RunResult) -> Op[None]:
-        """Stores a run as it starts (``running``): the job is running while it is."""
-        yield from self._write(job_id, run, "start", marker=keys.ended(run.run_id, run.attempt))
+    def start(
+        self, *, job_id: str, run: RunResult, deadline_s: float, if_running: OverlapAction = "start"
+    ) -> Op[Started]:
+        """Stores a run as it starts (``running``, live until ``deadline_s``, which heartbeats
+        move): the job is running while it is. While another run of the job is live,
+        ``if_running`` (``policy.on_overlap``) says whether it starts beside it, is skipped
+        (nothing stored), or starts and the others are to be aborted."""
+        now_ms = int(time.time() * 1000)
+        tail = [if_running, now_ms, int(deadline_s * 1000)]
+        marker = keys.ended(run.run_id, run.attempt)
+        code, *others = yield from self._write(job_id, run, "start", marker=marker, tail=tail)
+        return Started(skipped=code == START_SKIPPED, others=[text(other) for other in others])
 
-    def end(self, *, job_id: str, run: RunResult, ender: str, retry: Retry | None = None) -> Op[bool]:
+    def end(
+        self, *, job_id: str, run: RunResult, ender: str, retry: Retry | None = None, ran: bool = True
+    ) -> Op[bool]:
         """Records the end of an attempt of a run, once: False when another ``ender`` recorded it
         before (RQ reported a dead worker's run twice; a worker taken for dead ended it late). The
         same ender sending it again (a broken connection) is answered True. With ``retry`` the
         run waits for its next attempt (``run`` is then ``queued`` for attempt ``retry.attempt``);
-        without, it is over and, if it ran, counted on the job and its state."""
-        over = "1" if retry is None and run.status not in NOT_RUN else "0"
+        without, it is over and, if it ran (``ran``, and not skipped or missed), counted on the job
+        and its state."""
+        over = "1" if ran and retry is None and run.status not in NOT_RUN else "0"
         tail = [over, ENDED_KEPT_S, ender, *(retry.args() if retry else ["", ""])]
         next_hash = rqhash.job_key(retry.rq_id) if retry else keys.RETRIES
         marker = keys.ended(run.run_id, retry.attempt - 1 if retry else run.attempt)
         stored = yield from self._write(job_id, run, "end", marker=marker, next_hash=next_hash, tail=tail)
-        return stored
+        return bool(stored)
 
     def record(self, *, job_id: str, run: RunResult) -> Op[bool]:
         """Stores a run again (to add its notifications' outcomes), or one that did not run (a
         pause's skipped fires); not over a later attempt of it: False then."""
         later = run.attempt if run.status == "queued" else run.attempt + 1  # queued: waits for it
         stored = yield from self._write(job_id, run, "store", marker=keys.ended(run.run_id, later))
-        return stored
+        return bool(stored)
 
     def _write(
         self,
@@ -91,7 +114,7 @@ class Runs:
         marker: str,
         next_hash: str = keys.RETRIES,
         tail: Sequence[object] = (),
-    ) -> Op[bool]:
+    ) -> Op[Any]:
         retention = self._settings.result_retention_s
         blob = self._codec.seal("run", f"{job_id}/{run.run_id}", run)
         oldest = time.time() - retention
@@ -107,8 +130,15 @@ class Runs:
             keys.RETRIES,
             next_hash,
         ]
-        (stored,) = yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
-        return bool(stored)
+        (reply,) = yield one(ScriptCall(Script.RECORD_RUN, [*script_keys, *RUNLOG_STATUS_KEYS], args))
+        return reply
+
+    def live(self, *, job_id: str) -> Op[list[str]]:
+        """The job's runs in flight whose heartbeats are on time."""
+        (run_ids,) = yield one(
+            call("zrangebyscore", keys.inflight(job_id), f"({int(time.time() * 1000)}", "+inf")
+        )
+        return [text(run_id) for run_id in run_ids]
 
     def find(self, *, job_id: str, run_id: str) -> Op[RunResult | None]:
         """One run of a job, or None when it is not stored (or unreadable)."""

@@ -33,6 +33,7 @@ class Script(StrEnum):
     RECORD_RUN = "record_run"
     END_TASK = "end_task"
     ENQUEUE_RETRIES = "enqueue_retries"
+    ABORT_RUN = "abort_run"
     API_KEY_HIT = "api_key_hit"
     RATE_HIT = "rate_hit"
     REPLACE_FIELD = "replace_field"

@@ -210,10 +210,10 @@ async def run_job(
     job_id: JobId, request: Request, body: Annotated[RunRequest, Body()] = NO_RUN
 ) -> RunStartedEnvelope:
     """Queues a run of the job now, through the same idempotent path as a fire: it is in the job's
-    history with `trigger: manual` and the key's name as `by`. A paused job runs too. A command job
-    needs a key with the `commands` scope."""
+    history with `trigger: manual` and the key's name as `by`. A paused job runs too. It obeys the
+    job's `overlap` rule unless `force`. A command job needs a key with the `commands` scope."""
     store = store_of(request)
     run_id = await store.run(
-        store.lifecycle.run_now(job_id=job_id, actor=principal(request), ip=ip_of(request))
+        store.lifecycle.run_now(job_id=job_id, actor=principal(request), ip=ip_of(request), force=body.force)
     )
     return RunStartedEnvelope.ok(RunStarted(run_id=run_id), "run queued")

@@ -1,4 +1,5 @@
-"""Runs across jobs: ``GET /api/runs`` (a page, newest first, filtered), one run, and a rerun."""
+"""Runs across jobs: ``GET /api/runs`` (a page, newest first, filtered), one run, a rerun and an
+abort."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Annotated
 from fastapi import Path, Query, Request
 
 from unicron_api.contract import RUN_OPERATIONS, SECURED, WITH_ID, errors, links
-from unicron_api.envelope import RunEnvelope, RunsPageEnvelope, RunStartedEnvelope
-from unicron_api.requests import RunStarted
+from unicron_api.envelope import AbortedEnvelope, RunEnvelope, RunsPageEnvelope, RunStartedEnvelope
+from unicron_api.requests import Aborted, RunStarted
 from unicron_api.routes.common import JobId, StoreDep, both, ip_of, principal, secured_router, store_of
 from unicron_core.apikeys import Scope
 from unicron_core.errors import NotFound
@@ -90,3 +91,24 @@ async def rerun(run_id: RunId, request: Request) -> RunStartedEnvelope:
     await store.run(store.runs.get(run_id=run_id))  # 404 for a run that is not (or no longer) kept
     new = await store.run(store.lifecycle.run_now(job_id=job_id, actor=principal(request), ip=ip_of(request)))
     return RunStartedEnvelope.ok(RunStarted(run_id=new), "run queued")
+
+
+@both(
+    router,
+    "POST",
+    "/runs/{run_id}/abort",
+    operation_id="abort_run",
+    scope=Scope.JOBS_WRITE,
+    tags=["results"],
+    summary="Abort a run",
+    status_code=202,
+    responses=errors(*SECURED, *WITH_ID, 409),
+)
+async def abort_run(run_id: RunId, request: Request) -> AbortedEnvelope:
+    """Aborts a run: a queued one (or one waiting for its next attempt) is dropped and recorded
+    `aborted` at once; for a running one its worker is asked, which cancels an HTTP call or kills
+    a command's process group (SIGTERM, then SIGKILL) and records it `aborted`, with who asked as
+    its reason. An aborted run is not tried again. 409 when the run has ended."""
+    store = store_of(request)
+    done = await store.run(store.aborts.run(run_id=run_id, actor=principal(request), ip=ip_of(request)))
+    return AbortedEnvelope.ok(Aborted(status=done.status), f"run {done.status}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import Request
 
 from unicron_api.contract import SECURED, WITH_BODY, WITH_ID, errors, links
-from unicron_api.envelope import TaskEnvelope, TaskIdEnvelope
+from unicron_api.envelope import AbortedEnvelope, TaskEnvelope, TaskIdEnvelope
+from unicron_api.requests import Aborted
 from unicron_api.routes.common import (
     StoreDep,
     TaskId,
     both,
     check_egress,
+    ip_of,
     principal,
     secured_router,
     store_of,
@@ -32,7 +34,7 @@ router = secured_router()
     tags=["tasks"],
     summary="Submit an async task",
     status_code=201,
-    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("get_task", task_id="/result")}},
+    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("get_task", "abort_task", task_id="/result")}},
 )
 async def create_task(spec: TaskSpec, request: Request) -> TaskIdEnvelope:
     """Submits a one-off task; answers its id (a UUID).
@@ -57,8 +59,29 @@ async def create_task(spec: TaskSpec, request: Request) -> TaskIdEnvelope:
     responses=errors(*SECURED, *WITH_ID),
 )
 async def get_task(task_id: TaskId, store: StoreDep) -> TaskEnvelope:
-    """A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS) and, once run, its result.
+    """A task's status (PENDING, STARTED, RETRY, FAILURE, SUCCESS, REVOKED: aborted) and, once run,
+    its result.
 
     Tasks are kept for the retention window (default 24 h), then answer 404.
     """
     return TaskEnvelope.ok(TaskView.of(await store.run(store.tasks.get(task_id=task_id))))
+
+
+@both(
+    router,
+    "POST",
+    "/async/{task_id}/abort",
+    operation_id="abort_task",
+    scope=Scope.TASKS_WRITE,
+    tags=["tasks"],
+    summary="Abort a task",
+    status_code=202,
+    responses=errors(*SECURED, *WITH_ID, 409),
+)
+async def abort_task(task_id: TaskId, request: Request) -> AbortedEnvelope:
+    """Aborts a task: queued (or waiting for its next attempt), it is dropped and REVOKED at once;
+    running, its worker is asked, which cancels its call or kills its command and records it
+    REVOKED. It is not tried again. 409 when it has ended."""
+    store = store_of(request)
+    done = await store.run(store.aborts.task(task_id=task_id, actor=principal(request), ip=ip_of(request)))
+    return AbortedEnvelope.ok(Aborted(status=done.status), f"task {done.status}")

@@ -1,8 +1,11 @@
 -- A run of a job stored, as it starts, as an attempt of it ends, or again (docs/architecture.md,
 -- "Runs"): in the job's runs and the run log, trimmed to the retention window and the job's most
 -- runs. Every phase is safe to repeat (redis-py sends a script again when its connection broke):
---   start  the run is in progress: on the job's in-flight set (the job is running while it is not
---          empty)
+--   start  the run is in progress: on the job's in-flight set until a deadline its worker's
+--          heartbeats move (the job is running while the set is not empty). While another run of
+--          the job is live (its deadline not passed), the job's overlap rule decides: start beside
+--          it, skip (nothing is written: the caller records the run skipped), or replace (start,
+--          and the caller aborts the others)
 --   end    an attempt ended: recorded once (the attempt's marker, SET NX), off the in-flight set;
 --          a run that ran and is not tried again is counted on the job and is its state; one that
 --          is tried again has its next attempt's RQ job written and put on the retries index,
@@ -16,7 +19,7 @@
 -- KEYS[4]  unicron:runlog            every job's runs: run id -> start ms (zset)
 -- KEYS[5]  unicron:failing           job id -> created ms (zset)
 -- KEYS[6]  unicron:jobs:changes      the jobs whose views moved (stream: job id -> '')
--- KEYS[7]  unicron:inflight:{job_id} run id -> start ms: the job's runs in progress (zset)
+-- KEYS[7]  unicron:inflight:{job_id} run id -> deadline ms: the job's runs in progress (zset)
 -- KEYS[8]  unicron:running           job id -> created ms: jobs with a run in progress (zset)
 -- KEYS[9]  unicron:ended:{run id}:{n}  end: this attempt's marker; store: the next attempt's
 -- KEYS[10] unicron:retries           RQ id -> due ms (zset)
@@ -33,16 +36,27 @@
 -- ARGV[9]  the job id
 -- ARGV[10] the phase: start, end or store
 -- ARGV[11] the status zset this run belongs in ('' for a success)
--- ARGV[12] end: '1' when the run is over and ran (counted; its outcome is the job's state)
+-- ARGV[12] end: '1' when the run is over and ran (counted; its outcome is the job's state);
+--          start: what to do while another run is live (start, skip, replace)
+-- ARGV[13] start: now, epoch ms
 -- ARGV[13] end: the marker's TTL, s
+-- ARGV[14] start: the run's deadline on the in-flight set, epoch ms
 -- ARGV[14] end: who ends it (the same caller sending it again is answered as the first time)
 -- ARGV[15] end: the next attempt's due time, epoch ms ('' when there is none)
 -- ARGV[16] end: the next attempt's RQ id
 -- ARGV[17..] end: its RQ hash's fields (field, value, ...)
 --
--- Returns 1 stored (end: or by the same caller before); 0 not stored (end: by another caller
--- before; store: a later attempt started).
+-- Returns, for end and store: 1 stored (end: or by the same caller before); 0 not stored (end: by
+-- another caller before; store: a later attempt started). For start: {1} started; {2, run id...}
+-- skipped for these live runs; {3, run id...} started, these live runs to be aborted.
 local phase = ARGV[10]
+local others = {}
+if phase == 'start' and ARGV[12] ~= 'start' then
+    for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[7], '(' .. ARGV[13], '+inf')) do
+        if other ~= ARGV[1] then others[#others + 1] = other end
+    end
+    if #others > 0 and ARGV[12] == 'skip' then return {2, unpack(others)} end
+end
 if phase == 'end' then
     if not redis.call('SET', KEYS[9], ARGV[14], 'NX', 'EX', ARGV[13]) then
         return redis.call('GET', KEYS[9]) == ARGV[14] and 1 or 0
@@ -75,10 +89,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', oldest_ms)
 for k = 12, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', oldest_ms) end
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
-if phase == 'store' or redis.call('EXISTS', KEYS[3]) == 0 then return 1 end
+local started = {#others > 0 and 3 or 1, unpack(others)}
+if redis.call('EXISTS', KEYS[3]) == 0 then return phase == 'start' and started or 1 end
+if phase == 'store' then return 1 end
 local job, id = KEYS[3], ARGV[9]
 if phase == 'start' then
-    redis.call('ZADD', KEYS[7], ARGV[7], ARGV[1])
+    redis.call('ZADD', KEYS[7], ARGV[14], ARGV[1])
 else
     redis.call('ZREM', KEYS[7], ARGV[1])
 end
@@ -105,4 +121,4 @@ if phase == 'end' and ARGV[15] ~= '' then
     redis.call('ZADD', KEYS[10], 'NX', ARGV[15], ARGV[16])
 end
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', id, '')  -- its view moved
-return 1
+return phase == 'start' and started or 1
