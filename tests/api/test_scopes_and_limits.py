@@ -49,6 +49,8 @@ OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("jobs:read", "GET", "/api/runs", None),
     ("jobs:read", "GET", "/api/runs/{run}", None),
     ("jobs:write", "POST", "/api/runs/{run}/rerun", None),
+    ("jobs:write", "POST", "/api/runs/{queued}/abort", None),
+    ("tasks:write", "POST", "/api/async/{task}/abort", None),
     ("admin", "GET", "/api/audit", None),
 ]
 
@@ -81,6 +83,7 @@ def ids(client: TestClient, store: Store) -> dict[str, str]:
         "paused": paused,
         "run": run.run_id,
         "task": client.post("/api/async/", json=TASK).json()["result"],
+        "queued": client.post(f"/api/job/{job}/run").json()["result"]["run_id"],  # no worker: it stays queued
     }
 
 

@@ -10,11 +10,11 @@ import pytest
 from unicron_client import AuthenticatedClient, Client
 from unicron_client.api.admin import create_token, list_tokens, revoke_token
 from unicron_client.api.health import healthz, readyz
-from unicron_client.api.jobs import create_job, delete_job, get_job, list_jobs
+from unicron_client.api.jobs import create_job, delete_job, get_job, list_jobs, run_job
 from unicron_client.api.meta import version
-from unicron_client.api.results import job_results, list_results
+from unicron_client.api.results import abort_run, job_results, list_results
 from unicron_client.api.schedule import preview_schedule
-from unicron_client.api.tasks import create_task, get_task
+from unicron_client.api.tasks import abort_task, create_task, get_task
 from unicron_client.models import (
     CommandOutput,
     ErrorEnvelope,
@@ -124,6 +124,36 @@ def test_failing_task_retries_then_fails(client: AuthenticatedClient) -> None:
     assert task.result is not None and isinstance(task.result.output, CommandOutput)
     assert task.result.output.exit_code == 3 and not task.result.success
     assert task.result.attempt == 2 and [a.exit_code for a in task.result.attempts] == [3]
+
+
+def test_a_running_task_and_run_aborted(client: AuthenticatedClient) -> None:
+    task_id = _submit(client, {"name": "long", "command": "sleep 61.95"})
+    wait_for(lambda: _task_status(client, task_id) == "STARTED", TASK_TIMEOUT_S, message="the task to start")
+    asked = abort_task.sync(task_id, client=client)
+    assert asked is not None and not isinstance(asked, ErrorEnvelope) and asked.result.status == "aborting"
+    wait_for(lambda: _task_status(client, task_id) == "REVOKED", TASK_TIMEOUT_S, message="the task revoked")
+    spec = JobSpec.from_dict({"name": "long", "schedule": "@yearly", "command": "sleep 61.96"})
+    created = create_job.sync(client=client, body=spec)
+    assert created is not None and not isinstance(created, ErrorEnvelope)
+    started = run_job.sync(created.result, client=client)
+    assert started is not None and not isinstance(started, ErrorEnvelope)
+    wait_for(
+        lambda: abort_run.sync(started.result.run_id, client=client), TASK_TIMEOUT_S, message="the abort"
+    )
+    ended = wait_for(lambda: _ended(client, created.result), TASK_TIMEOUT_S, message="the run aborted")
+    assert ended.status == "aborted" and ended.reason == "aborted by env"
+
+
+def _task_status(client: AuthenticatedClient, task_id: str) -> str:
+    answer = get_task.sync(task_id, client=client)
+    assert answer is not None and not isinstance(answer, ErrorEnvelope), answer
+    return str(answer.result.status)
+
+
+def _ended(client: AuthenticatedClient, job_id: str) -> Any:
+    answer = job_results.sync(job_id, client=client)
+    assert answer is not None and not isinstance(answer, ErrorEnvelope)
+    return answer.result[0] if answer.result else None
 
 
 @pytest.mark.parametrize("token", [None, "not-the-token"])

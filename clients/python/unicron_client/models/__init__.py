@@ -28,6 +28,7 @@ from .job_info_hook_headers import JobInfoHookHeaders
 from .job_info_http_data import JobInfoHttpData
 from .job_info_http_headers import JobInfoHttpHeaders
 from .job_info_http_method import JobInfoHttpMethod
+from .job_info_notify import JobInfoNotify
 from .job_info_overlap import JobInfoOverlap
 from .job_spec import JobSpec
 from .job_spec_catchup import JobSpecCatchup
@@ -35,6 +36,7 @@ from .job_spec_hook_headers import JobSpecHookHeaders
 from .job_spec_http_data import JobSpecHttpData
 from .job_spec_http_headers import JobSpecHttpHeaders
 from .job_spec_http_method import JobSpecHttpMethod
+from .job_spec_notify import JobSpecNotify
 from .job_spec_overlap import JobSpecOverlap
 from .job_version_view import JobVersionView
 from .job_view import JobView
@@ -79,6 +81,7 @@ from .task_spec_hook_headers import TaskSpecHookHeaders
 from .task_spec_http_data import TaskSpecHttpData
 from .task_spec_http_headers import TaskSpecHttpHeaders
 from .task_spec_http_method import TaskSpecHttpMethod
+from .task_spec_notify import TaskSpecNotify
 from .task_status import TaskStatus
 from .task_view import TaskView
 from .text_envelope import TextEnvelope
@@ -117,6 +120,7 @@ __all__ = (
     "JobInfoHttpData",
     "JobInfoHttpHeaders",
     "JobInfoHttpMethod",
+    "JobInfoNotify",
     "JobInfoOverlap",
     "JobsEnvelope",
     "JobsEnvelopeResult",
@@ -128,6 +132,7 @@ __all__ = (
     "JobSpecHttpData",
     "JobSpecHttpHeaders",
     "JobSpecHttpMethod",
+    "JobSpecNotify",
     "JobSpecOverlap",
     "JobVersionView",
     "JobView",
@@ -168,6 +173,7 @@ __all__ = (
     "TaskSpecHttpData",
     "TaskSpecHttpHeaders",
     "TaskSpecHttpMethod",
+    "TaskSpecNotify",
     "TaskStatus",
     "TaskView",
     "TextEnvelope",

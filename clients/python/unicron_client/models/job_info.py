@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..models.job_info_catchup import JobInfoCatchup, check_job_info_catchup
 from ..models.job_info_http_method import JobInfoHttpMethod, check_job_info_http_method
+from ..models.job_info_notify import JobInfoNotify, check_job_info_notify
 from ..models.job_info_overlap import JobInfoOverlap, check_job_info_overlap
 
 if TYPE_CHECKING:
@@ -37,12 +38,20 @@ class JobInfo:
         hook_headers (JobInfoHookHeaders): headers of the result POST; write-only, like http_headers
         timeout (float | None): run time limit in seconds; default: the cluster's
         follow_redirects (bool): follow up to 3 redirects, each checked by the egress guard; default: none
+        notify (JobInfoNotify): when email and hook_url are told: always (after every run), failure (a run that failed
+            for good, from the alert_after-th in a row), change (when the job turns failing and when it recovers: one alert
+            a change), never; missed and overrun runs are told in every mode but never
         retries (int): extra attempts after a failed run
         retry_backoff (RetryBackoff): How long a failed run waits before its next attempt (``policy.retry_delay_s``).
         timezone (None | str): IANA zone; default: the cluster's TZ
         catchup (JobInfoCatchup): fires missed beyond misfire_grace: latest runs the newest once, none skips them, all
             runs each (at most 100)
         misfire_grace (int | None): seconds; default: the cluster's
+        alert_after (int): failures in a row before the job counts as failing (and is alerted)
+        start_deadline (int | None): seconds after its fire time a run may still start; later it is recorded missed and
+            alerted, not run; default: misfire_grace
+        max_duration (float | None): seconds after which a run still going is alerted as an overrun (it goes on: timeout
+            ends it)
         overlap (JobInfoOverlap): a run starting while another of the job runs: allow starts it beside (as cron), forbid
             records it skipped, replace aborts the running one first; a manual run with force always starts
         tags (list[str]): labels to find the job by (GET /api/jobs?tag=...), at most 20, each 1-64 of A-Z a-z 0-9 and _
@@ -62,11 +71,15 @@ class JobInfo:
     hook_headers: JobInfoHookHeaders
     timeout: float | None
     follow_redirects: bool
+    notify: JobInfoNotify
     retries: int
     retry_backoff: RetryBackoff
     timezone: None | str
     catchup: JobInfoCatchup
     misfire_grace: int | None
+    alert_after: int
+    start_deadline: int | None
+    max_duration: float | None
     overlap: JobInfoOverlap
     tags: list[str]
     managed_by: None | str
@@ -100,6 +113,8 @@ class JobInfo:
 
         follow_redirects = self.follow_redirects
 
+        notify: str = self.notify
+
         retries = self.retries
 
         retry_backoff = self.retry_backoff.to_dict()
@@ -111,6 +126,14 @@ class JobInfo:
 
         misfire_grace: int | None
         misfire_grace = self.misfire_grace
+
+        alert_after = self.alert_after
+
+        start_deadline: int | None
+        start_deadline = self.start_deadline
+
+        max_duration: float | None
+        max_duration = self.max_duration
 
         overlap: str = self.overlap
 
@@ -134,11 +157,15 @@ class JobInfo:
                 "hook_headers": hook_headers,
                 "timeout": timeout,
                 "follow_redirects": follow_redirects,
+                "notify": notify,
                 "retries": retries,
                 "retry_backoff": retry_backoff,
                 "timezone": timezone,
                 "catchup": catchup,
                 "misfire_grace": misfire_grace,
+                "alert_after": alert_after,
+                "start_deadline": start_deadline,
+                "max_duration": max_duration,
                 "overlap": overlap,
                 "tags": tags,
                 "managed_by": managed_by,
@@ -202,6 +229,8 @@ class JobInfo:
 
         follow_redirects = d.pop("follow_redirects")
 
+        notify = check_job_info_notify(d.pop("notify"))
+
         retries = d.pop("retries")
 
         retry_backoff = RetryBackoff.from_dict(d.pop("retry_backoff"))
@@ -221,6 +250,22 @@ class JobInfo:
             return cast(int | None, data)
 
         misfire_grace = _parse_misfire_grace(d.pop("misfire_grace"))
+
+        alert_after = d.pop("alert_after")
+
+        def _parse_start_deadline(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        start_deadline = _parse_start_deadline(d.pop("start_deadline"))
+
+        def _parse_max_duration(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        max_duration = _parse_max_duration(d.pop("max_duration"))
 
         overlap = check_job_info_overlap(d.pop("overlap"))
 
@@ -245,11 +290,15 @@ class JobInfo:
             hook_headers=hook_headers,
             timeout=timeout,
             follow_redirects=follow_redirects,
+            notify=notify,
             retries=retries,
             retry_backoff=retry_backoff,
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,
+            alert_after=alert_after,
+            start_deadline=start_deadline,
+            max_duration=max_duration,
             overlap=overlap,
             tags=tags,
             managed_by=managed_by,

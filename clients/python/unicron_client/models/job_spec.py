@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 
 from ..models.job_spec_catchup import JobSpecCatchup, check_job_spec_catchup
 from ..models.job_spec_http_method import JobSpecHttpMethod, check_job_spec_http_method
+from ..models.job_spec_notify import JobSpecNotify, check_job_spec_notify
 from ..models.job_spec_overlap import JobSpecOverlap, check_job_spec_overlap
 from ..types import UNSET, Unset
 
@@ -41,6 +42,9 @@ class JobSpec:
         timeout (float | None | Unset): run time limit in seconds; default: the cluster's
         follow_redirects (bool | Unset): follow up to 3 redirects, each checked by the egress guard; default: none
             Default: False.
+        notify (JobSpecNotify | Unset): when email and hook_url are told: always (after every run), failure (a run that
+            failed for good, from the alert_after-th in a row), change (when the job turns failing and when it recovers: one
+            alert a change), never; missed and overrun runs are told in every mode but never Default: 'always'.
         retries (int | Unset): extra attempts after a failed run Default: 0.
         retry_backoff (RetryBackoff | Unset): How long a failed run waits before its next attempt
             (``policy.retry_delay_s``).
@@ -48,6 +52,11 @@ class JobSpec:
         catchup (JobSpecCatchup | Unset): fires missed beyond misfire_grace: latest runs the newest once, none skips
             them, all runs each (at most 100) Default: 'latest'.
         misfire_grace (int | None | Unset): seconds; default: the cluster's
+        alert_after (int | Unset): failures in a row before the job counts as failing (and is alerted) Default: 1.
+        start_deadline (int | None | Unset): seconds after its fire time a run may still start; later it is recorded
+            missed and alerted, not run; default: misfire_grace
+        max_duration (float | None | Unset): seconds after which a run still going is alerted as an overrun (it goes on:
+            timeout ends it)
         overlap (JobSpecOverlap | Unset): a run starting while another of the job runs: allow starts it beside (as
             cron), forbid records it skipped, replace aborts the running one first; a manual run with force always starts
             Default: 'allow'.
@@ -69,11 +78,15 @@ class JobSpec:
     hook_headers: JobSpecHookHeaders | Unset = UNSET
     timeout: float | None | Unset = UNSET
     follow_redirects: bool | Unset = False
+    notify: JobSpecNotify | Unset = "always"
     retries: int | Unset = 0
     retry_backoff: RetryBackoff | Unset = UNSET
     timezone: None | str | Unset = UNSET
     catchup: JobSpecCatchup | Unset = "latest"
     misfire_grace: int | None | Unset = UNSET
+    alert_after: int | Unset = 1
+    start_deadline: int | None | Unset = UNSET
+    max_duration: float | None | Unset = UNSET
     overlap: JobSpecOverlap | Unset = "allow"
     tags: list[str] | Unset = UNSET
     managed_by: None | str | Unset = UNSET
@@ -131,6 +144,10 @@ class JobSpec:
 
         follow_redirects = self.follow_redirects
 
+        notify: str | Unset = UNSET
+        if not isinstance(self.notify, Unset):
+            notify = self.notify
+
         retries = self.retries
 
         retry_backoff: dict[str, Any] | Unset = UNSET
@@ -152,6 +169,20 @@ class JobSpec:
             misfire_grace = UNSET
         else:
             misfire_grace = self.misfire_grace
+
+        alert_after = self.alert_after
+
+        start_deadline: int | None | Unset
+        if isinstance(self.start_deadline, Unset):
+            start_deadline = UNSET
+        else:
+            start_deadline = self.start_deadline
+
+        max_duration: float | None | Unset
+        if isinstance(self.max_duration, Unset):
+            max_duration = UNSET
+        else:
+            max_duration = self.max_duration
 
         overlap: str | Unset = UNSET
         if not isinstance(self.overlap, Unset):
@@ -195,6 +226,8 @@ class JobSpec:
             field_dict["timeout"] = timeout
         if follow_redirects is not UNSET:
             field_dict["follow_redirects"] = follow_redirects
+        if notify is not UNSET:
+            field_dict["notify"] = notify
         if retries is not UNSET:
             field_dict["retries"] = retries
         if retry_backoff is not UNSET:
@@ -205,6 +238,12 @@ class JobSpec:
             field_dict["catchup"] = catchup
         if misfire_grace is not UNSET:
             field_dict["misfire_grace"] = misfire_grace
+        if alert_after is not UNSET:
+            field_dict["alert_after"] = alert_after
+        if start_deadline is not UNSET:
+            field_dict["start_deadline"] = start_deadline
+        if max_duration is not UNSET:
+            field_dict["max_duration"] = max_duration
         if overlap is not UNSET:
             field_dict["overlap"] = overlap
         if tags is not UNSET:
@@ -301,6 +340,13 @@ class JobSpec:
 
         follow_redirects = d.pop("follow_redirects", UNSET)
 
+        _notify = d.pop("notify", UNSET)
+        notify: JobSpecNotify | Unset
+        if isinstance(_notify, Unset):
+            notify = UNSET
+        else:
+            notify = check_job_spec_notify(_notify)
+
         retries = d.pop("retries", UNSET)
 
         _retry_backoff = d.pop("retry_backoff", UNSET)
@@ -335,6 +381,26 @@ class JobSpec:
 
         misfire_grace = _parse_misfire_grace(d.pop("misfire_grace", UNSET))
 
+        alert_after = d.pop("alert_after", UNSET)
+
+        def _parse_start_deadline(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        start_deadline = _parse_start_deadline(d.pop("start_deadline", UNSET))
+
+        def _parse_max_duration(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        max_duration = _parse_max_duration(d.pop("max_duration", UNSET))
+
         _overlap = d.pop("overlap", UNSET)
         overlap: JobSpecOverlap | Unset
         if isinstance(_overlap, Unset):
@@ -366,11 +432,15 @@ class JobSpec:
             hook_headers=hook_headers,
             timeout=timeout,
             follow_redirects=follow_redirects,
+            notify=notify,
             retries=retries,
             retry_backoff=retry_backoff,
             timezone=timezone,
             catchup=catchup,
             misfire_grace=misfire_grace,
+            alert_after=alert_after,
+            start_deadline=start_deadline,
+            max_duration=max_duration,
             overlap=overlap,
             tags=tags,
             managed_by=managed_by,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 
 from ..models.task_spec_http_method import TaskSpecHttpMethod, check_task_spec_http_method
+from ..models.task_spec_notify import TaskSpecNotify, check_task_spec_notify
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ class TaskSpec:
         timeout (float | None | Unset): run time limit in seconds; default: the cluster's
         follow_redirects (bool | Unset): follow up to 3 redirects, each checked by the egress guard; default: none
             Default: False.
+        notify (TaskSpecNotify | Unset): when email and hook_url are told: always (after every run), failure (a run that
+            failed for good, from the alert_after-th in a row), change (when the job turns failing and when it recovers: one
+            alert a change), never; missed and overrun runs are told in every mode but never Default: 'always'.
         retries (int | Unset): extra attempts after a failed run Default: 0.
         retry_backoff (RetryBackoff | Unset): How long a failed run waits before its next attempt
             (``policy.retry_delay_s``).
@@ -53,6 +57,7 @@ class TaskSpec:
     hook_headers: TaskSpecHookHeaders | Unset = UNSET
     timeout: float | None | Unset = UNSET
     follow_redirects: bool | Unset = False
+    notify: TaskSpecNotify | Unset = "always"
     retries: int | Unset = 0
     retry_backoff: RetryBackoff | Unset = UNSET
 
@@ -107,6 +112,10 @@ class TaskSpec:
 
         follow_redirects = self.follow_redirects
 
+        notify: str | Unset = UNSET
+        if not isinstance(self.notify, Unset):
+            notify = self.notify
+
         retries = self.retries
 
         retry_backoff: dict[str, Any] | Unset = UNSET
@@ -140,6 +149,8 @@ class TaskSpec:
             field_dict["timeout"] = timeout
         if follow_redirects is not UNSET:
             field_dict["follow_redirects"] = follow_redirects
+        if notify is not UNSET:
+            field_dict["notify"] = notify
         if retries is not UNSET:
             field_dict["retries"] = retries
         if retry_backoff is not UNSET:
@@ -232,6 +243,13 @@ class TaskSpec:
 
         follow_redirects = d.pop("follow_redirects", UNSET)
 
+        _notify = d.pop("notify", UNSET)
+        notify: TaskSpecNotify | Unset
+        if isinstance(_notify, Unset):
+            notify = UNSET
+        else:
+            notify = check_task_spec_notify(_notify)
+
         retries = d.pop("retries", UNSET)
 
         _retry_backoff = d.pop("retry_backoff", UNSET)
@@ -253,6 +271,7 @@ class TaskSpec:
             hook_headers=hook_headers,
             timeout=timeout,
             follow_redirects=follow_redirects,
+            notify=notify,
             retries=retries,
             retry_backoff=retry_backoff,
         )

@@ -41,6 +41,7 @@ STORED: dict[str, bool] = {"stored": True}
 HttpMethod = Literal["get", "post", "put", "patch", "delete", "head", "options"]
 Catchup = Literal["latest", "none", "all"]
 Overlap = Literal["allow", "forbid", "replace"]
+Notify = Literal["always", "failure", "change", "never"]
 Headers = Annotated[dict[str, str], Field(max_length=HEADERS_MAX)]
 TAGS_MAX = 20
 # A tag or an owner: short, printable, no blanks (they are matched exactly, and typed in URLs).
@@ -144,6 +145,13 @@ class RunFields(BaseModel):
     follow_redirects: bool = Field(
         False, description="follow up to 3 redirects, each checked by the egress guard; default: none"
     )
+    notify: Notify = Field(
+        "always",
+        description="when email and hook_url are told: always (after every run), failure (a run that "
+        "failed for good, from the alert_after-th in a row), change (when the job turns failing and "
+        "when it recovers: one alert a change), never; missed and overrun runs are told in every mode "
+        "but never",
+    )
     retries: int = Field(0, ge=0, le=10, description="extra attempts after a failed run")
     retry_backoff: RetryBackoff = Field(
         default_factory=RetryBackoff,
@@ -162,6 +170,23 @@ class JobFields(RunFields):
         "all runs each (at most 100)",
     )
     misfire_grace: int | None = Field(None, ge=0, le=86_400, description="seconds; default: the cluster's")
+    alert_after: int = Field(
+        1, ge=1, le=1000, description="failures in a row before the job counts as failing (and is alerted)"
+    )
+    start_deadline: int | None = Field(
+        None,
+        ge=0,
+        le=86_400,
+        description="seconds after its fire time a run may still start; later it is recorded missed and "
+        "alerted, not run; default: misfire_grace",
+    )
+    max_duration: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_TIMEOUT_S,
+        description="seconds after which a run still going is alerted as an overrun (it goes on: "
+        "timeout ends it)",
+    )
     overlap: Overlap = Field(
         "allow",
         description="a run starting while another of the job runs: allow starts it beside (as cron), "

@@ -6,6 +6,7 @@
 - Catch-up: which of a job's due times to fire after a scheduler outage.
 - Retry backoff and overlap: how long before the next attempt, and what a fire does while a run
   of the same job is still going.
+- Alerts: whom a run's end is told, and as which event.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Literal
 from unicron_core import cron
 from unicron_core.apikeys import Principal, Scope
 from unicron_core.errors import Forbidden, InvalidSpec
-from unicron_core.models import Catchup, JobSpec, Overlap, RunSpec, TaskSpec
+from unicron_core.models import Catchup, JobSpec, Notify, Overlap, RunSpec, TaskSpec
+from unicron_core.records import RunStatus
 from unicron_core.settings import Settings
 
 CATCHUP_ALL_MAX = 100  # fires `catchup: all` runs at most after an outage
@@ -96,6 +98,12 @@ def run_timeout_s(spec: RunSpec, settings: Settings) -> float:
     return settings.command_timeout_s if spec.kind == "command" else settings.http_timeout_s
 
 
+def start_deadline_s(spec: JobSpec, settings: Settings) -> float:
+    """How long after its fire time a run may still start: the job's start deadline, else its
+    misfire grace."""
+    return spec.start_deadline if spec.start_deadline is not None else misfire_grace_ms(spec, settings) / 1000
+
+
 def misfire_grace_ms(spec: JobSpec, settings: Settings) -> int:
     """How late a fire may still run: the job's grace, else the cluster's."""
     grace_s = settings.misfire_grace_s if spec.misfire_grace is None else spec.misfire_grace
@@ -148,7 +156,7 @@ def retry_delay_s(attempt: int, *, initial_s: float, max_s: float, draw: float) 
     exponential backoff with full jitter above a floor, ``initial_s`` plus ``draw`` (uniform in
     [0, 1)) of the way to the ceiling ``min(max_s, initial_s * 2**attempt)``. Never sooner than
     ``initial_s`` (what a user who wrote it expects), spread over the whole range so that many
-    runs failing together do not retry together (docs/decisions/0014-retries.md)."""
+    runs failing together do not retry together (docs/decisions/0013-execution-control.md)."""
     if attempt < 1:
         raise ValueError("attempt counts from 1")
     ceiling = max(initial_s, min(max_s, initial_s * 2.0 ** min(attempt, 64)))
@@ -172,3 +180,32 @@ def on_overlap(policy: Overlap, *, running: bool, force: bool = False) -> Overla
     if not running or force or policy == "allow":
         return "start"
     return "skip" if policy == "forbid" else "replace"
+
+
+# -- alerts ------------------------------------------------------------------------------------
+
+# What a run's end did to its job's health (record_run.lua): it turned failing (its alert_after-th
+# failure in a row), recovered (a success after that), went missing (a first missed run), or none.
+HealthChange = Literal["failing", "recovered", "missed", ""]
+AlertEvent = RunStatus | Literal["recovery", "overrun"]  # a run's status, or what the job's health did
+
+
+def alert(
+    notify: Notify, *, status: RunStatus, change: HealthChange, failures: int, alert_after: int
+) -> AlertEvent | None:
+    """The event a run's end is told as (email and webhook), or None when ``notify`` says nothing.
+
+    always tells every end, failure the failures from the ``alert_after``-th in a row, change only
+    the changes (turned failing, recovered). A missed run is told in every mode but never: once
+    when the job goes missing, and every time with always."""
+    if notify == "never":
+        return None
+    if status == "missed":
+        return "missed" if change == "missed" or notify == "always" else None
+    if notify == "always":
+        return "recovery" if change == "recovered" else status
+    if notify == "failure":
+        return "failure" if status == "failure" and failures >= alert_after else None
+    if change == "failing":
+        return "failure"
+    return "recovery" if change == "recovered" else None

@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -73,10 +74,14 @@ class Procs:
             return proc.wait()
 
     def stop_all(self, *, report: bool = True) -> None:
-        """Stops every process, newest first; with ``report``, prints the tail of each one's output
+        """Stops every process: SIGTERM to all at once, so they stop side by side, then each waited
+        for (SIGKILL past the stop timeout); with ``report``, prints the tail of each one's output
         (pytest shows it when a test fails)."""
+        for _, proc in self._procs:
+            self.signal(proc, signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout_s
         for name, proc in reversed(self._procs):
-            code = self.stop(proc)
+            code = self.stop(proc, timeout_s=max(0.0, deadline - time.monotonic()))
             if not report:
                 continue
             print(f"--- {name} pid {proc.pid} {proc.args!r} exit {code}")

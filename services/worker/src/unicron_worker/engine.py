@@ -123,7 +123,17 @@ class Engine:
             return claimed
         if self._burst and not self._running:
             return None
-        waited = await store.run(store.claims.wait(timeout_s=WAIT_S))
+        # The wait ends early on a stop: a worker told to stop stops at once. (An id the wait moved
+        # to the intermediate list just then is queued again by maintenance.)
+        wait = asyncio.create_task(store.run(store.claims.wait(timeout_s=WAIT_S)))
+        stop = asyncio.create_task(self._stopping.wait())
+        await asyncio.wait([wait, stop], return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not wait.done():
+            wait.cancel()
+            await asyncio.gather(wait, return_exceptions=True)
+            return []
+        waited = wait.result()
         if waited is None:
             return []
         return await self._claim_batch(limit, waited=waited)

@@ -56,7 +56,7 @@ class Notifier:
             cookies=no_cookies(),
         )
 
-    def email(self, *, to: str, job_name: str, run: RunResult) -> str:
+    def email(self, *, to: str, job_name: str, run: RunResult, event: str | None = None) -> str:
         """Emails the run's status and output to ``to`` (comma-separated addresses).
 
         Returns:
@@ -66,7 +66,7 @@ class Notifier:
         if not recipients:
             return "failed: no recipient"
         try:
-            message = self._message(recipients, job_name=job_name, run=run)
+            message = self._message(recipients, job_name=job_name, run=run, event=event)
             self._send(message, recipients)
         except (OSError, ValueError) as exc:  # smtplib's and ssl's errors are OSErrors
             return f"failed: {self._smtp_reason(exc)}"
@@ -98,12 +98,14 @@ class Notifier:
         """Closes the webhook client's connections."""
         self._client.close()
 
-    def _message(self, recipients: list[str], *, job_name: str, run: RunResult) -> EmailMessage:
+    def _message(
+        self, recipients: list[str], *, job_name: str, run: RunResult, event: str | None
+    ) -> EmailMessage:
         sender = self._settings.email_from
         message = EmailMessage()
         # A name is free text: a line break in a header would end it (header injection).
         subject_name = " ".join(job_name.split())
-        message["Subject"] = f"[unicron] {subject_name}: {'success' if run.success else 'failure'}"
+        message["Subject"] = f"[unicron] {subject_name}: {event or run.status}"
         message["From"] = sender
         message["To"] = ", ".join(recipients)
         message["Date"] = formatdate(usegmt=True)
@@ -151,7 +153,7 @@ def render_body(*, job_name: str, run: RunResult, zone: ZoneInfo) -> str:
     end = run.start if run.end is None else run.end  # an attempt's end: notified once it has one
     lines = [
         f"Job: {job_name}",
-        f"Status: {'success' if run.success else 'failure'}",
+        f"Status: {run.status}",
         f"Start: {_iso(run.start, zone)}",
         f"End: {_iso(end, zone)}",
         f"Duration: {end - run.start:.3f} s",
@@ -159,8 +161,12 @@ def render_body(*, job_name: str, run: RunResult, zone: ZoneInfo) -> str:
     if run.scheduled is not None:
         lines.append(f"Scheduled: {_iso(run.scheduled, zone)}")
     lines.append(f"Run: {run.run_id}")
+    if run.attempt > 1:
+        lines.append(f"Attempt: {run.attempt}")
     if run.error:
         lines.append(f"Error: {run.error}")
+    elif run.reason:
+        lines.append(f"Reason: {run.reason}")
     output = run.output
     if isinstance(output, CommandOutput):
         lines += [f"Exit code: {output.exit_code}", "", "--- stdout ---", output.stdout]

@@ -13,7 +13,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
-from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -30,8 +29,8 @@ from unicron_core.store.claims import run_deadline
 from unicron_core.store.ops import Op, together
 from unicron_core.store.retries import Retry
 from unicron_core.store.rqhash import FIRE_FUNC
-from unicron_core.store.runs import Started
-from unicron_worker import attempts
+from unicron_core.store.runs import Ended, Started
+from unicron_worker import alerts, attempts
 from unicron_worker.execute import execute
 from unicron_worker.runtime import Runtime
 
@@ -103,6 +102,19 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
         status="running",
         **own,
     )
+    late_s = running.start - scheduled_ms / 1000
+    if attempt == 1 and trigger == "schedule" and late_s > policy.start_deadline_s(spec, rt.settings):
+        reason = (
+            f"missed: not started within {policy.start_deadline_s(spec, rt.settings):g} s of its fire time "
+        )
+        reason += f"({late_s:.0f} s late: the workers were busy or down)"
+        await _end_fire(
+            rt,
+            spec,
+            running.model_copy(update={"status": "missed", "end": running.start, "reason": reason}),
+            fire,
+        )
+        return
     if_running = policy.on_overlap(spec.overlap, running=True, force=force)
 
     def start() -> Awaitable[Started]:
@@ -119,9 +131,14 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
         return
     if started.others:  # overlap: replace
         await _replace(rt, job_id, started.others, by=run_id)
-    run = await execute(
-        rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
-    )
+    watch = asyncio.create_task(alerts.overrun(rt, spec, running)) if spec.max_duration else None
+    try:
+        run = await execute(
+            rt, spec, job_id=job_id, run_id=run_id, idempotency_key=run_id, scheduled_ms=scheduled_ms
+        )
+    finally:
+        if watch is not None:
+            watch.cancel()
     await _end_fire(rt, spec, run.model_copy(update=own), fire)
 
 
@@ -154,12 +171,20 @@ async def _end_fire(rt: Runtime, spec: JobSpec, ended: RunResult, fire: tuple[An
     """Records the end of a fire's attempt (and its next one), then tells whom the job says."""
     store, job_id = rt.store, fire[0]
     run, retry = attempts.fire_ended(store, spec, ended, fire=fire, now=time.time())
-    if not await patiently(
-        lambda: store.run(store.runs.end(job_id=job_id, run=run, ender=_ender(rt), retry=retry))
-    ):
+
+    def end() -> Awaitable[Ended]:
+        return store.run(
+            store.runs.end(
+                job_id=job_id, run=run, ender=_ender(rt), retry=retry, alert_after=spec.alert_after
+            )
+        )
+
+    done = await patiently(end)
+    if not done.stored:
         return  # recorded before: this worker was taken for dead, and its run went on elsewhere
     _count(rt, spec, ended, retry)
-    if await _notify(rt, spec, run, job_id=job_id):
+    event = alerts.of_fire(spec, ended, done)
+    if event is not None and await alerts.tell(rt, spec, run, job_id=job_id, event=event):
         await patiently(lambda: store.run(store.runs.record(job_id=job_id, run=run)))
 
 
@@ -187,7 +212,8 @@ async def run_task(task_id: str, attempt: int = 1) -> None:
     ):
         return  # recorded before (see run_fire), or expired meanwhile
     _count(rt, task.spec, run, retry)
-    if await _notify(rt, task.spec, run, job_id=None):
+    event = alerts.of_task(task.spec, run, status)
+    if event is not None and await alerts.tell(rt, task.spec, run, job_id=None, event=event):
         await patiently(
             lambda: store.run(store.tasks.record(task_id=task_id, status=status, result=run, error=run.error))
         )
@@ -277,6 +303,9 @@ def _unfinished_task(
     )
     if store.run(ended):
         _count(rt, task.spec, run, retry)
+        event = alerts.of_task(task.spec, run, status)
+        if event is not None and alerts.send(rt, task.spec, run, job_id=None, event=event):
+            store.run(store.tasks.record(task_id=task_id, status=status, result=run, error=detail or reason))
 
 
 def _unfinished_fire(rt: Runtime, args: tuple[Any, ...], *, reason: str, ender: str) -> None:
@@ -311,20 +340,11 @@ def _unfinished_fire(rt: Runtime, args: tuple[Any, ...], *, reason: str, ender: 
     run, retry = attempts.fire_ended(
         store, spec, ended, fire=(job_id, scheduled_ms, version, trigger, by), now=now
     )
-    if store.run(store.runs.end(job_id=job_id, run=run, ender=ender, retry=retry)):
+    done = store.run(
+        store.runs.end(job_id=job_id, run=run, ender=ender, retry=retry, alert_after=spec.alert_after)
+    )
+    if done.stored:
         _count(rt, spec, ended, retry)
-
-
-async def _notify(rt: Runtime, spec: RunSpec, run: RunResult, *, job_id: str | None) -> bool:
-    """Sends the email and the webhook (each in a thread: SMTP is blocking); records each outcome
-    on ``run``. True if any was sent."""
-    if spec.email:
-        email = partial(rt.notifier.email, to=spec.email, job_name=spec.name, run=run)
-        run.notifications["email"] = await asyncio.to_thread(email)
-        rt.metrics.notified(channel="email", result=run.notifications["email"])
-    if spec.hook_url:
-        payload = {"job_id": job_id, "name": spec.name, **run.model_dump()}
-        hook = partial(rt.notifier.hook, url=spec.hook_url, headers=spec.hook_headers, payload=payload)
-        run.notifications["hook"] = await asyncio.to_thread(hook)
-        rt.metrics.notified(channel="hook", result=run.notifications["hook"])
-    return bool(run.notifications)
+        event = alerts.of_fire(spec, ended, done)
+        if event is not None and alerts.send(rt, spec, run, job_id=job_id, event=event):
+            store.run(store.runs.record(job_id=job_id, run=run))

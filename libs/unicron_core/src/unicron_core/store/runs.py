@@ -7,11 +7,11 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from unicron_core import keys
 from unicron_core.errors import NotFound, UnreadableRecord
-from unicron_core.policy import OverlapAction
+from unicron_core.policy import HealthChange, OverlapAction
 from unicron_core.records import RunResult, RunStatus, Trigger
 from unicron_core.replies import text
 from unicron_core.settings import Settings
@@ -41,6 +41,16 @@ class Started:
 
     skipped: bool
     others: list[str]
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What an attempt's end did: recorded (or by the same ender before), and the job's health
+    change and failures in a row then."""
+
+    stored: bool
+    change: HealthChange = ""
+    failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,20 +93,32 @@ class Runs:
         return Started(skipped=code == START_SKIPPED, others=[text(other) for other in others])
 
     def end(
-        self, *, job_id: str, run: RunResult, ender: str, retry: Retry | None = None, ran: bool = True
-    ) -> Op[bool]:
+        self,
+        *,
+        job_id: str,
+        run: RunResult,
+        ender: str,
+        retry: Retry | None = None,
+        ran: bool = True,
+        alert_after: int = 1,
+    ) -> Op[Ended]:
         """Records the end of an attempt of a run, once: False when another ``ender`` recorded it
         before (RQ reported a dead worker's run twice; a worker taken for dead ended it late). The
-        same ender sending it again (a broken connection) is answered True. With ``retry`` the
+        same ender sending it again (a broken connection) is answered as the first time. With ``retry`` the
         run waits for its next attempt (``run`` is then ``queued`` for attempt ``retry.attempt``);
         without, it is over and, if it ran (``ran``, and not skipped or missed), counted on the job
-        and its state."""
+        and its state, and its health moved (for alerts: ``policy.alert``)."""
         over = "1" if ran and retry is None and run.status not in NOT_RUN else "0"
-        tail = [over, ENDED_KEPT_S, ender, *(retry.args() if retry else ["", ""])]
+        tail = [over, ENDED_KEPT_S, ender, alert_after, *(retry.args() if retry else ["", ""])]
         next_hash = rqhash.job_key(retry.rq_id) if retry else keys.RETRIES
         marker = keys.ended(run.run_id, retry.attempt - 1 if retry else run.attempt)
-        stored = yield from self._write(job_id, run, "end", marker=marker, next_hash=next_hash, tail=tail)
-        return bool(stored)
+        stored, *health = yield from self._write(
+            job_id, run, "end", marker=marker, next_hash=next_hash, tail=tail
+        )
+        if not stored:
+            return Ended(stored=False)
+        change, failures = health
+        return Ended(stored=True, change=cast("HealthChange", text(change)), failures=int(failures))
 
     def record(self, *, job_id: str, run: RunResult) -> Op[bool]:
         """Stores a run again (to add its notifications' outcomes), or one that did not run (a

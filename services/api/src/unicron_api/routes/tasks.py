@@ -34,7 +34,10 @@ router = secured_router()
     tags=["tasks"],
     summary="Submit an async task",
     status_code=201,
-    responses={**errors(*SECURED, *WITH_BODY), 201: {"links": links("get_task", "abort_task", task_id="/result")}},
+    responses={
+        **errors(*SECURED, *WITH_BODY),
+        201: {"links": links("get_task", "abort_task", task_id="/result")},
+    },
 )
 async def create_task(spec: TaskSpec, request: Request) -> TaskIdEnvelope:
     """Submits a one-off task; answers its id (a UUID).

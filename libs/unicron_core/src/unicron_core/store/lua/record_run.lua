@@ -42,13 +42,18 @@
 -- ARGV[13] end: the marker's TTL, s
 -- ARGV[14] start: the run's deadline on the in-flight set, epoch ms
 -- ARGV[14] end: who ends it (the same caller sending it again is answered as the first time)
--- ARGV[15] end: the next attempt's due time, epoch ms ('' when there is none)
--- ARGV[16] end: the next attempt's RQ id
--- ARGV[17..] end: its RQ hash's fields (field, value, ...)
+-- ARGV[15] end: failures in a row before the job turns failing (alert_after)
+-- ARGV[16] end: the next attempt's due time, epoch ms ('' when there is none)
+-- ARGV[17] end: the next attempt's RQ id
+-- ARGV[18..] end: its RQ hash's fields (field, value, ...)
 --
--- Returns, for end and store: 1 stored (end: or by the same caller before); 0 not stored (end: by
--- another caller before; store: a later attempt started). For start: {1} started; {2, run id...}
--- skipped for these live runs; {3, run id...} started, these live runs to be aborted.
+-- The job's health, for alerts (unicron_core.policy.alert): `failures` in a row, `alerting` once
+-- they reached alert_after (until a success), `missing` after a missed run (until a run starts).
+--
+-- Returns, for store: 1 stored; 0 not (a later attempt started). For end: {1, change, failures}
+-- stored, or by the same caller before (answered as then), change the health's ('failing',
+-- 'recovered', 'missed' or ''); {0} recorded by another caller before. For start: {1} started;
+-- {2, run id...} skipped for these live runs; {3, run id...} started, these to be aborted.
 local phase = ARGV[10]
 local others = {}
 if phase == 'start' and ARGV[12] ~= 'start' then
@@ -59,7 +64,9 @@ if phase == 'start' and ARGV[12] ~= 'start' then
 end
 if phase == 'end' then
     if not redis.call('SET', KEYS[9], ARGV[14], 'NX', 'EX', ARGV[13]) then
-        return redis.call('GET', KEYS[9]) == ARGV[14] and 1 or 0
+        local ender, change, failures = string.match(redis.call('GET', KEYS[9]) or '', '^(.*)|(.*)|(.*)$')
+        if ender ~= ARGV[14] then return {0} end
+        return {1, change, tonumber(failures)}
     end
 elseif phase == 'store' then
     if redis.call('ZSCORE', KEYS[7], ARGV[1]) or redis.call('EXISTS', KEYS[9]) == 1 then return 0 end
@@ -90,11 +97,18 @@ for k = 12, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', oldest_ms) 
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 local started = {#others > 0 and 3 or 1, unpack(others)}
-if redis.call('EXISTS', KEYS[3]) == 0 then return phase == 'start' and started or 1 end
-if phase == 'store' then return 1 end
+local change, failures = '', 0
+local function answer()
+    if phase == 'start' then return started end
+    if phase == 'store' then return 1 end
+    redis.call('SET', KEYS[9], ARGV[14] .. '|' .. change .. '|' .. failures, 'KEEPTTL')
+    return {1, change, failures}
+end
+if phase == 'store' or redis.call('EXISTS', KEYS[3]) == 0 then return answer() end
 local job, id = KEYS[3], ARGV[9]
 if phase == 'start' then
     redis.call('ZADD', KEYS[7], ARGV[14], ARGV[1])
+    redis.call('HDEL', job, 'missing')
 else
     redis.call('ZREM', KEYS[7], ARGV[1])
 end
@@ -112,13 +126,25 @@ if phase == 'end' and ARGV[12] == '1' then
     redis.call('HSET', job, 'last_run', ARGV[3], 'last_status', ARGV[8])
     if ARGV[8] == 'success' then
         redis.call('ZREM', KEYS[5], id)
+        if redis.call('HGET', job, 'alerting') then change = 'recovered' end
+        redis.call('HDEL', job, 'failures', 'alerting')
     else
         redis.call('ZADD', KEYS[5], created, id)
     end
+    if ARGV[8] == 'failure' then
+        failures = redis.call('HINCRBY', job, 'failures', 1)
+        if failures >= tonumber(ARGV[15]) and not redis.call('HGET', job, 'alerting') then
+            redis.call('HSET', job, 'alerting', 1)
+            change = 'failing'
+        end
+    end
 end
-if phase == 'end' and ARGV[15] ~= '' then
-    if redis.call('EXISTS', KEYS[11]) == 0 then redis.call('HSET', KEYS[11], unpack(ARGV, 17)) end
-    redis.call('ZADD', KEYS[10], 'NX', ARGV[15], ARGV[16])
+if phase == 'end' and ARGV[8] == 'missed' and redis.call('HSETNX', job, 'missing', 1) == 1 then
+    change = 'missed'
+end
+if phase == 'end' and ARGV[16] ~= '' then
+    if redis.call('EXISTS', KEYS[11]) == 0 then redis.call('HSET', KEYS[11], unpack(ARGV, 18)) end
+    redis.call('ZADD', KEYS[10], 'NX', ARGV[16], ARGV[17])
 end
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', $VIEW_CHANGES_KEPT, '*', id, '')  -- its view moved
-return phase == 'start' and started or 1
+return answer()
