@@ -177,6 +177,14 @@ def test_catch_up_after_downtime(
     job = store.run(store.jobs.get(job_id=job_id))
     assert job.missed_count == 8
     assert job.next_run == (T0 + 11 * MINUTE_MS) / 1000
+    # "Why didn't it run?": the fires given up are one missed run, with when and why.
+    missed = store.run(store.runs.find(job_id=job_id, run_id=f"{job_id}-{T0 + MINUTE_MS}-missed"))
+    assert missed is not None and missed.status == "missed" and missed.scheduled == (T0 + MINUTE_MS) / 1000
+    assert missed.reason is not None and missed.reason.startswith("missed: 8 fire(s) from ")
+    assert (
+        "not fired within the misfire grace (90 s)" in missed.reason
+        and f"catchup: {catchup}" in missed.reason
+    )
 
 
 def test_deleted_job_is_not_fired_and_leaves_the_index(store: Store, settings: Settings) -> None:

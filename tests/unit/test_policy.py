@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from unicron_core import cron, policy
 from unicron_core.apikeys import ALL_SCOPES, Principal, Scope
 from unicron_core.errors import Forbidden, InvalidSpec
-from unicron_core.models import Catchup, JobSpec, Overlap, TaskSpec
+from unicron_core.models import Catchup, JobSpec, Notify, Overlap, TaskSpec
+from unicron_core.records import RunStatus
 from unicron_core.settings import Settings
 
 T0 = 1_800_000_000_000  # a whole minute, epoch ms
@@ -162,3 +163,43 @@ def test_a_run_is_retried_while_it_has_attempts_left() -> None:
 )
 def test_overlap(overlap: Overlap, running: bool, force: bool, action: str) -> None:
     assert policy.on_overlap(overlap, running=running, force=force) == action
+
+
+# -- alerts --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("notify", "status", "change", "failures", "event"),
+    [
+        ("always", "success", "", 0, "success"),
+        ("always", "failure", "", 1, "failure"),
+        ("always", "success", "recovered", 0, "recovery"),
+        ("always", "missed", "", 0, "missed"),  # every missed run
+        ("failure", "success", "recovered", 0, None),
+        ("failure", "failure", "", 1, None),  # before alert_after (2)
+        ("failure", "failure", "failing", 2, "failure"),
+        ("failure", "failure", "", 3, "failure"),  # every failure from then on
+        ("failure", "missed", "missed", 0, "missed"),  # once as the job goes missing
+        ("failure", "missed", "", 0, None),
+        ("change", "failure", "", 1, None),
+        ("change", "failure", "failing", 2, "failure"),
+        ("change", "failure", "", 3, None),  # one alert a change
+        ("change", "success", "recovered", 0, "recovery"),
+        ("change", "success", "", 0, None),
+        ("change", "skipped", "", 0, None),
+        ("never", "failure", "failing", 2, None),
+        ("never", "missed", "missed", 0, None),
+    ],
+)
+def test_alert(
+    notify: Notify, status: RunStatus, change: policy.HealthChange, failures: int, event: str | None
+) -> None:
+    assert policy.alert(notify, status=status, change=change, failures=failures, alert_after=2) == event
+
+
+def test_a_missed_start_is_judged_by_the_start_deadline_else_the_grace() -> None:
+    settings = Settings(key="k" * 32, misfire_grace_s=60)
+    job = JobSpec(name="j", schedule="@daily", http_url="http://example.test/", timezone="UTC")
+    assert policy.start_deadline_s(job, settings) == 60
+    assert policy.start_deadline_s(job.model_copy(update={"misfire_grace": 5}), settings) == 5
+    assert policy.start_deadline_s(job.model_copy(update={"start_deadline": 0}), settings) == 0

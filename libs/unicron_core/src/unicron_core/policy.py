@@ -120,6 +120,7 @@ class CatchUp:
     fire_ms: list[int]
     next_ms: int | None
     missed: int
+    missed_span: tuple[int, int] | None = None  # the first and last time given up, epoch ms
 
 
 def catch_up(
@@ -136,6 +137,7 @@ def catch_up(
     in_grace: list[int] = []
     missed: deque[int] = deque(maxlen=CATCHUP_ALL_MAX)
     missed_count = 0
+    first_missed = due_ms
     t: int | None = due_ms
     while t is not None and t <= now_ms:
         if now_ms - t <= grace_ms:
@@ -145,7 +147,8 @@ def catch_up(
             missed_count += 1
         t = schedule.next_after(t)
     late = {"all": list(missed), "latest": list(missed)[-1:], "none": []}[catchup]
-    return CatchUp(fire_ms=late + in_grace, next_ms=t, missed=missed_count)
+    span = (first_missed, missed[-1]) if missed else None
+    return CatchUp(fire_ms=late + in_grace, next_ms=t, missed=missed_count, missed_span=span)
 
 
 # -- retries and overlap -----------------------------------------------------------------------

@@ -3,6 +3,7 @@ and the job and task records (``models`` has the specs they hold; ``views`` what
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -228,6 +229,28 @@ class TaskRecord(BaseModel):
             "traceback": self.error,
             "children": [],
         }
+
+
+def missed_run(
+    *, job_id: str, spec: RunSpec, count: int, span: tuple[int, int], grace_s: float, now: float
+) -> RunResult:
+    """The record of fires the scheduler gave up (older than the misfire grace when it could fire
+    them: it was down, or Redis was): one run, how many, the first and the last."""
+    first, last = (datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds") for ms in span)
+    times = f"{count} fire(s) from {first} to {last}" if count > 1 else f"the fire at {first}"
+    catchup = getattr(spec, "catchup", "none")
+    return RunResult(
+        success=False,
+        start=now,
+        end=now,
+        output=empty_output(spec, job_id),
+        run_id=f"{job_id}-{span[0]}-missed",
+        scheduled=span[0] / 1000,
+        job_id=job_id,
+        status="missed",
+        reason=f"missed: {times} not fired within the misfire grace ({grace_s:g} s): the scheduler "
+        f"was down or behind (catchup: {catchup})",
+    )
 
 
 def empty_output(spec: RunSpec, job_id: str | None) -> HttpOutput | CommandOutput:

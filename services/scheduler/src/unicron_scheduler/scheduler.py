@@ -28,7 +28,8 @@ from unicron_core import cron, policy
 from unicron_core.apikeys import Principal
 from unicron_core.errors import Conflict, NotFound
 from unicron_core.lease import Lease
-from unicron_core.models import Catchup
+from unicron_core.models import Catchup, JobSpec
+from unicron_core.records import missed_run
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.firing import Fire, PreparedFire
@@ -59,6 +60,7 @@ class Plan:
     grace_ms: int
     run_timeout_s: float
     version: int
+    spec: JobSpec  # what a record of missed fires needs
 
 
 @dataclass(frozen=True)
@@ -245,9 +247,28 @@ class Scheduler:
                 m.lag.observe((done_ms - scheduled_ms) / 1000)
             m.suppressed.inc(outcome.suppressed)
             m.missed.inc(sum(fire.missed for fire in batch.fires))
+            self._record_missed([fire for fire in batch.fires if fire.missed_span is not None])
         if not all(outcome.fenced for outcome in outcomes):
             self._fenced_off()
         return sum(len(outcome.enqueued) for outcome in outcomes)
+
+    def _record_missed(self, fires: list[Fire]) -> None:
+        """A missed run for each job whose fires were given up (docs/architecture.md, "Runs"), so
+        "why didn't it run?" has an answer in its history. Rare: after an outage."""
+        now = time.time()  # when it is recorded: the run log keeps what is recent by this clock
+        for fire in fires:
+            plan = self._plans.get(fire.job_id)
+            if plan is None or fire.missed_span is None:
+                continue
+            run = missed_run(
+                job_id=fire.job_id,
+                spec=plan.spec,
+                count=fire.missed,
+                span=fire.missed_span,
+                grace_s=plan.grace_ms / 1000,
+                now=now,
+            )
+            self.store.run(self.store.runs.record(job_id=fire.job_id, run=run))
 
     def _fenced_off(self) -> None:
         log.warning("fenced off: another scheduler holds the lease; standing by")
@@ -300,6 +321,7 @@ class Scheduler:
                 grace_ms=policy.misfire_grace_ms(spec, settings),
                 run_timeout_s=policy.run_timeout_s(spec, settings),
                 version=version,
+                spec=spec,
             )
 
     def _fire_for(self, job_id: str, due_ms: int, now_ms: int) -> Fire:
@@ -321,6 +343,7 @@ class Scheduler:
             grace_ms=plan.grace_ms,
             missed=decided.missed,
             version=plan.version,
+            missed_span=decided.missed_span,
         )
 
     def _wait(self, timeout_s: float) -> None:

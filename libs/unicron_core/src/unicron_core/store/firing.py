@@ -43,6 +43,7 @@ class Fire:
     grace_ms: int
     missed: int = 0
     version: int = 1  # of the job's definition the fires run with
+    missed_span: tuple[int, int] | None = None  # the first and last time given up, epoch ms
 
 
 @dataclass(frozen=True)
