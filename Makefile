@@ -42,9 +42,11 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
-# The scheduler under failure (bench/chaos.py): about 6 minutes, stops itself, exits 1 on a breach.
+# The scheduler under failure (bench/chaos.py, about 6 minutes), then overlap: forbid under failure
+# (bench/chaos_overlap.py, about 4): each stops itself and exits 1 on a breach.
 chaos: install
 	timeout 600 $(BIN)/python bench/chaos.py
+	timeout 420 $(BIN)/python bench/chaos_overlap.py
 
 # Unicron against its peers (rq-scheduler, RQ's own scheduler, RQ's SimpleWorker, Celery's prefork
 # and gevent pools, a bare FastAPI + enqueue app), measured in the same run, three repetitions,
