@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -278,17 +278,35 @@ def _tempdir() -> Iterator[Path]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=300, help="length of the chaos (default 300)")
-    parser.add_argument("--jobs", type=int, default=100)
+    return harness(
+        __doc__,
+        _run,
+        seconds=300,
+        jobs=100,
+        banner=lambda a: f"chaos: {a.jobs} jobs every {PERIOD_MS // 1000} s, {a.seconds:.0f} s of failures",
+    )
+
+
+def harness(
+    doc: str | None,
+    run: Callable[[argparse.Namespace, random.Random, Path], int],
+    *,
+    seconds: float,
+    jobs: int,
+    banner: Callable[[argparse.Namespace], str],
+) -> int:
+    """A chaos run's command line (length, jobs, seed), its banner, and its logs kept on a breach."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument(
+        "--seconds", type=float, default=seconds, help=f"length of the chaos (default {seconds:g})"
+    )
+    parser.add_argument("--jobs", type=int, default=jobs)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
-    print(
-        f"chaos: {args.jobs} jobs every {PERIOD_MS // 1000} s, {args.seconds:.0f} s of failures, seed {seed}"
-    )
+    print(f"{banner(args)}, seed {seed}")
     with _tempdir() as tmp:
-        code = _run(args, random.Random(seed), tmp)
+        code = run(args, random.Random(seed), tmp)
         if code:
             print(f"logs kept in {tmp}")
             sys.exit(code)

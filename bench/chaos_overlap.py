@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from chaos import Chaos, Fleet, Verdict, _kill_leader, _pause_leader, _tempdir
+from chaos import Chaos, Fleet, Verdict, _kill_leader, _pause_leader, harness
 from redis.exceptions import RedisError
 
 from unicron_core.apikeys import OPERATOR
@@ -139,19 +139,13 @@ def _settle(store: Store, job_ids: list[str]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=150, help="length of the chaos (default 150)")
-    parser.add_argument("--jobs", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args()
-    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
-    print(f"chaos (overlap: forbid): {args.jobs} jobs every second, {args.seconds:.0f} s, seed {seed}")
-    with _tempdir() as tmp:
-        code = _run(args, random.Random(seed), tmp)
-        if code:
-            print(f"logs kept in {tmp}")
-            sys.exit(code)
-    return 0
+    return harness(
+        __doc__,
+        _run,
+        seconds=150,
+        jobs=20,
+        banner=lambda a: f"chaos (overlap: forbid): {a.jobs} jobs every second, {a.seconds:.0f} s",
+    )
 
 
 def _run(args: argparse.Namespace, rng: random.Random, tmp: Path) -> int:

@@ -94,6 +94,18 @@ class Held(HttpSink):
         return Reply(200)
 
 
+class HoldingFirst(HttpSink):
+    """Holds the first call until ``release`` (or closing), answers the others at once."""
+
+    def answer(self, request: Request) -> Reply:
+        if len(self.requests) == 1:
+            self.closing.wait(60)
+        return Reply(200)
+
+    def release(self) -> None:
+        self.closing.set()
+
+
 def sleeping(*seconds: str) -> list[int]:
     """The pids of the ``sleep`` processes with one of these arguments (a test's own, by a value no
     other test uses; a zombie's command line is empty: it is gone)."""

@@ -35,15 +35,8 @@ def _smtp_env(smtp: SmtpSink) -> dict[str, str]:
 
 def _run_to_end(cluster: Cluster, job_id: str) -> Any:
     assert cluster.api is not None
-    api = cluster.api
-    run_id = api.post(f"/api/job/{job_id}/run").json()["result"]["run_id"]
-
-    def ended() -> Any:
-        response = api.get(f"/api/runs/{run_id}")
-        run = response.json()["result"] if response.status_code == 200 else None
-        return run if run is not None and run["status"] not in ("queued", "running") else None
-
-    run = wait_for(ended, RUN_S, f"run {run_id} to end")
+    run_id = cluster.api.post(f"/api/job/{job_id}/run").json()["result"]["run_id"]
+    run = cluster.wait_run(run_id, "success", "failure", "skipped", "aborted", "missed")
     time.sleep(0.002)  # run ids are per millisecond: the next run now is another run
     return run
 

@@ -9,21 +9,12 @@ import time
 from typing import Any
 
 from unicron_testkit.cluster import Cluster
-from unicron_testkit.sinks import HttpSink, Reply, Request
+from unicron_testkit.sinks import HttpSink
 from unicron_testkit.waiting import wait_for
 
-from helpers import sleeping
+from helpers import HoldingFirst, sleeping
 
 RUN_S = 20
-
-
-class HoldingFirst(HttpSink):
-    """Holds the first call until closing, answers the others at once."""
-
-    def answer(self, request: Request) -> Reply:
-        if len(self.requests) == 1:
-            self.closing.wait(60)
-        return Reply(200)
 
 
 def _post(cluster: Cluster, path: str, payload: dict[str, Any] | None = None) -> Any:
@@ -31,18 +22,6 @@ def _post(cluster: Cluster, path: str, payload: dict[str, Any] | None = None) ->
     response = cluster.api.post(path, json=payload or {})
     assert response.status_code in (200, 202), response.text
     return response.json()["result"]
-
-
-def _run_when(cluster: Cluster, run_id: str, *statuses: str) -> Any:
-    assert cluster.api is not None
-    api = cluster.api
-
-    def reached() -> Any:
-        response = api.get(f"/api/runs/{run_id}")  # 404 until a worker starts it
-        run = response.json()["result"] if response.status_code == 200 else None
-        return run if run is not None and run["status"] in statuses else None
-
-    return wait_for(reached, RUN_S, f"run {run_id} to be {' or '.join(statuses)}")
 
 
 def _held_job(cluster: Cluster, target: HttpSink, overlap: str) -> str:
@@ -57,15 +36,15 @@ def test_forbid_skips_a_run_while_another_runs_and_force_starts_it(cluster: Clus
     with HoldingFirst() as target:
         job_id = _held_job(cluster, target, "forbid")
         first = _post(cluster, f"/api/job/{job_id}/run")["run_id"]
-        _run_when(cluster, first, "running")
+        cluster.wait_run(first, "running")
         time.sleep(0.002)  # run ids are per millisecond: the next run now is another run
         second = _post(cluster, f"/api/job/{job_id}/run")["run_id"]
-        skipped = _run_when(cluster, second, "skipped")
+        skipped = cluster.wait_run(second, "skipped")
         assert first in skipped["reason"] and "overlap: forbid" in skipped["reason"]
         time.sleep(0.002)
         forced = _post(cluster, f"/api/job/{job_id}/run", {"force": True})["run_id"]
-        assert _run_when(cluster, forced, "success")["output"]["status_code"] == 200
-        assert _run_when(cluster, first, "running"), "the first still runs beside the forced one"
+        assert cluster.wait_run(forced, "success")["output"]["status_code"] == 200
+        assert cluster.wait_run(first, "running"), "the first still runs beside the forced one"
 
 
 def test_replace_aborts_the_running_run_then_starts(cluster: Cluster) -> None:
@@ -74,12 +53,12 @@ def test_replace_aborts_the_running_run_then_starts(cluster: Cluster) -> None:
     with HoldingFirst() as target:
         job_id = _held_job(cluster, target, "replace")
         first = _post(cluster, f"/api/job/{job_id}/run")["run_id"]
-        _run_when(cluster, first, "running")
+        cluster.wait_run(first, "running")
         wait_for(lambda: target.requests, RUN_S, "the first call to reach the target")
         time.sleep(0.002)
         second = _post(cluster, f"/api/job/{job_id}/run")["run_id"]
-        assert _run_when(cluster, second, "success")["output"]["status_code"] == 200
-        replaced = _run_when(cluster, first, "aborted")
+        assert cluster.wait_run(second, "success")["output"]["status_code"] == 200
+        replaced = cluster.wait_run(first, "aborted")
     assert (
         f"run {second}" in replaced["reason"]
         and replaced["end"] <= cluster.get(f"/api/runs/{second}")["start"]
@@ -96,7 +75,7 @@ def test_aborting_a_running_command_ends_it_at_once_and_for_good(cluster: Cluste
     wait_for(lambda: sleeping("61.83"), RUN_S, "the command to run")
     asked = time.monotonic()
     assert _post(cluster, f"/api/runs/{run_id}/abort") == {"status": "aborting"}
-    run = _run_when(cluster, run_id, "aborted")
+    run = cluster.wait_run(run_id, "aborted")
     assert time.monotonic() - asked < 2, "an abort ends a running command within 2 s"
     assert not sleeping("61.83"), "its process group is gone"
     assert run["reason"] == "aborted by integration" or run["reason"].startswith("aborted by ")

@@ -15,6 +15,8 @@ from unicron_testkit.cluster import KEY, Cluster
 from unicron_testkit.sinks import HttpSink, Reply, Request
 from unicron_testkit.waiting import wait_for
 
+from helpers import HoldingFirst
+
 BACKOFF = {"initial_s": 1, "max_s": 1}
 RUN_S = 20  # a few seconds each, with the backoff; generous on a loaded machine
 
@@ -30,18 +32,6 @@ class FailingFirst(HttpSink):
         return Reply(500 if len(self.requests) <= self.failures else 200)
 
 
-class HoldingFirst(HttpSink):
-    """Holds the first call until ``release`` (or closing), answers the others at once."""
-
-    def answer(self, request: Request) -> Reply:
-        if len(self.requests) == 1:
-            self.closing.wait(60)
-        return Reply(200)
-
-    def release(self) -> None:
-        self.closing.set()
-
-
 def _job(cluster: Cluster, url: str, **fields: Any) -> str:
     return cluster.post("/api/job/", {"name": "r", "schedule": "@yearly", "http_url": url, **fields})
 
@@ -54,18 +44,6 @@ def _run_now(cluster: Cluster, job_id: str) -> str:
     return run_id
 
 
-def _run_when(cluster: Cluster, run_id: str, *statuses: str) -> Any:
-    assert cluster.api is not None
-    api = cluster.api
-
-    def reached() -> Any:
-        response = api.get(f"/api/runs/{run_id}")  # 404 until a worker starts it
-        run = response.json()["result"] if response.status_code == 200 else None
-        return run if run is not None and run["status"] in statuses else None
-
-    return wait_for(reached, RUN_S, f"run {run_id} to be {' or '.join(statuses)}")
-
-
 def test_a_run_failing_twice_then_succeeding_is_one_run_of_three_attempts(cluster: Cluster) -> None:
     cluster.start_api()
     cluster.service("scheduler")
@@ -73,10 +51,10 @@ def test_a_run_failing_twice_then_succeeding_is_one_run_of_three_attempts(cluste
     with FailingFirst(failures=2) as target:
         job_id = _job(cluster, target.url, retries=2, retry_backoff=BACKOFF)
         run_id = _run_now(cluster, job_id)
-        waiting = _run_when(cluster, run_id, "queued", "success")
+        waiting = cluster.wait_run(run_id, "queued", "success")
         assert waiting["status"] == "queued", "the wait for the next attempt is seen"
         assert waiting["next_attempt"] is not None and "attempt 1 failure" in waiting["reason"]
-        run = _run_when(cluster, run_id, "success")
+        run = cluster.wait_run(run_id, "success")
     assert (run["attempt"], run["trigger"], run["output"]["status_code"]) == (3, "retry", 200)
     first, second = run["attempts"]
     assert [(a["attempt"], a["status"], a["status_code"]) for a in (first, second)] == [
@@ -98,14 +76,14 @@ def test_a_run_in_progress_is_seen_with_its_worker(cluster: Cluster) -> None:
     with HoldingFirst() as target:
         job_id = _job(cluster, target.url)
         run_id = _run_now(cluster, job_id)
-        running = _run_when(cluster, run_id, "running")
+        running = cluster.wait_run(run_id, "running")
         assert running["worker"] and running["end"] is None and running["attempt"] == 1
         page = cluster.get(f"/api/runs?status=running&job_id={job_id}")
         assert [r["run_id"] for r in page["items"]] == [run_id]
         assert cluster.get(f"/api/job/{job_id}")["state"] == "running"
         assert cluster.get(f"/api/job/result/{job_id}") == [], "a result is a run that ended"
         target.release()
-        _run_when(cluster, run_id, "success")
+        cluster.wait_run(run_id, "success")
     assert cluster.get(f"/api/job/{job_id}")["state"] == "active"
 
 
@@ -118,7 +96,7 @@ def test_a_worker_killed_mid_run_leaves_it_to_another_that_succeeds(
     with HoldingFirst() as target:
         job_id = _job(cluster, target.url, retries=1, retry_backoff={"initial_s": 0.1, "max_s": 0.1})
         run_id = _run_now(cluster, job_id)
-        _run_when(cluster, run_id, "running")
+        cluster.wait_run(run_id, "running")
         wait_for(lambda: target.requests, RUN_S, "the call to reach the target")
         first.send_signal(signal.SIGKILL)
         first.wait()
@@ -129,7 +107,7 @@ def test_a_worker_killed_mid_run_leaves_it_to_another_that_succeeds(
             registry.key, {":".join(e): 1 for e in registry.get_job_and_execution_ids(cleanup=False)}
         )
         cluster.service("worker")  # its maintenance runs at its start
-        run = _run_when(cluster, run_id, "success")
+        run = cluster.wait_run(run_id, "success")
     (dead,) = run["attempts"]
     assert (dead["status"], run["attempt"], run["output"]["status_code"]) == ("failure", 2, 200)
     assert "AbandonedJobError" in dead["reason"] and dead["worker"] != run["worker"]

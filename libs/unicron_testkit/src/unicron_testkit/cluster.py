@@ -114,6 +114,17 @@ class Cluster:
 
         return wait_for(enough, timeout_s, f"{count} run(s) of job {job_id}", interval_s=RUNS_POLL_S)
 
+    def wait_run(self, run_id: str, *statuses: str, timeout_s: float = 20) -> Any:
+        """The run once its status is one of ``statuses`` (404 until a worker starts it)."""
+        api = self._client()
+
+        def reached() -> Any:
+            response = api.get(f"/api/runs/{run_id}")
+            run = response.json()["result"] if response.status_code == 200 else None
+            return run if run is not None and run["status"] in statuses else None
+
+        return wait_for(reached, timeout_s, f"run {run_id} to be {' or '.join(statuses)}")
+
     def close(self) -> None:
         """Closes the API client; the processes are stopped by whoever owns ``procs``."""
         if self.api is not None:

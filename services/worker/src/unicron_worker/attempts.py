@@ -1,6 +1,7 @@
-"""What the end of an attempt makes of its run (docs/architecture.md, "Runs"): over, or waiting
-for its next attempt after the spec's backoff (``policy.retry_after_s``), with every earlier
-attempt kept on it. Shared by the runs the worker finishes and those of dead workers."""
+"""Whether a run starts too late, and what the end of an attempt makes of its run
+(docs/architecture.md, "Runs"): over, or waiting for its next attempt after the spec's backoff
+(``policy.retry_after_s``), with every earlier attempt kept on it. Shared by the runs the worker
+finishes and those of dead workers."""
 
 from __future__ import annotations
 
@@ -9,12 +10,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unicron_core import policy
-from unicron_core.models import RunSpec
+from unicron_core.models import JobSpec, RunSpec
 from unicron_core.records import RunResult, TaskStatus
+from unicron_core.settings import Settings
 from unicron_core.store import Records
 from unicron_core.store.retries import Retry
 from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
 from unicron_worker.execute import ABORTED
+
+
+def too_late(spec: JobSpec, running: RunResult, settings: Settings) -> str | None:
+    """Why a scheduled fire starting now is missed: past the job's start deadline after its fire
+    time (``policy.start_deadline_s``); None when in time. A catch-up, a run now and a retry are
+    never missed: they were meant to run late."""
+    if running.trigger != "schedule" or running.attempt > 1 or running.scheduled is None:
+        return None
+    deadline_s = policy.start_deadline_s(spec, settings)
+    late_s = running.start - running.scheduled
+    if late_s <= deadline_s:
+        return None
+    late = f"{late_s:.0f} s late: the workers were busy or down"
+    return f"missed: not started within {deadline_s:g} s of its fire time ({late})"
 
 
 def _retry(

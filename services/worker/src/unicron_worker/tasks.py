@@ -42,9 +42,7 @@ REDIS_PATIENCE_S = 30.0
 _REDIS_BLIPS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
 # run_fire's arguments after the fire's, as their defaults
 FIRE_DEFAULTS: tuple[int | None, Trigger, str | None, int, bool] = (None, "schedule", None, 1, False)
-
-
-REPLACE_WAIT_S = 10.0
+REPLACE_WAIT_S = 10.0  # overlap replace: how long a new run waits for the ones it aborts
 REPLACE_POLL_S = 0.05
 
 _runtime: Runtime | None = None
@@ -102,12 +100,8 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
         status="running",
         **own,
     )
-    late_s = running.start - scheduled_ms / 1000
-    if attempt == 1 and trigger == "schedule" and late_s > policy.start_deadline_s(spec, rt.settings):
-        reason = (
-            f"missed: not started within {policy.start_deadline_s(spec, rt.settings):g} s of its fire time "
-        )
-        reason += f"({late_s:.0f} s late: the workers were busy or down)"
+    reason = attempts.too_late(spec, running, rt.settings)
+    if reason is not None:
         await _end_fire(
             rt,
             spec,
