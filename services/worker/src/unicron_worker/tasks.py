@@ -116,15 +116,19 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
             store.runs.start(job_id=job_id, run=running, deadline_s=run_deadline(), if_running=if_running)
         )
 
-    started = await patiently(start)
-    if started.skipped:
-        others = ", ".join(started.others)
-        reason = f"skipped: run {others} of this job was still running (overlap: forbid)"
-        ended = running.model_copy(update={"status": "skipped", "end": time.time(), "reason": reason})
-        await _end_fire(rt, spec, ended, fire)
-        return
-    if started.others:  # overlap: replace
-        await _replace(rt, job_id, started.others, by=run_id)
+    # Its record is written beside its call when the overlap rule has nothing to decide (allow, or
+    # forced): the call need not wait for it. Otherwise the rule is decided first.
+    starting = asyncio.ensure_future(patiently(start))
+    if if_running != "start":
+        started = await starting
+        if started.skipped:
+            others = ", ".join(started.others)
+            reason = f"skipped: run {others} of this job was still running (overlap: forbid)"
+            ended = running.model_copy(update={"status": "skipped", "end": time.time(), "reason": reason})
+            await _end_fire(rt, spec, ended, fire)
+            return
+        if started.others:  # overlap: replace
+            await _replace(rt, job_id, started.others, by=run_id)
     watch = asyncio.create_task(alerts.overrun(rt, spec, running)) if spec.max_duration else None
     try:
         run = await execute(
@@ -133,6 +137,7 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
     finally:
         if watch is not None:
             watch.cancel()
+    await starting  # stored before its end replaces it
     await _end_fire(rt, spec, run.model_copy(update=own), fire)
 
 

@@ -22,6 +22,7 @@ from pydantic_core import from_json, to_json
 from unicron_core import keys
 from unicron_core.errors import UnreadableRecord
 from unicron_core.models import MASK, MASKED_FIELDS
+from unicron_core.records import Pause
 from unicron_core.replies import text
 from unicron_core.store.codec import Codec
 from unicron_core.store.ops import Batch, Op, ScriptCall, call
@@ -34,8 +35,12 @@ CHUNK = 5000  # jobs a script call reads (a few milliseconds of Redis's time)
 CHANGES_KEPT = 10_000  # entries of unicron:jobs:changes (MAXLEN ~, in every script that adds one)
 _STATIC = ["spec", "pause", "created", "created_by", "version", "updated", "updated_by"]
 # What a job's info shows when its stored definition predates a field: the field's default.
+# Records are sealed without their fields at defaults (``Codec.seal``): a view puts them back.
 _INFO_DEFAULTS: dict[str, Any] = {
     name: info.get_default(call_default_factory=True) for name, info in JobInfo.model_fields.items()
+}
+_PAUSE_DEFAULTS: dict[str, Any] = {
+    name: info.default for name, info in Pause.model_fields.items() if not info.is_required()
 }
 
 
@@ -129,7 +134,9 @@ class JobJson:
         for name in MASKED_FIELDS:
             info[name] = dict.fromkeys(info[name], MASK)
         pause = (
-            None if pause_blob is None else from_json(self._codec.open_bytes("job-pause", job_id, pause_blob))
+            None
+            if pause_blob is None
+            else {**_PAUSE_DEFAULTS, **from_json(self._codec.open_bytes("job-pause", job_id, pause_blob))}
         )
         static = to_json(
             {

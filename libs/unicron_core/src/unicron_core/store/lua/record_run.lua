@@ -36,16 +36,18 @@
 -- ARGV[9]  the job id
 -- ARGV[10] the phase: start, end or store
 -- ARGV[11] the status zset this run belongs in ('' for a success)
--- ARGV[12] end: '1' when the run is over and ran (counted; its outcome is the job's state);
---          start: what to do while another run is live (start, skip, replace)
--- ARGV[13] start: now, epoch ms
--- ARGV[13] end: the marker's TTL, s
--- ARGV[14] start: the run's deadline on the in-flight set, epoch ms
--- ARGV[14] end: who ends it (the same caller sending it again is answered as the first time)
--- ARGV[15] end: failures in a row before the job turns failing (alert_after)
--- ARGV[16] end: the next attempt's due time, epoch ms ('' when there is none)
--- ARGV[17] end: the next attempt's RQ id
--- ARGV[18..] end: its RQ hash's fields (field, value, ...)
+-- then, for start:
+-- ARGV[12] what to do while another run is live (start, skip, replace)
+-- ARGV[13] now, epoch ms
+-- ARGV[14] the run's deadline on the in-flight set, epoch ms
+-- or, for end:
+-- ARGV[12] '1' when the run is over and ran (counted; its outcome is the job's state)
+-- ARGV[13] the marker's TTL, s
+-- ARGV[14] who ends it (the same caller sending it again is answered as the first time)
+-- ARGV[15] failures in a row before the job turns failing (alert_after)
+-- ARGV[16] the next attempt's due time, epoch ms ('' when there is none)
+-- ARGV[17] the next attempt's RQ id
+-- ARGV[18..] its RQ hash's fields (field, value, ...)
 --
 -- The job's health, for alerts (unicron_core.policy.alert): `failures` in a row, `alerting` once
 -- they reached alert_after (until a success), `missing` after a missed run (until a run starts).
