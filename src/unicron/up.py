@@ -16,18 +16,15 @@ import logging
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 from unicron import metrics_ports
-from unicron.conventions import EXIT_USAGE, TOKEN_FILE, TRUE_WORDS, new_key
+from unicron.children import TICK_S, Child, StopFlag, supervise, tend
+from unicron.conventions import TOKEN_FILE, TRUE_WORDS, new_key
 from unicron.metrics_ports import MetricsPorts
-from unicron.redis_server import RedisServer, die_with_this_process
+from unicron.redis_server import RedisServer
 from unicron_core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -39,82 +36,12 @@ LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"  # what `up` lets jobs call on top of 
 # A cold first start (bytecode compilation, a slow laptop) can take far longer than the usual ~2 s.
 READY_TIMEOUT_S = 60.0
 READY_PROBE_TIMEOUT_S = 1.0
-TICK_S = 0.05  # how often up looks at its children and at the stop flag
-RESTART_MIN_INTERVAL_S = 1.0  # a crash loop restarts a child at most once a second
 # Children get CHILD_GRACE_S to stop after SIGTERM, Redis the rest: all within 10 s.
 CHILD_GRACE_S = 7.5
 # A worker's runs in flight get this long to finish on Ctrl-C, then are aborted and recorded: well
 # inside CHILD_GRACE_S (UNICRON_WORKER_GRACE_S's own default, 30 s, is for deployments).
 WORKER_GRACE_S = CHILD_GRACE_S - 2.5
 REDIS_STOP_S = 1.5
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@dataclass
-class Child:
-    """One service process, in its own process group so it can be signalled with what it started."""
-
-    name: str
-    args: list[str]
-    env: Mapping[str, str]
-    proc: subprocess.Popen[bytes] | None = None
-    started_at: float = field(default=float("-inf"))  # time.monotonic() of the latest start
-
-    def start(self) -> None:
-        """Starts (or restarts) the process."""
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "unicron", *self.args],
-            env=dict(self.env),
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=die_with_this_process(),  # noqa: PLW1509 - two system calls, safe even with threads
-        )
-        self.started_at = time.monotonic()
-        log.debug("started %s (pid %s)", self.name, self.proc.pid)
-
-    def returncode(self) -> int | None:
-        """The exit code once it has exited (negative: killed by that signal), else None."""
-        return None if self.proc is None else self.proc.poll()
-
-    def running(self) -> bool:
-        """Started and not exited yet."""
-        return self.proc is not None and self.proc.poll() is None
-
-    def signal_group(self, signum: int) -> None:
-        """Sends ``signum`` to the child's whole process group (worker processes, their commands)."""
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signum)
-
-
-class StopFlag:
-    """Set by SIGINT, SIGTERM or SIGHUP; the loops look at it every tick.
-
-    The handler only records the signal: logging or stopping processes from inside a signal handler
-    could deadlock on a lock the interrupted code holds.
-    """
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self._noted = False
-
-    def requested(self) -> bool:
-        """Whether a stop signal arrived; the first time it says so, it logs which."""
-        if self.signum is not None and not self._noted:
-            self._noted = True
-            log.info("%s received: stopping", signal.Signals(self.signum).name)
-        return self.signum is not None
-
-    def install(self) -> None:
-        """Makes the stop signals set this flag instead of killing ``up`` half-way."""
-        for signum in STOP_SIGNALS:
-            # An ignored signal stays ignored: `nohup unicron up` must survive its terminal closing.
-            if signal.getsignal(signum) is not signal.SIG_IGN:
-                signal.signal(signum, self._handle)
-
-    def _handle(self, signum: int, _frame: FrameType | None) -> None:
-        if self.signum is None:
-            self.signum = signum  # later signals are ignored: the shutdown is bounded anyway
 
 
 def main(*, host: str, port: int, workers: int, data_dir: Path, metrics_port: int | None = None) -> int:
@@ -225,7 +152,7 @@ def _run(
         child.start()
     base = f"http://{_url_host(_probe_host(host))}:{port}"
     _print_banner(env, base=base, data_dir=data_dir, metrics=metrics)
-    return _supervise(children, stop)
+    return supervise(children, stop)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -320,7 +247,7 @@ def _wait_ready(children: Sequence[Child], stop: StopFlag, host: str, port: int)
     while not _is_ready(host, port):
         if stop.requested():
             return 0
-        code = _tend(children)
+        code = tend(children)
         if code is not None:
             return code
         if time.monotonic() > deadline:
@@ -340,38 +267,6 @@ def _is_ready(host: str, port: int) -> bool:
         return False
     finally:
         conn.close()
-
-
-def _supervise(children: Sequence[Child], stop: StopFlag) -> int:
-    """Keeps the children running until a stop signal (then 0) or a failure a restart cannot fix."""
-    while not stop.requested():
-        code = _tend(children)
-        if code is not None:
-            return code
-        time.sleep(TICK_S)
-    return 0
-
-
-def _tend(children: Sequence[Child]) -> int | None:
-    """Restarts children that died; returns an exit code when a restart cannot help."""
-    for child in children:
-        code = child.returncode()
-        if code is None or time.monotonic() - child.started_at < RESTART_MIN_INTERVAL_S:
-            continue
-        if code == EXIT_USAGE:  # our CLI's exit code for bad arguments or configuration
-            log.error("%s stopped on a configuration error (see above): stopping everything", child.name)
-            return EXIT_USAGE
-        log.warning("%s (pid %s) %s; restarting it", child.name, child.proc and child.proc.pid, _how(code))
-        # Its group may still hold processes it started (worker processes): they are orphans now.
-        child.signal_group(signal.SIGKILL)
-        child.start()
-    return None
-
-
-def _how(code: int) -> str:
-    if code < 0:
-        return f"was killed by {signal.Signals(-code).name}"
-    return f"exited with code {code}"
 
 
 def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path, metrics: MetricsPorts | None) -> None:
