@@ -15,7 +15,7 @@ from unicron_core.records import RunResult, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Records
 from unicron_core.store.retries import Retry
-from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC
+from unicron_core.store.rqhash import FIRE_FUNC, TASK_FUNC, FireCall
 from unicron_worker.execute import ABORTED
 
 
@@ -61,13 +61,12 @@ def _retry(
 
 
 def fire_ended(
-    store: Records, spec: RunSpec, run: RunResult, *, fire: tuple[Any, ...], now: float
+    store: Records, spec: RunSpec, run: RunResult, *, fire: FireCall, now: float
 ) -> tuple[RunResult, Retry | None]:
     """A job's run after its attempt ``run`` ended: as it is, or ``queued`` for its next attempt
-    (``fire``: its ``run_fire`` arguments but the attempt)."""
-    retry = _retry(
-        store, spec, run, func=FIRE_FUNC, args=(*fire, run.attempt + 1), first_rq_id=run.run_id, now=now
-    )
+    (``fire``: the attempt's ``run_fire`` arguments; the next one is not forced)."""
+    again = tuple(fire._replace(attempt=run.attempt + 1, force=False))
+    retry = _retry(store, spec, run, func=FIRE_FUNC, args=again, first_rq_id=run.run_id, now=now)
     if retry is None:
         return run, None
     due_s = retry.due_ms / 1000

@@ -23,12 +23,12 @@ from unicron_core import policy
 from unicron_core.errors import NotFound
 from unicron_core.models import JobSpec, RunSpec
 from unicron_core.records import RunResult, Trigger, empty_output
-from unicron_core.store import AsyncStore, rqhash
+from unicron_core.store import AsyncStore
 from unicron_core.store.aborts import REPLACED_BY
 from unicron_core.store.claims import run_deadline
 from unicron_core.store.ops import Op, together
 from unicron_core.store.retries import Retry
-from unicron_core.store.rqhash import FIRE_FUNC
+from unicron_core.store.rqhash import FIRE_FUNC, FireCall
 from unicron_core.store.runs import Ended, Started
 from unicron_worker import alerts, attempts
 from unicron_worker.execute import execute
@@ -40,8 +40,6 @@ T = TypeVar("T")
 REDIS_PATIENCE_S = 30.0
 # What a Redis that went away for a while (a restart, a failover) raises.
 _REDIS_BLIPS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
-# run_fire's arguments after the fire's, as their defaults
-FIRE_DEFAULTS: tuple[int | None, Trigger, str | None, int, bool] = (None, "schedule", None, 1, False)
 REPLACE_WAIT_S = 10.0  # overlap replace: how long a new run waits for the ones it aborts
 REPLACE_POLL_S = 0.05
 
@@ -75,9 +73,9 @@ async def run_fire(  # noqa: PLR0917 - RQ passes the fire's arguments positional
     left. Its run id is its first attempt's RQ id; ``force`` starts it whatever the overlap rule."""
     rt = _rt()
     store = rt.store
-    fire = (job_id, scheduled_ms, version, trigger, by)
-    run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-    spec, before = await patiently(lambda: store.run(_definition(store, fire, run_id, attempt)))
+    fire = FireCall(job_id, scheduled_ms, version, trigger, by, attempt, force)
+    run_id = fire.run_id
+    spec, before = await patiently(lambda: store.run(_definition(store, fire)))
     if spec is None:
         log.info("job %s was deleted before its fire %d ran", job_id, scheduled_ms)
         return
@@ -154,21 +152,18 @@ async def _replace(rt: Runtime, job_id: str, others: list[str], *, by: str) -> N
         await asyncio.sleep(REPLACE_POLL_S)
 
 
-def _definition(
-    store: AsyncStore, fire: tuple[Any, ...], run_id: str, attempt: int
-) -> Op[tuple[JobSpec | None, RunResult | None]]:
+def _definition(store: AsyncStore, fire: FireCall) -> Op[tuple[JobSpec | None, RunResult | None]]:
     """A fire's definition, and for a later attempt the run as the last one left it (its earlier
     attempts), in one round trip."""
-    job_id, _, version, *_ = fire
-    spec_at = store.jobs.spec_at(job_id=job_id, version=version)
-    if attempt == 1:
+    spec_at = store.jobs.spec_at(job_id=fire.job_id, version=fire.version)
+    if fire.attempt == 1:
         return (yield from spec_at), None
-    return (yield from together(spec_at, store.runs.find(job_id=job_id, run_id=run_id)))
+    return (yield from together(spec_at, store.runs.find(job_id=fire.job_id, run_id=fire.run_id)))
 
 
-async def _end_fire(rt: Runtime, spec: JobSpec, ended: RunResult, fire: tuple[Any, ...]) -> None:
+async def _end_fire(rt: Runtime, spec: JobSpec, ended: RunResult, fire: FireCall) -> None:
     """Records the end of a fire's attempt (and its next one), then tells whom the job says."""
-    store, job_id = rt.store, fire[0]
+    store, job_id = rt.store, fire.job_id
     run, retry = attempts.fire_ended(store, spec, ended, fire=fire, now=time.time())
 
     def end() -> Awaitable[Ended]:
@@ -309,36 +304,32 @@ def _unfinished_task(
 
 def _unfinished_fire(rt: Runtime, args: tuple[Any, ...], *, reason: str, ender: str) -> None:
     store, now = rt.blocking, time.time()
-    job_id, scheduled_ms, *given = args  # then version, trigger, by, attempt, force (``run_fire``)
-    full: tuple[Any, ...] = (*given, *FIRE_DEFAULTS[len(given) :])
-    version, trigger, by, attempt, _ = full
-    spec = store.run(store.jobs.spec_at(job_id=job_id, version=version))
+    fire = FireCall(*args)
+    job_id = fire.job_id
+    spec = store.run(store.jobs.spec_at(job_id=job_id, version=fire.version))
     if spec is None:
         return  # deleted meanwhile: no history to keep
-    run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-    running = store.run(store.runs.find(job_id=job_id, run_id=run_id))  # as it started, if it did
-    started = running is not None and running.status == "running"
+    found = store.run(store.runs.find(job_id=job_id, run_id=fire.run_id))  # as it started, if it did
+    running = found if found is not None and found.status == "running" else None
     ended = RunResult(
         success=False,
-        start=running.start if running is not None and started else now,
+        start=now if running is None else running.start,
         end=now,
         output=empty_output(spec, job_id),
-        run_id=run_id,
-        scheduled=scheduled_ms / 1000,
+        run_id=fire.run_id,
+        scheduled=fire.scheduled_ms / 1000,
         error=reason,
         job_id=job_id,
         status="failure",
-        trigger=trigger if attempt == 1 else "retry",
-        by=by,
-        version=version,
+        trigger=fire.trigger if fire.attempt == 1 else "retry",
+        by=fire.by,
+        version=fire.version,
         reason=reason,
-        attempt=attempt,
-        worker=running.worker if running is not None and started else None,
-        attempts=running.attempts if running is not None else [],
+        attempt=fire.attempt,
+        worker=None if running is None else running.worker,
+        attempts=[] if found is None else found.attempts,
     )
-    run, retry = attempts.fire_ended(
-        store, spec, ended, fire=(job_id, scheduled_ms, version, trigger, by), now=now
-    )
+    run, retry = attempts.fire_ended(store, spec, ended, fire=fire, now=now)
     done = store.run(
         store.runs.end(job_id=job_id, run=run, ender=ender, retry=retry, alert_after=spec.alert_after)
     )

@@ -20,7 +20,7 @@ from unicron_core.store.codec import Codec
 from unicron_core.store.firing import MARKER_MARGIN_MS
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.ops import Op, ScriptCall, call, one
-from unicron_core.store.rqhash import FIRE_FUNC, RqHash
+from unicron_core.store.rqhash import FIRE_FUNC, FireCall, RqHash
 from unicron_core.store.runs import Runs
 from unicron_core.store.scripts import JobReply, Script
 
@@ -174,9 +174,7 @@ class Lifecycle:
     ) -> Op[str]:
         job_id = record.job_id
         run_id = rqhash.run_id(job_id, scheduled_ms, trigger)
-        args: tuple[object, ...] = (job_id, scheduled_ms, record.version, trigger, by)
-        if force:
-            args += (1, True)  # the first attempt, forced (``run_fire``'s arguments)
+        args = tuple(FireCall(job_id, scheduled_ms, record.version, trigger, by, force=force))
         fields = self._rq.fields(FIRE_FUNC, args, policy.run_timeout_s(record.spec, self._settings))
         marker = keys.fired(job_id, scheduled_ms) if run_id == rqhash.fire_id(job_id, scheduled_ms) else ""
         grace_ms = policy.misfire_grace_ms(record.spec, self._settings)

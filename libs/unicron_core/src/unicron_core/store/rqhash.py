@@ -9,7 +9,7 @@ an RQ upgrade that changes it fails there rather than in a worker.
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis import Redis
 from rq import Queue
@@ -45,13 +45,30 @@ def run_id(job_id: str, scheduled_ms: int, trigger: str) -> str:
     return fire if trigger in ("schedule", "catchup") else f"{fire}-{trigger}"
 
 
+class FireCall(NamedTuple):
+    """The arguments of ``run_fire``, in order: what an RQ job of a job's run carries (the fire
+    script writes the first five; an earlier layout's missing ones are the defaults)."""
+
+    job_id: str
+    scheduled_ms: int
+    version: int | None = None
+    trigger: str = "schedule"
+    by: str | None = None
+    attempt: int = 1
+    force: bool = False
+
+    @property
+    def run_id(self) -> str:
+        """The run it is an attempt of."""
+        return run_id(self.job_id, self.scheduled_ms, self.trigger)
+
+
 def fire_run(func: str, args: tuple[Any, ...]) -> tuple[str, str] | None:
     """The job id and run id an RQ job of ``run_fire`` runs (from its arguments); None for a task."""
     if func != FIRE_FUNC:
         return None
-    job_id, scheduled_ms, *rest = args  # then version, trigger, ...
-    trigger = rest[1] if len(rest) > 1 else "schedule"
-    return job_id, run_id(job_id, scheduled_ms, trigger)
+    call = FireCall(*args)
+    return call.job_id, call.run_id
 
 
 def job_key(rq_id: str) -> str:
