@@ -49,12 +49,19 @@ unicron:runlog                  zset   none, trimmed    run id -> start (epoch m
 unicron:runlog:{status}         zset   none, trimmed    the same, for runs that did not succeed
 unicron:task:{id}               hash   result retention spec, result, error (ciphertext), status,
                                                         attempts
+unicron:tasks                   zset   none, trimmed    task id -> submitted (epoch ms): the tasks of
+                                                        the retention window, for the dashboard
 unicron:fired:{job_id}:{ms}     string grace + 2 min    fire marker: that fire was enqueued
 unicron:firelog                 stream capped length    every enqueue: job, ms, epoch (audit)
 unicron:audit                   stream capped, aged     every write through the API or the CLI:
                                                         one ciphertext entry each
 unicron:scheduler:lease         string lease TTL (2 s)  ``<epoch>:<token>`` of the leader
 unicron:scheduler:epoch         string none             fencing counter, +1 per acquisition
+unicron:schedulers              zset   none, trimmed    ``<node> <token>`` -> last seen (epoch ms):
+                                                        every scheduler node, leader or standby
+unicron:ui:session:{sha256}     hash   idle timeout     a dashboard session, by the SHA-256 of its
+                                                        cookie: key (SHA-256 of its API key),
+                                                        name, csrf, created
 unicron:wake                    pubsub -                ids of jobs created, changed or deleted
 unicron:abort                   pubsub -                run keys whose abort was asked for
 unicron:apikeys                 hash   none             key name -> SHA-256 of the key
@@ -92,6 +99,8 @@ RUNLOG = PREFIX + "runlog"
 RETRIES = PREFIX + "retries"
 ABORT_CHANNEL = PREFIX + "abort"
 AUDIT = PREFIX + "audit"
+TASKS = PREFIX + "tasks"
+SCHEDULERS = PREFIX + "schedulers"
 
 
 # SCAN patterns of the keys that hold ciphertext (key rotation walks them).
@@ -144,6 +153,11 @@ def fired(job_id: str, scheduled_ms: int) -> str:
 def api_key(digest: str) -> str:
     """The hash of one API key, by the SHA-256 of the key."""
     return f"{PREFIX}apikey:{digest}"
+
+
+def ui_session(digest: str) -> str:
+    """One dashboard session, by the SHA-256 of its cookie (the cookie itself is never stored)."""
+    return f"{PREFIX}ui:session:{digest}"
 
 
 def rate(who: str, window: int) -> str:

@@ -8,7 +8,9 @@ TTL can never enqueue once another node took over.
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 import time
 
 from redis import Redis
@@ -33,6 +35,8 @@ class Lease:
     def __init__(self, *, store: Store, ttl_ms: int) -> None:
         self.ttl_ms = ttl_ms
         self.token = secrets.token_hex(16)
+        # How the dashboard names this node among the schedulers seen (keys.SCHEDULERS).
+        self.seen_as = f"{socket.gethostname()}:{os.getpid()} {self.token}"
         self.epoch: int | None = None
         self._valid_until = 0.0
         # After a failed acquire: how long the holder's lease had left, so a standby can wake then.
@@ -59,7 +63,11 @@ class Lease:
     def acquire(self) -> bool:
         """Takes the lease if nobody holds it; a new epoch is issued on success."""
         sent = time.monotonic()
-        epoch = int(self._acquire(keys=[keys.LEASE, keys.EPOCH], args=[self.token, self.ttl_ms]))
+        epoch = int(
+            self._acquire(
+                keys=[keys.LEASE, keys.EPOCH, keys.SCHEDULERS], args=[self.token, self.ttl_ms, self.seen_as]
+            )
+        )
         if epoch <= 0:
             self.holder_left_ms = -epoch
             return False
@@ -72,7 +80,7 @@ class Lease:
         if self.epoch is None:
             return False
         sent = time.monotonic()
-        if self._renew(keys=[keys.LEASE], args=[self.value, self.ttl_ms]):
+        if self._renew(keys=[keys.LEASE, keys.SCHEDULERS], args=[self.value, self.ttl_ms, self.seen_as]):
             self._valid_until = sent + self.ttl_ms / 1000
             return True
         self.lose()

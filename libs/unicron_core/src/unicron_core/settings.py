@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # The audit log keeps this many entries at most, none older than this many days.
     audit_max: int = Field(100_000, validation_alias="UNICRON_AUDIT_MAX", ge=100)
     audit_days: int = Field(90, validation_alias="UNICRON_AUDIT_DAYS", ge=1)
+    # The dashboard's sessions end after this long without a request, and this long after sign-in.
+    ui_idle_s: int = Field(1800, validation_alias="UNICRON_UI_IDLE", ge=60)
+    ui_max_s: int = Field(43_200, validation_alias="UNICRON_UI_MAX_AGE", ge=60)
 
     @field_validator("key")
     @classmethod

@@ -1,8 +1,8 @@
 """The one way services reach Redis (docs/architecture.md, "The store").
 
-Operations on records (``jobs``, ``runs``, ``tasks``, ``access``, ``cluster``) are written once as
-``ops.Op`` generators; ``Store.run`` carries them out on the blocking client (scheduler, worker,
-CLI), ``AsyncStore.run`` on the asyncio one (the API)::
+Operations on records (``jobs``, ``runs``, ``tasks``, ``access``, ``cluster``, ``sessions``, ...)
+are written once as ``ops.Op`` generators; ``Store.run`` carries them out on the blocking client
+(scheduler, worker, CLI), ``AsyncStore.run`` on the asyncio one (the API)::
 
     record = store.run(store.jobs.get(job_id=job_id))
     record = await astore.run(astore.jobs.get(job_id=job_id))
@@ -39,10 +39,12 @@ from unicron_core.store.jobjson import CHANGES_KEPT, JobJson
 from unicron_core.store.joblist import JobList
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.lifecycle import Lifecycle
+from unicron_core.store.nodes import Nodes
 from unicron_core.store.ops import Batch, Op
 from unicron_core.store.retries import Retries
 from unicron_core.store.rqhash import RqHash
 from unicron_core.store.runs import Runs
+from unicron_core.store.sessions import Sessions
 from unicron_core.store.tasks import Tasks
 
 T = TypeVar("T")
@@ -70,6 +72,8 @@ class Records:
         self.aborts = Aborts(runs=self.runs, tasks=self.tasks, jobs=self.jobs, rq=self.rq, audit=self.audit)
         self.access = Access(settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)
+        self.nodes = Nodes(rq=self.rq)
+        self.sessions = Sessions(idle_s=settings.ui_idle_s, max_s=settings.ui_max_s)
 
     @property
     def _placeholders(self) -> dict[str, str]:

@@ -21,9 +21,10 @@ class Access:
 
     def __init__(self, *, settings: Settings) -> None:
         self.limit = RateLimit(settings.rate_limit_per_minute)
-        self._env = [(t.encode(), "env") for t in settings.api_token_list]
+        # The environment's keys by their SHA-256, as stored keys are looked up.
+        self._env = [(apikeys.digest(t).encode(), "env") for t in settings.api_token_list]
         if admin := settings.admin_token.get_secret_value():
-            self._env.append((admin.encode(), "admin"))
+            self._env.append((apikeys.digest(admin).encode(), "admin"))
 
     def admit(self, token: str) -> Op[Principal | None]:
         """Who holds ``token`` (None for an unknown one), its request counted in the same round
@@ -32,15 +33,18 @@ class Access:
         Raises:
             RateLimited: the key is over its limit.
         """
+        return (yield from self.admit_digest(apikeys.digest(token)))
+
+    def admit_digest(self, sha: str) -> Op[Principal | None]:
+        """``admit`` for the key of SHA-256 ``sha`` (a dashboard session holds only that)."""
         now = time.time()
         window = self.limit.window(now)
-        known = self._from_env(token)
+        known = self._from_env(sha)
         if known is not None:
             if self.limit.on:
                 (count,) = yield one(ScriptCall(Script.RATE_HIT, [keys.rate(known.name, window)], [WINDOW_S]))
                 self.limit.check(int(count), now)
             return known
-        sha = apikeys.digest(token)
         # A stored key's requests count under its hash (known before the lookup, so one script does
         # both); the ':' keeps it apart from a key name and from 'env' and 'admin'.
         script_keys = [keys.api_key(sha), keys.rate(f"sha256:{sha}", window)]
@@ -51,9 +55,9 @@ class Access:
         self.limit.check(int(count), now)
         return Principal(name=text(name), scopes=parse_scopes(text(scopes)))
 
-    def _from_env(self, token: str) -> Principal | None:
-        given = token.encode()
-        # Every environment token is compared, so the time taken says nothing about which nearly matched.
+    def _from_env(self, sha: str) -> Principal | None:
+        given = sha.encode()
+        # Every environment key is compared, so the time taken says nothing about which nearly matched.
         matches = [name for env, name in self._env if hmac.compare_digest(given, env)]
         return Principal(name=matches[0], scopes=ALL_SCOPES) if matches else None
 

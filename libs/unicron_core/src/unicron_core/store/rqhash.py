@@ -20,6 +20,7 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import resolve_serializer
 from rq.utils import get_call_string, utcformat
 from rq.utils import now as rq_now
+from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 # What RQ runs, by name: the worker's functions (unicron_worker.tasks; a test checks they exist).
 FIRE_FUNC = "unicron_worker.tasks.run_fire"
@@ -107,6 +108,9 @@ class RqHash:
         # Where RQ's blocking dequeue moves an id, and RQ's registry of the jobs being run.
         self.intermediate_key = IntermediateQueue.get_intermediate_queue_key(self.queue_key)
         self.started_key = StartedJobRegistry.key_template.format(queue)
+        # RQ's set of the keys of the workers that serve the queue (each key a hash: state, hostname,
+        # last_heartbeat, ...).
+        self.workers_key = WORKERS_BY_QUEUE_KEY % queue
         self.job_prefix = Job.redis_job_namespace_prefix
         self._failure_ttl_s = failure_ttl_s
         shared = self.job(FIRE_FUNC, (), "shared", 0).to_dict()

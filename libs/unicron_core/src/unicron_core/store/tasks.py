@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from unicron_core import keys, policy
@@ -14,6 +15,7 @@ from unicron_core.settings import Settings
 from unicron_core.store import rqhash
 from unicron_core.store.codec import Codec
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
+from unicron_core.store.pages import Cursor, scan
 from unicron_core.store.retries import ENDED_KEPT_S, Retry
 from unicron_core.store.rqhash import TASK_FUNC, RqHash
 from unicron_core.store.scripts import Script
@@ -39,7 +41,9 @@ class Tasks:
         timeout_s = policy.run_timeout_s(spec, self._settings)
         own = self._rq.own(TASK_FUNC, (task_id,), timeout_s)  # the shared fields are in the script
         script_keys = [keys.task(task_id), rqhash.job_key(task_id), self._rq.queue_key, rqhash.QUEUES_KEY]
-        args = [blob, TaskStatus.PENDING.value, self._settings.result_retention_s, task_id, *own]
+        script_keys.append(keys.TASKS)
+        now_ms = int(time.time() * 1000)
+        args = [blob, TaskStatus.PENDING.value, self._settings.result_retention_s, task_id, now_ms, *own]
         yield one(ScriptCall(Script.CREATE_TASK, script_keys, args))
         return task_id
 
@@ -53,6 +57,17 @@ class Tasks:
         if not fields:
             raise NotFound(f"no task with id {task_id!r}")
         return self._record(task_id, fields)
+
+    def page(self, *, limit: int, cursor: Cursor | None) -> Op[tuple[list[TaskRecord], Cursor | None]]:
+        """The tasks of the retention window, newest first, ``limit`` at most after ``cursor``; and
+        the cursor of the next page (None on the last). A task that expired meanwhile is left out."""
+        entries = yield from scan(keys.TASKS, after=cursor, count=limit, descending=True)
+        rows = yield Batch([call("hgetall", keys.task(task_id)) for task_id, _ in entries])
+        records = [
+            self._record(task_id, f) for (task_id, _), f in zip(entries, rows, strict=True) if b"spec" in f
+        ]
+        after = Cursor(entries[-1][1], entries[-1][0]) if len(entries) == limit else None
+        return records, after
 
     def start(self, *, task_id: str, attempt: int) -> Op[TaskRecord | None]:
         """Marks a task STARTED at ``attempt`` (safe to repeat); None when the task expired

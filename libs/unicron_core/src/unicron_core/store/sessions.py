@@ -1,0 +1,81 @@
+"""The dashboard's sessions, kept on the server: the browser holds only a random cookie, and Redis
+only its SHA-256 (a copy of Redis lets nobody sign in). A session names the API key it signed in
+with by the key's SHA-256, so the key is checked again at every request: a revoked key ends its
+sessions at once. Each lives ``idle_s`` after its latest request and ``max_s`` at most."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from unicron_core import keys
+from unicron_core.replies import text
+from unicron_core.store.ops import Batch, Op, call, one
+
+COOKIE_BYTES = 32  # 256 bits
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: the key it signed in with (its SHA-256), the key's name, the token its
+    forms must carry, and when it began (epoch s)."""
+
+    sid_digest: str
+    key_digest: str
+    name: str
+    csrf: str
+    created: float
+
+
+def sid_digest(cookie: str) -> str:
+    """The SHA-256 of a session cookie, as sessions are stored."""
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+class Sessions:
+    """Operations on dashboard sessions (run them with ``Store.run`` or ``AsyncStore.run``)."""
+
+    def __init__(self, *, idle_s: int, max_s: int) -> None:
+        self.idle_s = idle_s
+        self.max_s = max_s
+
+    def create(self, *, key_digest: str, name: str) -> Op[tuple[str, Session]]:
+        """A new session for the key of SHA-256 ``key_digest``: the cookie (shown only to the
+        browser) and the session."""
+        cookie = secrets.token_urlsafe(COOKIE_BYTES)
+        session = Session(
+            sid_digest=sid_digest(cookie),
+            key_digest=key_digest,
+            name=name,
+            csrf=secrets.token_urlsafe(COOKIE_BYTES),
+            created=time.time(),
+        )
+        record = {"key": key_digest, "name": name, "csrf": session.csrf, "created": repr(session.created)}
+        key = keys.ui_session(session.sid_digest)
+        yield Batch([call("hset", key, mapping=record), call("expire", key, self.idle_s)], atomic=True)
+        return cookie, session
+
+    def touch(self, *, cookie: str) -> Op[Session | None]:
+        """The session of ``cookie``, its idle time restarted; None when there is none, or it is
+        past its idle or absolute expiry (then it is deleted)."""
+        key = keys.ui_session(sid_digest(cookie))
+        fields, _ = yield Batch([call("hgetall", key), call("expire", key, self.idle_s)])
+        if not fields:
+            return None
+        created = float(fields[b"created"])
+        if time.time() - created >= self.max_s:
+            yield one(call("delete", key))
+            return None
+        return Session(
+            sid_digest=sid_digest(cookie),
+            key_digest=text(fields[b"key"]),
+            name=text(fields[b"name"]),
+            csrf=text(fields[b"csrf"]),
+            created=created,
+        )
+
+    def end(self, *, session: Session) -> Op[None]:
+        """Deletes the session (sign-out, or its key is gone)."""
+        yield one(call("delete", keys.ui_session(session.sid_digest)))
