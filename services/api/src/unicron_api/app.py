@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
-from unicron_api import contract, envelope, handlers
+from unicron_api import apidocs, contract, envelope, handlers
 from unicron_api.limits import BodyLimit
 from unicron_api.metrics import Metrics, RequestMetrics, queued
 from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, schedule, tasks
@@ -106,7 +106,7 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=contract.TAGS,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # apidocs.install: Swagger UI with its assets served here, not from a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -128,4 +128,5 @@ def _application(lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     handlers.install(app, routers)
     for router in routers:
         app.include_router(router)
+    apidocs.install(app)
     return app
