@@ -7,6 +7,7 @@
 - ``sinks``: loopback HTTP and SMTP servers that record what they are sent.
 - ``env``: the environment of a Unicron process under test, with nothing of the caller's Unicron.
 - ``cluster``: ``unicron api``, ``scheduler`` and ``worker`` as subprocesses, and a client on the API.
+- ``browser``: Debian's Chromium driven by Playwright, axe-core's check in a page, screenshots.
 
 Nothing is imported here: a deployment check that needs ``waiting`` does not pay for aiosmtpd.
 """
