@@ -27,8 +27,22 @@ run: install
 # The suite also holds the code to its lint and type rules: a change that breaks them does not land.
 # Two pytest workers (one per CPU of the machines it runs on), each module on one of them, with its
 # own Redis and fixtures.
-test: lint typecheck deploy-check
+test: lint typecheck deploy-check browser
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# The browser tests (tests/ui) drive Debian's Chromium through Playwright, which downloads no browser:
+# installed with apt when missing (as root, else through sudo); without apt-get, make test stops here.
+.PHONY: browser
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		command -v apt-get >/dev/null 2>&1 \
+			|| { echo "make test: the browser tests need Chromium, and there is no apt-get to install it" >&2; exit 1; }; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		[ -z "$$sudo" ] || command -v sudo >/dev/null 2>&1 \
+			|| { echo "make test: the browser tests need Chromium: apt-get install chromium, as root" >&2; exit 1; }; \
+		echo "make test: installing Debian's chromium for the browser tests"; \
+		$$sudo apt-get update -qq \
+			&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 lint: install
 	$(BIN)/ruff check .
