@@ -61,7 +61,9 @@ unicron:schedulers              zset   none, trimmed    ``<node> <token>`` -> la
                                                         every scheduler node, leader or standby
 unicron:ui:session:{sha256}     hash   idle timeout     a dashboard session, by the SHA-256 of its
                                                         cookie: key (SHA-256 of its API key),
-                                                        name, csrf, created
+                                                        name, csrf, created, flash
+unicron:ui:form:{sha256}:{n}    string idle timeout     what one form of a session made (a job id):
+                                                        a second submission of it makes nothing
 unicron:wake                    pubsub -                ids of jobs created, changed or deleted
 unicron:abort                   pubsub -                run keys whose abort was asked for
 unicron:apikeys                 hash   none             key name -> SHA-256 of the key
@@ -158,6 +160,11 @@ def api_key(digest: str) -> str:
 def ui_session(digest: str) -> str:
     """One dashboard session, by the SHA-256 of its cookie (the cookie itself is never stored)."""
     return f"{PREFIX}ui:session:{digest}"
+
+
+def ui_form(session_digest: str, nonce: str) -> str:
+    """What one form of a dashboard session made, so that submitting it twice makes one thing."""
+    return f"{PREFIX}ui:form:{session_digest}:{nonce}"
 
 
 def rate(who: str, window: int) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
-from unicron_api import apidocs, contract, envelope, handlers
+from unicron_api import apidocs, contract, envelope, handlers, ui
 from unicron_api.limits import BodyLimit
 from unicron_api.metrics import Metrics, RequestMetrics, queued
 from unicron_api.routes import admin, audit, jobs, lifecycle, listing, meta, runs, schedule, tasks
@@ -89,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.store = store
     app.state.egress = settings.egress_guard()
     app.state.key_verified = False
+    ui.install(app)  # the dashboard, /ui/: not part of the API's contract
     return app
 
 

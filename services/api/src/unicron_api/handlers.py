@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi.routing import APIRoute, APIRouter
 from pydantic import ValidationError
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
@@ -56,7 +56,25 @@ def install(app: FastAPI, routers: Sequence[APIRouter]) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
+async def _answer(
+    request: Request,
+    status: int,
+    msg: str,
+    *,
+    result: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The envelope; below ``/ui/`` the dashboard's error page (``app.state.error_page``) instead."""
+    error_page = getattr(request.app.state, "error_page", None)
+    if error_page is not None and request.url.path.startswith("/ui/"):
+        page: Response = await error_page(request, status, msg)
+        if headers:
+            page.headers.update(headers)
+        return page
+    return error_response(status, msg, result=result, headers=headers)
+
+
+async def _unicron(request: Request, exc: UnicronError) -> Response:
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, RateLimited):
@@ -65,17 +83,17 @@ async def _unicron(request: Request, exc: UnicronError) -> JSONResponse:
         log.error("%s %s: %s", request.method, request.url.path, exc)
     # A 422's result names the fields, as for a body that does not validate (`_validation`).
     result = {exc.field: exc.reason} if isinstance(exc, InvalidSpec) and exc.field else None
-    return error_response(status, str(exc), result=result, headers=headers)
+    return await _answer(request, status, str(exc), result=result, headers=headers)
 
 
-async def _http(routes: Sequence[APIRoute], request: Request, exc: HTTPException) -> JSONResponse:
+async def _http(routes: Sequence[APIRoute], request: Request, exc: HTTPException) -> Response:
     messages = {404: f"no route {request.url.path}", 405: f"{request.method} is not allowed here"}
     msg = messages.get(exc.status_code, str(exc.detail))
     headers = exc.headers
     allowed = _allowed(routes, request) if exc.status_code == 405 else None
     if allowed:
         headers = {**(headers or {}), "Allow": ", ".join(allowed)}
-    return error_response(exc.status_code, msg, headers=headers)
+    return await _answer(request, exc.status_code, msg, headers=headers)
 
 
 def _allowed(routes: Sequence[APIRoute], request: Request) -> list[str]:
@@ -89,36 +107,39 @@ def _allowed(routes: Sequence[APIRoute], request: Request) -> list[str]:
     return sorted({method for route in routes if route.path == first.path for method in route.methods or ()})
 
 
-async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+async def _redis_down(request: Request, exc: Exception) -> Response:
     log.warning("Redis unreachable during %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return error_response(
-        503, "storage unavailable: Redis cannot be reached, try again shortly", headers={"Retry-After": "1"}
+    return await _answer(
+        request,
+        503,
+        "storage unavailable: Redis cannot be reached, try again shortly",
+        headers={"Retry-After": "1"},
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error in %s %s", request.method, request.url.path)
-    return error_response(500, "internal error")
+    return await _answer(request, 500, "internal error")
 
 
-async def _model_validation(request: Request, exc: ValidationError) -> JSONResponse:
+async def _model_validation(request: Request, exc: ValidationError) -> Response:
     """A definition a route made (a merge patch applied) that is not valid: as a body's errors."""
     errors = [{**err, "loc": ("body", *err["loc"])} for err in exc.errors()]
     return await _validation(request, RequestValidationError(errors))
 
 
-async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation(request: Request, exc: RequestValidationError) -> Response:
     errors = list(exc.errors())
     if any(e["type"] == "json_invalid" for e in errors):
         detail = errors[0].get("ctx", {}).get("error", "")
-        return error_response(400, f"malformed JSON body: {detail}".rstrip(": "))
-    fields = _field_messages(errors)
+        return await _answer(request, 400, f"malformed JSON body: {detail}".rstrip(": "))
+    fields = field_messages(errors)
     first, message = next(iter(fields.items()))
     more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
-    return error_response(422, f"invalid request: {first}: {message}{more}", result=fields)
+    return await _answer(request, 422, f"invalid request: {first}: {message}{more}", result=fields)
 
 
-def _field_messages(errors: list[Any]) -> dict[str, str]:
+def field_messages(errors: list[Any]) -> dict[str, str]:
     """One message per field, keyed by its dotted path in the body (``body`` for the object as a
     whole) or in its parameter (``tag.0``: the first ``tag`` of the query)."""
     fields: dict[str, str] = {}

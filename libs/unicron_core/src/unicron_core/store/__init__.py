@@ -41,6 +41,7 @@ from unicron_core.store.jobs import Jobs
 from unicron_core.store.lifecycle import Lifecycle
 from unicron_core.store.nodes import Nodes
 from unicron_core.store.ops import Batch, Op
+from unicron_core.store.overview import Overview
 from unicron_core.store.retries import Retries
 from unicron_core.store.rqhash import RqHash
 from unicron_core.store.runs import Runs
@@ -73,6 +74,7 @@ class Records:
         self.access = Access(settings=settings)
         self.cluster = Cluster(codec=codec, jobs=self.jobs)
         self.nodes = Nodes(rq=self.rq)
+        self.overview = Overview(jobs=self.jobs)
         self.sessions = Sessions(idle_s=settings.ui_idle_s, max_s=settings.ui_max_s)
 
     @property

@@ -57,24 +57,44 @@ class Sessions:
         yield Batch([call("hset", key, mapping=record), call("expire", key, self.idle_s)], atomic=True)
         return cookie, session
 
-    def touch(self, *, cookie: str) -> Op[Session | None]:
-        """The session of ``cookie``, its idle time restarted; None when there is none, or it is
-        past its idle or absolute expiry (then it is deleted)."""
+    def touch(self, *, cookie: str) -> Op[tuple[Session, str | None] | None]:
+        """The session of ``cookie``, its idle time restarted, and the message a change left for
+        the next page (read once); None when there is none, or it is past its idle or absolute
+        expiry (then it is deleted)."""
         key = keys.ui_session(sid_digest(cookie))
-        fields, _ = yield Batch([call("hgetall", key), call("expire", key, self.idle_s)])
+        fields, *_ = yield Batch(
+            [call("hgetall", key), call("expire", key, self.idle_s), call("hdel", key, "flash")]
+        )
         if not fields:
             return None
         created = float(fields[b"created"])
         if time.time() - created >= self.max_s:
             yield one(call("delete", key))
             return None
-        return Session(
+        session = Session(
             sid_digest=sid_digest(cookie),
             key_digest=text(fields[b"key"]),
             name=text(fields[b"name"]),
             csrf=text(fields[b"csrf"]),
             created=created,
         )
+        flash = fields.get(b"flash")
+        return session, None if flash is None else text(flash)
+
+    def flash(self, *, session: Session, message: str) -> Op[None]:
+        """Leaves ``message`` for the session's next page (what a change did)."""
+        yield one(call("hset", keys.ui_session(session.sid_digest), "flash", message))
+
+    def once(self, *, session: Session, nonce: str) -> Op[str | None]:
+        """Claims the form of ``nonce`` for one submission: None the first time, then what the
+        first submission made (``made``), or "" while it is still being made (a double submit)."""
+        key = keys.ui_form(session.sid_digest, nonce)
+        claimed, made = yield Batch([call("set", key, "", nx=True, ex=self.idle_s), call("get", key)])
+        return None if claimed else text(made or b"")
+
+    def made(self, *, session: Session, nonce: str, what: str) -> Op[None]:
+        """Records what the form of ``nonce`` made (a job's id), for its repeated submissions."""
+        yield one(call("set", keys.ui_form(session.sid_digest, nonce), what, xx=True, ex=self.idle_s))
 
     def end(self, *, session: Session) -> Op[None]:
         """Deletes the session (sign-out, or its key is gone)."""
