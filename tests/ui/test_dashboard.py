@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from unicron_testkit.browser import Violation, new_context, screenshot
@@ -21,13 +22,12 @@ from unicron_testkit.procs import Procs
 from unicron_testkit.waiting import wait_for
 
 Axe = Callable[[Page], list[Violation]]
+Shot = Callable[[Page, str], None]
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Cluster]:
     """One cluster for the module's flows (each test makes its own jobs)."""
-    import redis
-
     redis.Redis.from_url(redis_url).flushall()
     procs = Procs(tmp_path_factory.mktemp("procs"))
     cluster = Cluster(procs=procs, env=cluster_env(redis_url))
@@ -42,7 +42,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Callable[[Page, str], None]:
+def shots(tmp_path: Path) -> Shot:
     """``shot(page, name)``: a full-page screenshot of the screen ``name``."""
     folder = Path(os.environ.get("UNICRON_SCREENSHOTS") or tmp_path / "shots")
 
@@ -74,7 +74,9 @@ def make_job(cluster: Cluster, **fields: object) -> str:
     return cluster.post("/api/job/", {"name": "job", "schedule": "@every 1h", "command": "true", **fields})
 
 
-def test_sign_in_with_the_keyboard_and_the_overview(page: Page, cluster: Cluster, axe: Axe, shots) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_with_the_keyboard_and_the_overview(
+    page: Page, cluster: Cluster, axe: Axe, shots: Shot
+) -> None:
     page.goto(base(cluster) + "/ui/jobs")
     expect(page).to_have_url(re.compile(r"/ui/login\?next="))
     no_violations(page, axe)
@@ -92,7 +94,9 @@ def test_sign_in_with_the_keyboard_and_the_overview(page: Page, cluster: Cluster
     shots(page, "overview")
 
 
-def test_create_a_job_through_the_form_and_see_it_fire(page: Page, cluster: Cluster, axe: Axe, shots) -> None:  # type: ignore[no-untyped-def]
+def test_create_a_job_through_the_form_and_see_it_fire(
+    page: Page, cluster: Cluster, axe: Axe, shots: Shot
+) -> None:
     sign_in(page, cluster, to="/ui/jobs")
     page.get_by_role("link", name="New job").click()
     page.get_by_label("Name").fill("every second")
@@ -138,7 +142,7 @@ def test_pause_resume_and_run_now(page: Page, cluster: Cluster) -> None:
     cluster.wait_run(run_id.group(1), "success")
 
 
-def test_open_a_run_and_abort_a_running_command(page: Page, cluster: Cluster, axe: Axe, shots) -> None:  # type: ignore[no-untyped-def]
+def test_open_a_run_and_abort_a_running_command(page: Page, cluster: Cluster, axe: Axe, shots: Shot) -> None:
     job_id = make_job(cluster, name="sleeper", command="sleep 60")
     run_id = cluster._client().post(f"/api/job/{job_id}/run", json={}).json()["result"]["run_id"]
     cluster.wait_run(run_id, "running")
@@ -153,7 +157,7 @@ def test_open_a_run_and_abort_a_running_command(page: Page, cluster: Cluster, ax
     shots(page, "run")
 
 
-def test_edit_then_restore_an_earlier_version(page: Page, cluster: Cluster, axe: Axe, shots) -> None:  # type: ignore[no-untyped-def]
+def test_edit_then_restore_an_earlier_version(page: Page, cluster: Cluster, axe: Axe, shots: Shot) -> None:
     job_id = make_job(cluster, name="versioned", http_headers={"Authorization": "Bearer secret-value"})
     sign_in(page, cluster, to=f"/ui/jobs/{job_id}")
     assert "secret-value" not in page.content()
@@ -191,7 +195,7 @@ def test_a_read_only_key_sees_no_buttons_and_cannot_post(browser: Browser, clust
         context.close()
 
 
-def test_tasks_audit_and_keys_screens(page: Page, cluster: Cluster, axe: Axe, shots) -> None:  # type: ignore[no-untyped-def]
+def test_tasks_audit_and_keys_screens(page: Page, cluster: Cluster, axe: Axe, shots: Shot) -> None:
     sign_in(page, cluster, to="/ui/tasks")
     page.get_by_text("Submit a task").click()
     page.get_by_label("Name").fill("one-off")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from unicron_api.app import create_app
@@ -191,3 +192,22 @@ def test_sign_out_ends_the_session(app_client: TestClient) -> None:
     assert app_client.post("/ui/logout", data={"csrf": token}).status_code == 303
     app_client.cookies.set("unicron_session", cookie or "", path="/ui")
     assert app_client.get("/ui/").status_code == 303
+
+
+def test_an_expired_session_returns_to_sign_in_and_changes_nothing(
+    app_client: TestClient, store: Store, redis_client: redis.Redis
+) -> None:
+    token = sign_in(app_client)
+    for key in redis_client.scan_iter("unicron:ui:session:*"):
+        redis_client.delete(key)  # as its idle time running out does
+    answer = app_client.post("/ui/jobs/new", data=job_form(csrf=token, nonce="late"))
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/login?why=")
+    assert store.run(store.overview.counts()).jobs == 0
+
+
+def test_a_session_past_its_absolute_expiry_ends(app_client: TestClient, redis_client: redis.Redis) -> None:
+    sign_in(app_client)
+    for key in redis_client.scan_iter("unicron:ui:session:*"):
+        redis_client.hset(key, "created", "1000.0")  # signed in long ago
+    assert app_client.get("/ui/").status_code == 303
+    assert not list(redis_client.scan_iter("unicron:ui:session:*"))
