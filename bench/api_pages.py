@@ -12,6 +12,9 @@ and what the original's whole-cluster listings cost.
   the job-lifecycle issue measured at a1929ed (quoted: the old code cannot run on this layout).
 - Never blocking: during a warm ``GET /api/job/``, ``GET /api/`` every 20 ms from another thread;
   the slowest of those answers.
+- The dashboard: signed in as a browser is (a session cookie), each screen read ``pages`` times one
+  after the other (overview, jobs, filtered jobs, a job, its form, a run, tasks, audit log, keys),
+  timed at the client over loopback (the server's time and the loopback's); p99 per screen.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ PAGE_GOAL_MS = 50.0
 SEED_GOAL_S = 7.05 / 5  # "at least 5x faster than today": 7.05 s at a1929ed
 RESULT_GOAL_S = 1.79 / 5  # 1.79 s at a1929ed, with not one run stored
 BLOCK_GOAL_MS = 250.0
+SCREEN_GOAL_MS = 150.0
 RUN_BATCH = 5000  # runs recorded a round trip
 START_TIMEOUT_S = 60
 
@@ -110,6 +114,7 @@ def _measure(
     rng = random.Random(ctx.seed + rep)
     one_job = [f"/api/runs?limit=100&job_id={rng.choice(job_ids)}" for _ in range(p.pages)]
     pages["one job's runs"] = [_timed_get(api, path)[0] * 1000 for path in one_job]
+    screens = _screens(api, rng.choice(job_ids), p.pages)
     api.close()
     ctx.log(f"  GET /api/job/ {cold_s:.2f} s cold, {warm_s:.2f} s warm ({size / 1e6:.0f} MB)")
     ctx.log(f"  the slowest GET /api/ beside it: {blocked_ms:.0f} ms")
@@ -118,7 +123,37 @@ def _measure(
         "warm_s": warm_s,
         "blocked_ms": blocked_ms,
         "p99_ms": {name: percentile(times, 99) for name, times in pages.items()},
+        "screens_p99_ms": {name: percentile(times, 99) for name, times in screens.items()},
     }
+
+
+def _screens(api: httpx.Client, job_id: str, count: int) -> dict[str, list[float]]:
+    """Milliseconds for each read of each dashboard screen, signed in as a browser is."""
+    run_id = (
+        api.get(f"/api/runs?limit=1&job_id={job_id}")
+        .raise_for_status()
+        .json()["result"]["items"][0]["run_id"]
+    )
+    screens = {
+        "overview": "/ui/",
+        "jobs": "/ui/jobs",
+        "jobs with a tag": "/ui/jobs?tag=team-a",
+        "paused jobs": "/ui/jobs?state=paused",
+        "a job": f"/ui/jobs/{job_id}",
+        "a job's form": f"/ui/jobs/{job_id}/edit",
+        "a run": f"/ui/runs/{run_id}",
+        "tasks": "/ui/tasks",
+        "audit log": "/ui/audit",
+        "API keys": "/ui/keys",
+    }
+    with httpx.Client(base_url=str(api.base_url), timeout=120) as browser:
+        signed_in = browser.post("/ui/login", data={"key": TOKEN}, follow_redirects=False)
+        if signed_in.status_code != 303:
+            raise RuntimeError(f"dashboard sign-in: {signed_in.status_code} {signed_in.text[:200]}")
+        return {
+            name: [_timed_get(browser, path)[0] * 1000 for _ in range(count)]
+            for name, path in screens.items()
+        }
 
 
 def _register(store: Store, n: int) -> list[str]:
@@ -241,6 +276,17 @@ def _rows(p: Params, reps: list[dict[str, Any]], results: list[float]) -> list[R
             check=lambda v, _r: v <= PAGE_GOAL_MS,
         )
         for name in (*LISTINGS, "one job's runs")
+    ]
+    rows += [
+        row(
+            scenario=NAME,
+            figure=f"dashboard screen: {name}, p99 ({p.jobs:,} jobs, {p.runs:,} runs stored)",
+            unit="ms",
+            unicron=[rep["screens_p99_ms"][name] for rep in reps],
+            goal=f"<= {SCREEN_GOAL_MS:g} ms",
+            check=lambda v, _r: v <= SCREEN_GOAL_MS,
+        )
+        for name in reps[0]["screens_p99_ms"]
     ]
     rows += [
         row(
