@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # every process would otherwise compile redis-py, rq and FastAPI again (~1 s more per start).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run test lint format typecheck chaos bench
+.PHONY: install run test lint format typecheck chaos bench screenshots
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ browser:
 		echo "make test: installing Debian's chromium for the browser tests"; \
 		$$sudo apt-get update -qq \
 			&& $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+# The dashboard's screenshots in docs/ui/ (the README shows them), taken by its browser tests.
+screenshots: install browser
+	UNICRON_SCREENSHOTS=docs/ui $(BIN)/pytest tests/ui/test_dashboard.py -p no:cacheprovider -q
 
 lint: install
 	$(BIN)/ruff check .

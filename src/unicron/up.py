@@ -278,6 +278,7 @@ def _print_banner(env: Mapping[str, str], *, base: str, data_dir: Path, metrics:
         "Unicron is up.",
         f"  API:    {base}/api/",
         f"  Docs:   {base}/api/docs",
+        f"  Web UI: {base}/ui/  (sign in with the token)",
         f"  Token:  {token}" + (f"  (kept in {data_dir / TOKEN_FILE})" if generated else ""),
         f'  Try:    curl -H "Authorization: Bearer {token}" {base}/api/job/',
         f"  Data:   {data_dir} (back up {KEY_FILE}: without it the stored jobs cannot be decrypted)",
