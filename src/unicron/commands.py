@@ -3,8 +3,9 @@ API is.
 
 ``unicron.cli`` hands these commands' arguments over to ``unicron.remote``, which parses them here:
 the options of ``job add``, ``job edit`` and ``task run`` are made from the fields of ``JobSpec`` and
-``TaskSpec`` (``unicron.options``), so this module imports pydantic, and the other ``unicron``
-commands do not import it.
+``TaskSpec`` (``unicron.options``), and the choices of ``runs ls`` from the run records. Those need
+pydantic and the models (~0.1 s to import), so they are made only for the command given: ``job ls``,
+``runs show`` and the other ``unicron`` commands never import them.
 
 Where the API is: ``--api-url``, else ``UNICRON_API_URL``, else ``http://127.0.0.1:8185`` (where
 ``unicron up`` serves). The token: ``UNICRON_API_TOKEN``, else the ``api-token`` file in the data
@@ -17,26 +18,46 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from unicron.options import ModelOptions
-from unicron_core.models import JobSpec, TaskSpec
-from unicron_core.records import RunStatus, Trigger
+if TYPE_CHECKING:
+    from unicron.options import ModelOptions
 
 DEFAULT_URL = "http://127.0.0.1:8185"
 DEFAULT_WAIT_S = 600.0
 DEFAULT_LIMIT = 20
 DEFAULT_OWNER = "apply"  # the managed_by of the jobs `unicron apply` keeps, unless --owner
-JOB_OPTIONS = ModelOptions(JobSpec)
-TASK_OPTIONS = ModelOptions(TaskSpec)
 JOB_STATES = ("active", "paused", "failing", "running")
-RUN_STATUSES = get_args(RunStatus)
-RUN_TRIGGERS = get_args(Trigger)
+
+
+@cache
+def job_options() -> ModelOptions:
+    """The options of ``JobSpec``'s fields (``job add``, ``job edit``)."""
+    from unicron.options import ModelOptions  # noqa: PLC0415 - pydantic only where it is needed
+    from unicron_core.models import JobSpec  # noqa: PLC0415
+
+    return ModelOptions(JobSpec)
+
+
+@cache
+def task_options() -> ModelOptions:
+    """The options of ``TaskSpec``'s fields (``task run``)."""
+    from unicron.options import ModelOptions  # noqa: PLC0415 - as in job_options
+    from unicron_core.models import TaskSpec  # noqa: PLC0415
+
+    return ModelOptions(TaskSpec)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    """``argv`` (``job ...`` or ``task ...``) parsed; ``action`` names the ``unicron.remote`` command."""
+    """``argv`` (``job ...`` or ``task ...``) parsed; ``action`` names the ``unicron.remote`` command.
+
+    Every command's parser is made (``unicron job --help`` lists them), but the options that need the
+    models only for the command ``argv`` names: its group and verb are its first two words, as no
+    option comes before them.
+    """
+    given = tuple(argv[:2])
     parser = argparse.ArgumentParser(prog="unicron")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
@@ -57,9 +78,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         metavar="S",
         help="give up waiting after S seconds (exit 124; default: %(default)g)",
     )
-    _job_parsers(sub, common, wait)
-    _task_parsers(sub, common, wait)
-    _runs_parsers(sub, common, wait)
+    _job_parsers(sub, common, wait, given)
+    _task_parsers(sub, common, wait, given)
+    _runs_parsers(sub, common, wait, given)
     _apply_parser(sub, common)
     return parser.parse_args(argv)
 
@@ -87,13 +108,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _job_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser) -> None:
+def _job_parsers(
+    sub: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser, given: tuple[str, ...]
+) -> None:
     job = sub.add_parser("job")
     verbs = job.add_subparsers(required=True, metavar="ACTION")
 
     add = verbs.add_parser("add", parents=[common], help="register a job; prints its id")
     add.add_argument("--file", type=Path, help="a job as JSON (- for stdin); the options below override it")
-    JOB_OPTIONS.add_to(add)
+    if given == ("job", "add"):
+        job_options().add_to(add)
     add.set_defaults(action="job_add")
 
     edit = verbs.add_parser(
@@ -108,17 +132,8 @@ def _job_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.Argum
     edit.add_argument(
         "--file", type=Path, help="a JSON merge patch as JSON or YAML (- for stdin); the options go on top"
     )
-    edit.add_argument(
-        "--clear",
-        action="append",
-        default=[],
-        metavar="FIELD",
-        type=lambda text: text.replace("-", "_"),
-        choices=JOB_OPTIONS.optional(),
-        help="empty an optional field, or put a defaulted one back to its default (repeatable): "
-        + ", ".join(JOB_OPTIONS.optional()),
-    )
-    JOB_OPTIONS.add_to(edit, change=True)
+    if given == ("job", "edit"):
+        _edit_options(edit)
     edit.set_defaults(action="job_edit")
 
     ls = verbs.add_parser("ls", parents=[common], help="list jobs, in the order they were created")
@@ -150,6 +165,21 @@ def _job_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.Argum
     )
     results.set_defaults(action="job_results")
     _lifecycle_parsers(verbs, common, wait)
+
+
+def _edit_options(edit: argparse.ArgumentParser) -> None:
+    optional = job_options().optional()
+    edit.add_argument(
+        "--clear",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        type=lambda text: text.replace("-", "_"),
+        choices=optional,
+        help="empty an optional field, or put a defaulted one back to its default (repeatable): "
+        + ", ".join(optional),
+    )
+    job_options().add_to(edit, change=True)
 
 
 def _lifecycle_parsers(verbs: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser) -> None:
@@ -208,14 +238,19 @@ def _ids_or_tag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tag", help="every job with this tag, in one request, instead of ids")
 
 
-def _runs_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser) -> None:
+def _runs_parsers(
+    sub: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser, given: tuple[str, ...]
+) -> None:
     runs = sub.add_parser("runs")
     verbs = runs.add_subparsers(required=True, metavar="ACTION")
 
     ls = verbs.add_parser("ls", parents=[common], help="runs of every job, newest first")
     ls.add_argument("--job", metavar="JOB_ID", help="one job's runs")
-    ls.add_argument("--status", choices=RUN_STATUSES, help="runs of this status")
-    ls.add_argument("--trigger", choices=RUN_TRIGGERS, help="runs started so")
+    if given == ("runs", "ls"):
+        from unicron_core.records import RunStatus, Trigger  # noqa: PLC0415 - as in job_options
+
+        ls.add_argument("--status", choices=get_args(RunStatus), help="runs of this status")
+        ls.add_argument("--trigger", choices=get_args(Trigger), help="runs started so")
     since = "epoch seconds or ISO 8601 (without an offset: this machine's time)"
     ls.add_argument("--since", type=when, metavar="TIME", help=f"runs started then or later: {since}")
     ls.add_argument("--until", type=when, metavar="TIME", help=f"runs started then or earlier: {since}")
@@ -270,7 +305,9 @@ def _apply_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     apply.set_defaults(action="apply")
 
 
-def _task_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser) -> None:
+def _task_parsers(
+    sub: Any, common: argparse.ArgumentParser, wait: argparse.ArgumentParser, given: tuple[str, ...]
+) -> None:
     task = sub.add_parser("task")
     verbs = task.add_subparsers(required=True, metavar="ACTION")
 
@@ -280,7 +317,8 @@ def _task_parsers(sub: Any, common: argparse.ArgumentParser, wait: argparse.Argu
         help="submit a task; prints its id (with --wait: its outcome; exit 1 if it failed)",
     )
     run.add_argument("--file", type=Path, help="a task as JSON (- for stdin); the options below override it")
-    TASK_OPTIONS.add_to(run)
+    if given == ("task", "run"):
+        task_options().add_to(run)
     run.set_defaults(action="task_run")
 
     status = verbs.add_parser(

@@ -43,7 +43,7 @@ from unicron_client.types import UNSET
 
 from unicron import documents, render, tables
 from unicron.calls import EXIT_FAILED, Api, RemoteError, emit, fields_of, warn
-from unicron.commands import JOB_OPTIONS
+from unicron.commands import job_options
 from unicron.runs import queued
 from unicron_core.errors import ConfigError
 
@@ -60,7 +60,7 @@ def job_edit(api: Api, args: argparse.Namespace) -> int:
 
 
 def _patch(args: argparse.Namespace) -> dict[str, Any]:
-    patch = JOB_OPTIONS.payload(args, documents.read_object(args.file) if args.file else {})
+    patch = job_options().payload(args, documents.read_object(args.file) if args.file else {})
     unknown = sorted(set(patch) - fields_of(JobSpec))
     if unknown:
         raise ConfigError(f"invalid change: unknown field {unknown[0]!r}")

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unicron_client.api.jobs import create_job, delete_job, get_job, page_jobs
 from unicron_client.api.results import job_results, list_results
@@ -23,8 +23,10 @@ from unicron_client.types import UNSET
 
 from unicron import apply, documents, lifecycle, render, runs, waiting
 from unicron.calls import EXIT_FAILED, EXIT_TIMEOUT, Api, RemoteError, body, connect, emit, paged, warn
-from unicron.commands import JOB_OPTIONS, TASK_OPTIONS, parse
-from unicron.options import ModelOptions
+from unicron.commands import job_options, parse, task_options
+
+if TYPE_CHECKING:
+    from unicron.options import ModelOptions
 
 FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
 # A job's state in `job ls`: the first of these that holds (`active`: none does).
@@ -52,7 +54,7 @@ def run(name: str, args: argparse.Namespace) -> int:
 
 def job_add(api: Api, args: argparse.Namespace) -> int:
     """Registers a job; prints its id."""
-    spec = body(JobSpec, _payload(JOB_OPTIONS, args), "job", JOB_OPTIONS.option_of)
+    spec = body(JobSpec, _payload(job_options(), args), "job", job_options().option_of)
     job_id = api.call(partial(create_job.sync_detailed, body=spec)).result
     emit(args, job_id, lambda: job_id)
     return 0
@@ -133,7 +135,7 @@ def job_runs(api: Api, args: argparse.Namespace) -> int:
 
 def task_run(api: Api, args: argparse.Namespace) -> int:
     """Submits a task; prints its id, or with ``--wait`` its outcome."""
-    spec = body(TaskSpec, _payload(TASK_OPTIONS, args), "task", TASK_OPTIONS.option_of)
+    spec = body(TaskSpec, _payload(task_options(), args), "task", task_options().option_of)
     task_id = api.call(partial(create_task.sync_detailed, body=spec)).result
     if not args.wait:
         emit(args, task_id, lambda: task_id)

@@ -115,7 +115,7 @@ def test_job_add_takes_the_options_of_before() -> None:
          "--hook-header", "H: v", "--timeout", "2.5", "--follow-redirects", "--timezone", "Asia/Tokyo",
          "--catchup", "none", "--misfire-grace", "30"]
     )  # fmt: skip
-    payload = commands.JOB_OPTIONS.payload(args, {})
+    payload = commands.job_options().payload(args, {})
     assert payload == {
         "name": "ping",
         "schedule": "*/5 * * * *",
@@ -138,7 +138,7 @@ def test_job_add_takes_the_options_of_before() -> None:
 
 def test_task_run_takes_the_options_of_before() -> None:
     args = commands.parse(["task", "run", "--name", "t", "--command", "echo hi", "--retries", "2", "--wait"])
-    assert commands.TASK_OPTIONS.payload(args, {}) == {"name": "t", "command": "echo hi", "retries": 2}
+    assert commands.task_options().payload(args, {}) == {"name": "t", "command": "echo hi", "retries": 2}
     assert (args.action, args.wait) == ("task_run", True)
 
 
@@ -153,13 +153,13 @@ def test_options_go_on_top_of_the_file() -> None:
     args = commands.parse(
         ["job", "add", "--name", "renamed", "--no-follow-redirects", "--data", "replaced=new"]
     )
-    assert commands.JOB_OPTIONS.payload(args, document) == {
+    assert commands.job_options().payload(args, document) == {
         **document,
         "name": "renamed",
         "follow_redirects": False,
         "http_data": {"kept": "1", "replaced": "new"},
     }
-    assert commands.JOB_OPTIONS.payload(commands.parse(["job", "add"]), document) == document
+    assert commands.job_options().payload(commands.parse(["job", "add"]), document) == document
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_options_go_on_top_of_the_file() -> None:
 def test_a_bad_pair_is_one_clear_error(argv: list[str], says: str) -> None:
     args = commands.parse(["job", "add", *argv])
     with pytest.raises(ConfigError, match=says):
-        commands.JOB_OPTIONS.payload(args, {})
+        commands.job_options().payload(args, {})
 
 
 @pytest.mark.parametrize(
