@@ -15,7 +15,7 @@ from unicron_api.auth import SCOPE_KEY, require_token
 from unicron_api.routing import SecuredRoute
 from unicron_core.apikeys import Principal, Scope
 from unicron_core.egress import EgressGuard
-from unicron_core.errors import EgressRefused
+from unicron_core.errors import EgressRefused, NotFound
 from unicron_core.examples import EXAMPLE_JOB_ID, EXAMPLE_TASK_ID
 from unicron_core.models import (
     JOB_ID_DESCRIPTION,
@@ -24,6 +24,7 @@ from unicron_core.models import (
     TASK_ID_PATTERN,
     RunSpec,
 )
+from unicron_core.records import JobRecord
 from unicron_core.settings import Settings
 from unicron_core.store import AsyncStore
 
@@ -145,3 +146,25 @@ def _check_urls(guard: EgressGuard, urls: list[tuple[str, str]]) -> None:
             guard.check(url, unresolved_ok=True)
         except EgressRefused as exc:
             raise EgressRefused(str(exc), field=field) from None
+
+
+async def restore_version(
+    request: Request, *, job_id: str, version: int, actor: Principal
+) -> tuple[JobRecord, list[str]]:
+    """Makes version ``version`` the job's definition again (a new version, or none when it is the
+    current one): the job and the fields that changed. The API's route and the dashboard's both.
+
+    Raises:
+        NotFound: no such job, or it no longer keeps that version. EgressRefused: as check_egress.
+    """
+    store = store_of(request)
+    earlier = next(
+        (v for v in await store.run(store.jobs.versions(job_id=job_id)) if v.version == version), None
+    )
+    if earlier is None:
+        raise NotFound(f"job {job_id} has no version {version} (job_versions lists those kept)")
+    await check_egress(earlier.spec, request)
+    change = store.jobs.change(
+        job_id=job_id, change=lambda _: earlier.spec, actor=actor, ip=ip_of(request), action="job.restore"
+    )
+    return await store.run(change)

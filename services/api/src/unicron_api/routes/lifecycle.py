@@ -24,11 +24,12 @@ from unicron_api.routes.common import (
     check_egress,
     ip_of,
     principal,
+    restore_version,
     secured_router,
     store_of,
 )
 from unicron_core.apikeys import Scope
-from unicron_core.errors import InvalidSpec, NotFound
+from unicron_core.errors import InvalidSpec
 from unicron_core.models import JobSpec
 from unicron_core.records import JobRecord
 from unicron_core.views import JobVersionView, JobView
@@ -74,21 +75,7 @@ async def restore_job_version(
     request: Request,
 ) -> JobEnvelope:
     """Makes version `version` the job's definition again: itself a new version."""
-    store = store_of(request)
-    earlier = next(
-        (v for v in await store.run(store.jobs.versions(job_id=job_id)) if v.version == version), None
-    )
-    if earlier is None:
-        raise NotFound(f"job {job_id} has no version {version} (job_versions lists those kept)")
-    await check_egress(earlier.spec, request)
-    change = store.jobs.change(
-        job_id=job_id,
-        change=lambda _: earlier.spec,
-        actor=principal(request),
-        ip=ip_of(request),
-        action="job.restore",
-    )
-    record, fields = await store.run(change)
+    record, fields = await restore_version(request, job_id=job_id, version=version, actor=principal(request))
     msg = f"version {version} restored as version {record.version}" if fields else "job unchanged"
     return JobEnvelope.ok(JobView.of(record), msg)
 

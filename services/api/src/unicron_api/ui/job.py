@@ -10,7 +10,7 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from unicron_api.routes.common import JobId, check_egress, ip_of, settings_of, store_of
+from unicron_api.routes.common import JobId, check_egress, ip_of, restore_version, settings_of, store_of
 from unicron_api.ui import chart, forms
 from unicron_api.ui.pages import done
 from unicron_api.ui.render import page
@@ -138,21 +138,7 @@ async def diff(request: Request, job_id: JobId, a: int, b: int) -> HTMLResponse:
 async def restore(request: Request, job_id: JobId, version: int) -> RedirectResponse:
     """Makes an earlier version the job's definition again (itself a new version)."""
     who, _ = await changing(request, Scope.JOBS_WRITE)
-    store = store_of(request)
-    earlier = next(
-        (v for v in await store.run(store.jobs.versions(job_id=job_id)) if v.version == version), None
-    )
-    if earlier is None:
-        raise NotFound(f"job {job_id} has no version {version}")
-    await check_egress(earlier.spec, request)
-    change = store.jobs.change(
-        job_id=job_id,
-        change=lambda _: earlier.spec,
-        actor=who.principal,
-        ip=ip_of(request),
-        action="job.restore",
-    )
-    record, fields = await store.run(change)
+    record, fields = await restore_version(request, job_id=job_id, version=version, actor=who.principal)
     message = f"version {version} restored as version {record.version}" if fields else "nothing changed"
     return await done(request, who, message, f"/ui/jobs/{job_id}")
 
