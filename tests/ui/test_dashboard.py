@@ -87,11 +87,6 @@ def test_sign_in_with_the_keyboard_and_the_overview(
     page.keyboard.type(TOKEN)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()  # back where it was asked
-    page.get_by_role("link", name="Overview").click()
-    expect(page.get_by_role("heading", name="Cluster")).to_be_visible()
-    expect(page.get_by_role("cell", name="scheduler, leader")).to_be_visible()
-    no_violations(page, axe)
-    shots(page, "overview")
 
 
 def test_create_a_job_through_the_form_and_see_it_fire(
@@ -219,6 +214,16 @@ def test_tasks_audit_and_keys_screens(page: Page, cluster: Cluster, axe: Axe, sh
     expect(page.get_by_label("The new key")).to_have_value(re.compile(r"^uc_"))
     no_violations(page, axe)
     shots(page, "keys")
+
+
+def test_the_overview_after_the_flows(page: Page, cluster: Cluster, axe: Axe, shots: Shot) -> None:
+    sign_in(page, cluster)
+    expect(page.get_by_role("heading", name="Cluster")).to_be_visible()
+    expect(page.get_by_role("cell", name="scheduler, leader")).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile(r"^worker"))).to_be_visible()
+    expect(page.get_by_role("link", name="every second")).to_be_visible()  # due within 24 h
+    no_violations(page, axe)
+    shots(page, "overview")
 
 
 def test_sign_out(page: Page, cluster: Cluster) -> None:

@@ -72,15 +72,17 @@ class Nodes:
             )
         schedulers.sort(key=lambda node: (not node.leader, node.name))
         ordered = sorted(text(key) for key in worker_keys)
-        fields = ("name", "hostname", "state", "last_heartbeat")
+        fields = ("birth", "hostname", "state", "last_heartbeat")
         rows = yield Batch([call("hmget", key, *fields) for key in ordered])
-        workers = [_worker(row) for row in rows if row[0] is not None]
+        # A worker's key is rq:worker:<name>; one that died uncleanly leaves its key in the set until
+        # RQ's maintenance drops it, but its hash expires (no birth then).
+        workers = [_worker(key, row) for key, row in zip(ordered, rows, strict=True) if row[0] is not None]
         return ClusterStatus(
             epoch=int(epoch) if epoch else None, schedulers=schedulers, workers=workers, queued=int(queued)
         )
 
 
-def _worker(row: list[bytes | None]) -> WorkerNode:
-    name, hostname, state, beat = (text(value) if value is not None else "" for value in row)
+def _worker(key: str, row: list[bytes | None]) -> WorkerNode:
+    _, hostname, state, beat = (text(value) if value is not None else "" for value in row)
     heartbeat = datetime.fromisoformat(beat).timestamp() if beat else None
-    return WorkerNode(name=name, hostname=hostname, state=state or "?", heartbeat=heartbeat)
+    return WorkerNode(name=key.rsplit(":", 1)[-1], hostname=hostname, state=state or "?", heartbeat=heartbeat)

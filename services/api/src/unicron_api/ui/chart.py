@@ -11,6 +11,7 @@ from unicron_core.records import RunResult
 
 WIDTH = 600
 HEIGHT = 120
+BAR_MAX = 24  # px: a job with few runs gets bars, not a wall
 ENDED = frozenset({"success", "failure", "aborted"})
 
 
@@ -31,7 +32,7 @@ def history(runs: list[RunResult]) -> History:
     slowest = max(durations, default=0.0)
     rate = sum(run.success for run in ended) / len(ended) if ended else None
     title = _title(len(ended), rate, slowest)
-    step = WIDTH / max(len(ended), 1)
+    step = min(WIDTH / max(len(ended), 1), BAR_MAX)
     bars = []
     for index, (run, took) in enumerate(zip(ended, durations, strict=True)):
         height = max(2.0, (took / slowest) * (HEIGHT - 4)) if slowest > 0 else 2.0
