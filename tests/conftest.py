@@ -4,6 +4,7 @@
   dir, no persistence; always stopped by pid at the end.
 - ``redis_url`` (session): its URL. ``redis_client``: a client on it, after FLUSHALL (our server).
 - ``procs``: starts processes under test, stops them by pid afterwards, prints their output.
+- Before any test, the workspace's packages are compiled to bytecode once (``pytest_configure``).
 
 The harness behind them is ``unicron_testkit`` (libs/unicron_testkit), shared with bench/ and deploy/.
 """
@@ -17,6 +18,7 @@ import pytest
 import redis
 
 from unicron.redis_server import RedisServer
+from unicron_testkit.bytecode import compile_workspace
 from unicron_testkit.procs import Procs
 from unicron_testkit.redis import start_redis
 
@@ -56,3 +58,10 @@ def procs(tmp_path: Path) -> Iterator[Procs]:
         yield procs
     finally:
         procs.stop_all()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test (in xdist's controller, before its workers start): the workspace's bytecode, so
+    that the hundreds of ``unicron`` processes the suite starts do not each compile it again."""
+    if not hasattr(config, "workerinput"):
+        compile_workspace()
