@@ -183,7 +183,12 @@ def test_a_revoked_key_ends_its_sessions(app_client: TestClient, store: Store) -
     assert app_client.get("/ui/jobs").status_code == 200
     store.run(store.access.revoke(name="temp"))
     answer = app_client.get("/ui/jobs")
-    assert answer.status_code == 303 and "revoked" in answer.headers["location"]
+    assert answer.status_code == 303 and "why=revoked" in answer.headers["location"]
+    assert "was revoked" in app_client.get(answer.headers["location"]).text
+
+
+def test_the_sign_in_page_says_only_its_own_words(app_client: TestClient) -> None:
+    assert "Call 555" not in app_client.get("/ui/login?why=Call+555").text
 
 
 def test_sign_out_ends_the_session(app_client: TestClient) -> None:

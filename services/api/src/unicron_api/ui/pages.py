@@ -34,7 +34,8 @@ async def login_page(
     request: Request, why: str = "", back: Annotated[str, Query(alias="next")] = "/ui/"
 ) -> HTMLResponse:
     """The sign-in form."""
-    return page(request, "login.html", None, why=why, next=session.safe_next(back), error="")
+    said = session.WHY.get(why, "")
+    return page(request, "login.html", None, why=said, next=session.safe_next(back), error="")
 
 
 @router.post("/login")
@@ -61,7 +62,7 @@ async def logout(request: Request) -> Response:
     who, _ = await changing(request)
     store = store_of(request)
     await store.run(store.sessions.end(session=who.session))
-    response = RedirectResponse("/ui/login?why=signed+out", status_code=303)
+    response = RedirectResponse("/ui/login?why=signed-out", status_code=303)
     session.clear_cookie(response)
     return response
 

@@ -25,8 +25,17 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
 
+# Why the sign-in page is shown, by the code its address carries (never text from the address: a
+# link could otherwise make the page say anything).
+WHY = {
+    "ended": "Your session ended; sign in again.",
+    "revoked": "The API key of this session was revoked; sign in with another.",
+    "signed-out": "You signed out.",
+}
+
+
 class SignInNeeded(Exception):
-    """No session, or it ended: the browser is sent to the sign-in page, saying why."""
+    """No session, or it ended: the browser is sent to the sign-in page, saying why (a ``WHY`` code)."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,12 @@ async def viewer(request: Request) -> Viewer:
     store = store_of(request)
     touched = await store.run(store.sessions.touch(cookie=cookie))
     if touched is None:
-        raise SignInNeeded("your session ended; sign in again")
+        raise SignInNeeded("ended")
     session, flash = touched
     principal = await store.run(store.access.admit_digest(session.key_digest))
     if principal is None:
         await store.run(store.sessions.end(session=session))
-        raise SignInNeeded("the API key of this session was revoked; sign in with another")
+        raise SignInNeeded("revoked")
     return Viewer(session=session, principal=principal, flash=flash)
 
 
@@ -133,7 +142,7 @@ def sign_in_url(request: Request, why: str) -> str:
     """The sign-in page, coming back to the page asked for (a GET) afterwards."""
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     url = "/ui/login"
-    params = [f"why={quote(why)}"] if why else []
+    params = [f"why={why}"] if why in WHY else []
     if request.method == "GET" and not request.headers.get("hx-request"):
         params.append(f"next={quote(back)}")
     return url + ("?" + "&".join(params) if params else "")
