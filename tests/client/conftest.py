@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
 from unicron_client import AuthenticatedClient
 
-from unicron_testkit.cluster import TOKEN, Cluster, cluster_env
-from unicron_testkit.procs import Procs
+from unicron_testkit.cluster import TOKEN, Cluster, cluster_on
 
 
 @dataclass(frozen=True)
@@ -32,17 +30,11 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Live]:
     """The module's cluster (not "package": tests/ has no __init__.py, so that would mean the whole
     session, and its scheduler and worker would outlive these tests and meddle with later ones)."""
-    redis.Redis.from_url(redis_url).flushall()  # the session's own server, between modules
-    procs = Procs(tmp_path_factory.mktemp("client-procs"))
-    cluster = Cluster(procs=procs, env=cluster_env(redis_url))
-    try:
+    with cluster_on(tmp_path_factory.mktemp("client-procs"), redis_url) as cluster:
         api = cluster.start_api()
         cluster.service("scheduler")
         cluster.service("worker")
         yield Live(cluster=cluster, url=str(api.base_url).rstrip("/"))
-    finally:
-        cluster.close()
-        procs.stop_all()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Alerts through real API, scheduler and worker processes, to a real SMTP sink and webhook: one
 alert a change of the job's health (notify: change), none before alert_after failures in a row,
-missed runs recorded and alerted once, an overrun alerted while the run goes on."""
+missed runs recorded and alerted once, an overrun alerted while the run goes on; a webhook and an
+email that fail leave the result intact."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 from unicron_testkit.cluster import Cluster
+from unicron_testkit.ports import free_port
 from unicron_testkit.sinks import HttpSink, Reply, Request, SmtpSink
 from unicron_testkit.waiting import wait_for
 
@@ -110,3 +112,25 @@ def test_an_overrun_is_alerted_while_the_run_goes_on(cluster: Cluster) -> None:
         (alert,) = [json.loads(request.body) for request in hook.requests]
         assert alert["event"] == "overrun" and alert["status"] == "running"
         assert alert["reason"] == "overrun: still running after 0.5 s (max_duration)"
+
+
+def test_failing_webhook_and_email_leave_the_result_intact(cluster: Cluster) -> None:
+    with HttpSink(status=500) as hook:
+        cluster.start_api()
+        cluster.service("worker", env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port())})
+        task_id = cluster.post(
+            "/api/async/",
+            {"name": "t", "command": "echo hi", "email": "a@test.example", "hook_url": hook.url},
+        )
+        task = cluster.wait_task(task_id)
+        wait_for(
+            lambda: cluster.get(f"/api/async/{task_id}")["result"]["notifications"],
+            10,
+            message="the notification outcomes",
+        )
+        task = cluster.get(f"/api/async/{task_id}")
+        assert task["status"] == "SUCCESS"
+        assert task["result"]["output"]["stdout"] == "hi\n"
+        notes = task["result"]["notifications"]
+        assert notes["hook"].startswith("failed") and "500" in notes["hook"]
+        assert notes["email"].startswith("failed")

@@ -141,14 +141,23 @@ class Cluster:
 
 
 @contextmanager
-def lone_api(work_dir: Path, redis_url: str) -> Iterator[httpx.Client]:
-    """One ``unicron api`` on ``redis_url``, no scheduler and no worker, and a client on it with the
-    valid key; the Redis is emptied first (a test session's own, never another's)."""
-    redis.Redis.from_url(redis_url).flushall()
+def cluster_on(work_dir: Path, redis_url: str) -> Iterator[Cluster]:
+    """A cluster on ``redis_url``, emptied first (a test session's own, never another's), whose
+    services the caller starts; every one is stopped on leaving, its output in ``work_dir``."""
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushall()
     procs = Procs(work_dir)
     cluster = Cluster(procs=procs, env=cluster_env(redis_url))
     try:
-        yield cluster.start_api()
+        yield cluster
     finally:
         cluster.close()
         procs.stop_all()
+
+
+@contextmanager
+def lone_api(work_dir: Path, redis_url: str) -> Iterator[httpx.Client]:
+    """One ``unicron api`` on ``redis_url``, no scheduler and no worker, and a client on it with the
+    valid key; the Redis is emptied first (a test session's own, never another's)."""
+    with cluster_on(work_dir, redis_url) as cluster:
+        yield cluster.start_api()
