@@ -4,7 +4,8 @@
   dir, no persistence; always stopped by pid at the end.
 - ``redis_url`` (session): its URL. ``redis_client``: a client on it, after FLUSHALL (our server).
 - ``procs``: starts processes under test, stops them by pid afterwards, prints their output.
-- Before any test, the workspace's packages are compiled to bytecode once (``pytest_configure``).
+- Before any test, the workspace's packages are compiled to bytecode once (``pytest_configure``);
+  the longest modules (by the last run's seconds, in pytest's cache) are handed out first.
 
 The harness behind them is ``unicron_testkit`` (libs/unicron_testkit), shared with bench/ and deploy/.
 """
@@ -60,8 +61,56 @@ def procs(tmp_path: Path) -> Iterator[Procs]:
         procs.stop_all()
 
 
+# -- the order of the modules ------------------------------------------------------------------------
+
+# Each module's seconds (setup, call and teardown of its tests) in the last run that ran it.
+MODULE_SECONDS = "unicron/module-seconds"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test (in xdist's controller, before its workers start): the workspace's bytecode, so
-    that the hundreds of ``unicron`` processes the suite starts do not each compile it again."""
-    if not hasattr(config, "workerinput"):
-        compile_workspace()
+    that the hundreds of ``unicron`` processes the suite starts do not each compile it again.
+
+    ``--dist loadfile`` then hands the modules out in the order ``pytest_collection_modifyitems``
+    gives them, not by their number of tests, most first (xdist's default): that put the modules of
+    one or two long tests (the bench smoke, the fuzzer: ~30 s each) last, one worker waiting for
+    the other.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    compile_workspace()
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+    if config.cache is not None:
+        config.pluginmanager.register(_ModuleSeconds(config.cache), "unicron-module-seconds")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest modules first, as long as the last run that ran them took (the others after them,
+    in the order collected), so that the two workers end at about the same time. A module's tests
+    keep their order, and every worker sorts alike, from the same cache."""
+    if config.cache is not None:
+        seconds: dict[str, float] = config.cache.get(MODULE_SECONDS, {})
+        items.sort(key=lambda item: -seconds.get(_module(item.nodeid), 0.0))
+
+
+class _ModuleSeconds:
+    """Adds up each module's seconds as its reports come (in xdist's controller: every worker's), and
+    keeps them in pytest's cache at the end, beside those of the modules this run did not run."""
+
+    def __init__(self, cache: pytest.Cache) -> None:
+        self.cache = cache
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        module = _module(report.nodeid)
+        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        if self.seconds:
+            known: dict[str, float] = self.cache.get(MODULE_SECONDS, {})
+            self.cache.set(MODULE_SECONDS, known | {m: round(s, 2) for m, s in self.seconds.items()})
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
