@@ -81,16 +81,16 @@ def pytest_configure(config: pytest.Config) -> None:
     compile_workspace()
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
-    if config.cache is not None:
-        config.pluginmanager.register(_ModuleSeconds(config.cache), "unicron-module-seconds")
+    if (cache := _cache(config)) is not None:
+        config.pluginmanager.register(_ModuleSeconds(cache), "unicron-module-seconds")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest modules first, as long as the last run that ran them took (the others after them,
     in the order collected), so that the two workers end at about the same time. A module's tests
     keep their order, and every worker sorts alike, from the same cache."""
-    if config.cache is not None:
-        seconds: dict[str, float] = config.cache.get(MODULE_SECONDS, {})
+    if (cache := _cache(config)) is not None:
+        seconds: dict[str, float] = cache.get(MODULE_SECONDS, {})
         items.sort(key=lambda item: -seconds.get(_module(item.nodeid), 0.0))
 
 
@@ -114,3 +114,9 @@ class _ModuleSeconds:
 
 def _module(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
+
+
+def _cache(config: pytest.Config) -> pytest.Cache | None:
+    """pytest's cache; none with ``-p no:cacheprovider`` (not even the attribute)."""
+    cache: pytest.Cache | None = getattr(config, "cache", None)
+    return cache
