@@ -133,6 +133,8 @@ def test_task_status_and_wait_timeout(cli: Cli) -> None:
     assert progress.startswith(f"task {task_id}: ")
     assert last.startswith(f"unicron: task {task_id} is still ")
     assert "no task" in cli.refused(1, "task", "status", "3f1d7c9e-5b8a-4c2e-9f0a-1b2c3d4e5f60")
+    # Aborted, so that the module's worker does not wait for it to end as it stops (~4 s).
+    assert cli.ok("task", "abort", task_id) in (f"task {task_id} aborting\n", f"task {task_id} aborted\n")
 
 
 def test_where_the_api_and_token_come_from(
