@@ -185,7 +185,9 @@ class Api:
 
 
 @pytest.fixture
-def api(procs: Procs, topology: Topology) -> Iterator[Api]:
+def api(tmp_path: Path, topology: Topology) -> Iterator[Api]:
+    """The API, a scheduler and a worker on the topology; stopped before it (their own ``Procs``): a
+    worker whose Sentinels and Redis stopped beside it could take the whole stop timeout (10 s)."""
     env = service_env(
         REDIS_SENTINELS=topology.sentinels,
         REDIS_SENTINEL_MASTER=MASTER_NAME,
@@ -196,14 +198,16 @@ def api(procs: Procs, topology: Topology) -> Iterator[Api]:
         UNICRON_ALLOW_COMMANDS="true",
     )
     port = free_port()
-    for service in (["api", "--host", "127.0.0.1", "--port", str(port)], ["scheduler"], ["worker"]):
-        procs.start([sys.executable, "-m", "unicron", *service], env=env, name=service[0])
+    services = Procs(tmp_path / "services")
     api = Api(port)
-    wait_for(api.ready, 20, message="the API's /readyz")
     try:
+        for service in (["api", "--host", "127.0.0.1", "--port", str(port)], ["scheduler"], ["worker"]):
+            services.start([sys.executable, "-m", "unicron", *service], env=env, name=service[0])
+        wait_for(api.ready, 20, message="the API's /readyz")
         yield api
     finally:
         api.client.close()
+        services.stop_all()
 
 
 def _task_output(api: Api, task_id: str) -> str | None:
