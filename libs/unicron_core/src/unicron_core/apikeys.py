@@ -67,15 +67,17 @@ def parse_scopes(text: str | list[str]) -> frozenset[Scope]:
         return frozenset(Scope(name.strip()) for name in names if name.strip())
     except ValueError:
         known = ", ".join(sorted(ALL_SCOPES))
-        raise InvalidSpec(f"unknown scope in {names!r}; the scopes are {known}") from None
+        raise InvalidSpec(f"unknown scope in {names!r}; the scopes are {known}", field="scopes") from None
 
 
 def check_new_key(name: str, scopes: frozenset[Scope]) -> None:
     """Raises ``InvalidSpec`` for a name or scopes a new key cannot have."""
     if not NAME.match(name) or name in ENV_NAMES:
-        raise InvalidSpec("a key name is 1-64 of A-Z a-z 0-9 _ . @ - (and not 'env' or 'admin')")
+        raise InvalidSpec(
+            "a key name is 1-64 of A-Z a-z 0-9 _ . @ - (and not 'env' or 'admin')", field="name"
+        )
     if not scopes:
-        raise InvalidSpec("a key needs at least one scope")
+        raise InvalidSpec("a key needs at least one scope", field="scopes")
 
 
 def new_token() -> str:

@@ -21,7 +21,7 @@ from unicron_core.store.firing import MARKER_MARGIN_MS
 from unicron_core.store.jobs import Jobs
 from unicron_core.store.ops import Op, ScriptCall, call, one
 from unicron_core.store.rqhash import FIRE_FUNC, FireCall, RqHash
-from unicron_core.store.runs import Runs
+from unicron_core.store.runs import Runs, job_of
 from unicron_core.store.scripts import JobReply, Script
 
 SKIPPED_COUNT_MAX = 100_000  # fires counted one by one when a pause ends; past it, "at least"
@@ -158,6 +158,15 @@ class Lifecycle:
             actor=actor.name, ip=ip, action="job.run", target=job_id, fields=[run_id]
         )
         return run_id
+
+    def rerun(self, *, run_id: str, actor: Principal, ip: str | None = None) -> Op[str]:
+        """``run_now`` of the job a run belongs to, with its current definition; the new run's id.
+
+        Raises:
+            NotFound: no such run kept (or its job is gone). Forbidden: as ``run_now``.
+        """
+        yield from self._runs.get(run_id=run_id)  # NotFound for a run not kept, or no job's
+        return (yield from self.run_now(job_id=job_of(run_id) or "", actor=actor, ip=ip))
 
     def resumes_due(self, *, now_ms: int) -> Op[list[str]]:
         """The jobs whose pause has ended by ``now_ms`` (the scheduler resumes them)."""

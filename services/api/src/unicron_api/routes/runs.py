@@ -12,11 +12,10 @@ from unicron_api.envelope import AbortedEnvelope, RunEnvelope, RunsPageEnvelope,
 from unicron_api.requests import Aborted, RunStarted
 from unicron_api.routes.common import JobId, StoreDep, both, ip_of, principal, secured_router, store_of
 from unicron_core.apikeys import Scope
-from unicron_core.errors import NotFound
 from unicron_core.models import LABEL_PATTERN
 from unicron_core.records import RunStatus, Trigger
 from unicron_core.store.pages import Cursor
-from unicron_core.store.runs import RunFilter, job_of
+from unicron_core.store.runs import RunFilter
 from unicron_core.views import RunsPage
 
 router = secured_router()
@@ -84,12 +83,8 @@ async def get_run(run_id: RunId, store: StoreDep) -> RunEnvelope:
 )
 async def rerun(run_id: RunId, request: Request) -> RunStartedEnvelope:
     """Queues a manual run of the job the run belongs to, with the job's current definition."""
-    job_id = job_of(run_id)
-    if job_id is None:
-        raise NotFound(f"no run with id {run_id!r}")
     store = store_of(request)
-    await store.run(store.runs.get(run_id=run_id))  # 404 for a run that is not (or no longer) kept
-    new = await store.run(store.lifecycle.run_now(job_id=job_id, actor=principal(request), ip=ip_of(request)))
+    new = await store.run(store.lifecycle.rerun(run_id=run_id, actor=principal(request), ip=ip_of(request)))
     return RunStartedEnvelope.ok(RunStarted(run_id=new), "run queued")
 
 

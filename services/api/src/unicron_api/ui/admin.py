@@ -10,22 +10,17 @@ from unicron_api.ui.pages import done
 from unicron_api.ui.render import page
 from unicron_api.ui.session import Viewer, changing, first, viewer
 from unicron_core.apikeys import ALL_SCOPES, Scope, parse_scopes
-from unicron_core.errors import Conflict, Forbidden, InvalidSpec
+from unicron_core.errors import Conflict, InvalidSpec
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 AUDIT_PAGE = 100
-
-
-def _admin(who: Viewer) -> None:
-    if not who.can(Scope.ADMIN):
-        raise Forbidden(f"this API key lacks the {Scope.ADMIN} scope")
 
 
 @router.get("/audit")
 async def audit(request: Request, cursor: str | None = None) -> HTMLResponse:
     """Every write through the API, the CLI or these pages, newest first."""
     who = await viewer(request)
-    _admin(who)
+    who.require(Scope.ADMIN)
     store = store_of(request)
     entries, after = await store.run(store.audit.page(limit=AUDIT_PAGE, cursor=cursor))
     return page(request, "audit.html", who, entries=entries, after=after)
@@ -35,7 +30,7 @@ async def audit(request: Request, cursor: str | None = None) -> HTMLResponse:
 async def api_keys(request: Request) -> HTMLResponse:
     """The stored API keys: names, scopes, when made; never the keys."""
     who = await viewer(request)
-    _admin(who)
+    who.require(Scope.ADMIN)
     return await _keys_page(request, who, made=None, errors={})
 
 
@@ -48,9 +43,10 @@ async def create_key(request: Request) -> HTMLResponse:
     try:
         scopes = parse_scopes(form.get("scope", []))
         token = await store.run(store.access.create(name=name, scopes=scopes))
-    except (InvalidSpec, Conflict) as exc:
-        field = "scope" if "scope" in str(exc) else "name"
-        return await _keys_page(request, who, made=None, errors={field: str(exc)}, status=422)
+    except InvalidSpec as exc:
+        return await _keys_page(request, who, made=None, errors={exc.field or "name": exc.reason}, status=422)
+    except Conflict as exc:
+        return await _keys_page(request, who, made=None, errors={"name": str(exc)}, status=422)
     return await _keys_page(request, who, made=(name, token), errors={}, status=201)
 
 

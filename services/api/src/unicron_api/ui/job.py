@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from unicron_api.routes.common import JobId, check_egress, ip_of, restore_version, settings_of, store_of
 from unicron_api.ui import chart, forms
+from unicron_api.ui.jobs import form_page
 from unicron_api.ui.pages import done
 from unicron_api.ui.render import page
 from unicron_api.ui.session import changing, first, viewer
@@ -37,14 +38,13 @@ async def job(request: Request, job_id: JobId) -> HTMLResponse:
     runs, _ = await store.run(store.runs.page(where=RunFilter(job_id=job_id), limit=HISTORY, cursor=None))
     versions = await store.run(store.jobs.versions(job_id=job_id))
     schedule = policy.schedule_of(record.spec, settings_of(request))
+    view = JobView.of(record)
     return page(
         request,
         "job.html",
         who,
-        job=JobView.of(record),
-        definition=json.dumps(
-            JobView.of(record).info.model_dump(mode="json", exclude_defaults=True), indent=2
-        ),
+        job=view,
+        definition=json.dumps(view.info.model_dump(mode="json", exclude_defaults=True), indent=2),
         times=times_of(schedule, after_ms=now_ms(), count=NEXT_FIRES),
         runs=runs,
         history=chart.history(runs),
@@ -58,8 +58,7 @@ async def edit(request: Request, job_id: JobId) -> HTMLResponse:
     who = await viewer(request)
     store = store_of(request)
     record = await store.run(store.jobs.get(job_id=job_id))
-    values = forms.job_values(record.spec)
-    return page(request, "job_form.html", who, job_id=job_id, values=values, errors={}, nonce="")
+    return form_page(request, who, job_id, forms.job_values(record.spec), {})
 
 
 @router.post("/jobs/{job_id}/edit")
@@ -71,9 +70,7 @@ async def save(request: Request, job_id: JobId) -> Response:
     values = {name: first(form, name) for name in forms.FORM_FIELDS}
     spec, errors = forms.job_spec(form, record.spec)
     if spec is None:
-        return page(
-            request, "job_form.html", who, job_id=job_id, values=values, errors=errors, nonce="", status=422
-        )
+        return form_page(request, who, job_id, values, errors, status=422)
     try:
         await check_egress(spec, request)
         change = store.jobs.change(
@@ -81,10 +78,7 @@ async def save(request: Request, job_id: JobId) -> Response:
         )
         changed, fields = await store.run(change)
     except (InvalidSpec, EgressRefused) as exc:
-        errors = forms.refused(exc)
-        return page(
-            request, "job_form.html", who, job_id=job_id, values=values, errors=errors, nonce="", status=422
-        )
+        return form_page(request, who, job_id, values, forms.refused(exc), status=422)
     message = f"saved as version {changed.version} ({', '.join(fields)})" if fields else "nothing changed"
     return await done(request, who, message, f"/ui/jobs/{job_id}")
 
@@ -93,7 +87,7 @@ async def save(request: Request, job_id: JobId) -> Response:
 async def check(request: Request) -> HTMLResponse:
     """The form's errors and the edited schedule's next fires, while it is typed (htmx)."""
     who, form = await changing(request)
-    spec, errors = forms.job_spec(form, None)
+    _, errors = forms.job_spec(form, None)
     times, description = [], ""
     schedule_error = errors.get("schedule") or errors.get("timezone")
     if not schedule_error and first(form, "schedule"):
@@ -116,7 +110,6 @@ async def check(request: Request) -> HTMLResponse:
         errors=shown,
         times=times,
         description=description,
-        valid=spec is not None and not errors,
     )
 
 

@@ -16,8 +16,7 @@ from unicron_api.ui.render import page
 from unicron_api.ui.session import Viewer, changing, first, viewer
 from unicron_core.apikeys import Scope
 from unicron_core.errors import EgressRefused, InvalidSpec, UnicronError
-from unicron_core.models import JobSpec, JobState
-from unicron_core.store import AsyncStore
+from unicron_core.models import JobState
 from unicron_core.store.joblist import JobFilter
 from unicron_core.store.pages import Cursor
 
@@ -105,7 +104,7 @@ async def act(request: Request, who: Viewer, job_id: str, action: str) -> str:
 async def new_job(request: Request) -> HTMLResponse:
     """An empty job form."""
     who = await viewer(request)
-    return _form(request, who, None, forms.job_values(None), {})
+    return form_page(request, who, None, forms.job_values(None), {})
 
 
 @router.post("/jobs/new")
@@ -117,26 +116,21 @@ async def create_job(request: Request) -> Response:
     values = {name: first(form, name) for name in forms.FORM_FIELDS}
     spec, errors = forms.job_spec(form, None)
     if spec is None:
-        return _form(request, who, None, values, errors, status=422, nonce=first(form, "nonce"))
+        return form_page(request, who, None, values, errors, status=422, nonce=first(form, "nonce"))
     nonce = first(form, "nonce") or secrets.token_urlsafe(16)
     made = await store.run(store.sessions.once(session=who.session, nonce=nonce))
     if made is not None:  # submitted before: show what that made
         return RedirectResponse(f"/ui/jobs/{made}" if made else "/ui/jobs", status_code=303)
     try:
-        job_id = await _create(request, store, who, spec)
-    except (InvalidSpec, EgressRefused) as exc:
-        await store.run(store.sessions.made(session=who.session, nonce=nonce, what=""))
-        return _form(request, who, None, values, forms.refused(exc), status=422)
+        await check_egress(spec, request)
+        job_id = await store.run(store.jobs.create(spec=spec, actor=who.principal, ip=ip_of(request)))
+    except (InvalidSpec, EgressRefused) as exc:  # the nonce stays claimed: the form comes back with a new one
+        return form_page(request, who, None, values, forms.refused(exc), status=422)
     await store.run(store.sessions.made(session=who.session, nonce=nonce, what=job_id))
     return await done(request, who, f"job {job_id} created", f"/ui/jobs/{job_id}")
 
 
-async def _create(request: Request, store: AsyncStore, who: Viewer, spec: JobSpec) -> str:
-    await check_egress(spec, request)
-    return await store.run(store.jobs.create(spec=spec, actor=who.principal, ip=ip_of(request)))
-
-
-def _form(
+def form_page(
     request: Request,
     who: Viewer,
     job_id: str | None,
@@ -146,6 +140,8 @@ def _form(
     status: int = 200,
     nonce: str = "",
 ) -> HTMLResponse:
+    """A job's form (``job_id`` None: a new job's) with its values and each error by its field; a
+    new job's form carries a nonce, so that submitting it twice makes one job."""
     return page(
         request,
         "job_form.html",
@@ -153,6 +149,6 @@ def _form(
         job_id=job_id,
         values=values,
         errors=errors,
-        nonce=nonce or secrets.token_urlsafe(16),
+        nonce=nonce or (secrets.token_urlsafe(16) if job_id is None else ""),
         status=status,
     )

@@ -3,6 +3,7 @@ handler reads like an API route: parse, call the store's operations, render."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -83,13 +84,12 @@ async def live(request: Request) -> HTMLResponse:
 
 
 async def _overview(store: AsyncStore) -> dict[str, Any]:
-    counts = await store.run(store.overview.counts())
-    cluster = await store.run(store.nodes.status())
-    running, _ = await store.run(
-        store.runs.page(where=RunFilter(status="running"), limit=LIVE_RUNS, cursor=None)
+    # Five independent reads, side by side (the page asks for them every few seconds).
+    counts, cluster, (running, _), (failures, _), due = await asyncio.gather(
+        store.run(store.overview.counts()),
+        store.run(store.nodes.status()),
+        store.run(store.runs.page(where=RunFilter(status="running"), limit=LIVE_RUNS, cursor=None)),
+        store.run(store.runs.page(where=RunFilter(status="failure"), limit=RECENT_FAILURES, cursor=None)),
+        store.run(store.overview.due()),
     )
-    failures, _ = await store.run(
-        store.runs.page(where=RunFilter(status="failure"), limit=RECENT_FAILURES, cursor=None)
-    )
-    due = await store.run(store.overview.due())
     return {"counts": counts, "cluster": cluster, "running": running, "failures": failures, "due": due}

@@ -4,6 +4,7 @@ job's) and in UTC; ``static/app.js`` adds the viewer's own zone beside it."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -13,13 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from unicron_api.ui.session import Viewer
 from unicron_core.describe import describe
 from unicron_core.errors import UnicronError
 
 TEMPLATES = Path(__file__).parent / "templates"
+DAY_S = 86_400
 
 
 @cache
@@ -32,7 +34,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(at=at, ago=ago, took=took, describe=_describe)
+    env.filters.update(at=at, ago=ago, took=took, describe=described)
     return env
 
 
@@ -88,14 +90,14 @@ def took(start: float | None, end: float | None) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
+def described(expr: str, zone: str | None = None) -> str:
+    """A schedule in words, with its DST notes for the year from today (cached for the day)."""
+    return _describe(expr, zone or "UTC", int(time.time() // DAY_S))
+
+
 @lru_cache(maxsize=4096)
-def _describe(expr: str, zone: str | None = None) -> str:
+def _describe(expr: str, zone: str, _day: int) -> str:
     try:
-        return describe(expr, zone or "UTC")
+        return describe(expr, zone)
     except UnicronError:  # a description is a courtesy: never fail a page for it
         return ""
-
-
-def escaped(text: str) -> Markup:
-    """``text`` made safe for a page."""
-    return escape(text)

@@ -12,10 +12,9 @@ from unicron_api.ui.pages import done
 from unicron_api.ui.render import page
 from unicron_api.ui.session import changing, first, viewer
 from unicron_core.apikeys import Scope
-from unicron_core.errors import EgressRefused, Forbidden, InvalidSpec, NotFound
-from unicron_core.records import RunResult
+from unicron_core.errors import EgressRefused, InvalidSpec
 from unicron_core.store.pages import Cursor
-from unicron_core.store.runs import IN_PROGRESS, job_of
+from unicron_core.store.runs import IN_PROGRESS
 from unicron_core.views import TaskView
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -27,7 +26,8 @@ LIVE_TASK = frozenset({"PENDING", "STARTED", "RETRY"})
 async def run(request: Request, run_id: str) -> HTMLResponse:
     """The run, and the job it belongs to."""
     who = await viewer(request)
-    found = await _run(request, run_id)
+    store = store_of(request)
+    found = await store.run(store.runs.get(run_id=run_id))
     return page(request, "run.html", who, run=found, live=found.status in IN_PROGRESS)
 
 
@@ -35,7 +35,8 @@ async def run(request: Request, run_id: str) -> HTMLResponse:
 async def run_live(request: Request, run_id: str) -> HTMLResponse:
     """The run's part that updates by itself while it runs (htmx)."""
     who = await viewer(request)
-    found = await _run(request, run_id)
+    store = store_of(request)
+    found = await store.run(store.runs.get(run_id=run_id))
     return page(request, "_run.html", who, run=found, live=found.status in IN_PROGRESS)
 
 
@@ -52,27 +53,16 @@ async def abort(request: Request, run_id: str) -> RedirectResponse:
 async def rerun(request: Request, run_id: str) -> RedirectResponse:
     """Runs the run's job again now, with its current definition."""
     who, _ = await changing(request, Scope.JOBS_WRITE)
-    found = await _run(request, run_id)
     store = store_of(request)
-    new = await store.run(
-        store.lifecycle.run_now(job_id=found.job_id or "", actor=who.principal, ip=ip_of(request))
-    )
+    new = await store.run(store.lifecycle.rerun(run_id=run_id, actor=who.principal, ip=ip_of(request)))
     return await done(request, who, f"run {new} queued", f"/ui/runs/{new}")
-
-
-async def _run(request: Request, run_id: str) -> RunResult:
-    if job_of(run_id) is None:
-        raise NotFound(f"no run with id {run_id!r}")
-    store = store_of(request)
-    return await store.run(store.runs.get(run_id=run_id))
 
 
 @router.get("/tasks")
 async def tasks(request: Request, cursor: str | None = None) -> HTMLResponse:
     """The tasks of the retention window, newest first, and a form to submit one."""
     who = await viewer(request)
-    if not who.can(Scope.TASKS_WRITE):
-        raise Forbidden(f"this API key lacks the {Scope.TASKS_WRITE} scope, which reading tasks needs")
+    who.require(Scope.TASKS_WRITE)  # as the API's get_task: no scope reads tasks only
     store = store_of(request)
     items, after = await store.run(store.tasks.page(limit=TASKS_PAGE, cursor=Cursor.decode(cursor)))
     views = [TaskView.of(record) for record in items]
@@ -113,8 +103,7 @@ async def submit(request: Request) -> Response:
 async def task(request: Request, task_id: TaskId) -> HTMLResponse:
     """One task: its status, and its latest attempt's run once one ended."""
     who = await viewer(request)
-    if not who.can(Scope.TASKS_WRITE):
-        raise Forbidden(f"this API key lacks the {Scope.TASKS_WRITE} scope, which reading tasks needs")
+    who.require(Scope.TASKS_WRITE)
     store = store_of(request)
     record = await store.run(store.tasks.get(task_id=task_id))
     view = TaskView.of(record)

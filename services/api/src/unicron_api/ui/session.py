@@ -50,6 +50,11 @@ class Viewer:
         """True when the key holds ``scope`` (what buttons the pages show)."""
         return self.principal.may(Scope(scope))
 
+    def require(self, scope: Scope) -> None:
+        """Raises ``Forbidden`` unless the key holds ``scope``, as the API's route would."""
+        if not self.principal.may(scope):
+            raise Forbidden(f"this API key lacks the {scope} scope")
+
     @property
     def csrf(self) -> str:
         """The token every form and htmx request of this session carries."""
@@ -93,8 +98,8 @@ async def changing(request: Request, scope: Scope | None = None) -> tuple[Viewer
     given = request.headers.get(CSRF_HEADER) or first(form, CSRF_FIELD)
     if not hmac.compare_digest(given.encode(), who.csrf.encode()):
         raise Forbidden("this form is out of date or not from this page: reload the page and try again")
-    if scope is not None and not who.principal.may(scope):
-        raise Forbidden(f"this API key lacks the {scope} scope")
+    if scope is not None:
+        who.require(scope)
     return who, form
 
 
