@@ -61,7 +61,7 @@ unicron:schedulers              zset   none, trimmed    ``<node> <token>`` -> la
                                                         every scheduler node, leader or standby
 unicron:ui:session:{sha256}     hash   idle timeout     a dashboard session, by the SHA-256 of its
                                                         cookie: key (SHA-256 of its API key),
-                                                        name, csrf, created, flash
+                                                        csrf, created, flash
 unicron:ui:form:{sha256}:{n}    string idle timeout     what one form of a session made (a job id):
                                                         a second submission of it makes nothing
 unicron:wake                    pubsub -                ids of jobs created, changed or deleted

@@ -19,12 +19,11 @@ COOKIE_BYTES = 32  # 256 bits
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in browser: the key it signed in with (its SHA-256), the key's name, the token its
-    forms must carry, and when it began (epoch s)."""
+    """A signed-in browser: the key it signed in with (its SHA-256), the token its forms must
+    carry, and when it began (epoch s)."""
 
     sid_digest: str
     key_digest: str
-    name: str
     csrf: str
     created: float
 
@@ -41,27 +40,25 @@ class Sessions:
         self.idle_s = idle_s
         self.max_s = max_s
 
-    def create(self, *, key_digest: str, name: str) -> Op[tuple[str, Session]]:
-        """A new session for the key of SHA-256 ``key_digest``: the cookie (shown only to the
-        browser) and the session."""
+    def create(self, *, key_digest: str) -> Op[str]:
+        """A new session for the key of SHA-256 ``key_digest``; its cookie (shown only to the
+        browser)."""
         cookie = secrets.token_urlsafe(COOKIE_BYTES)
-        session = Session(
-            sid_digest=sid_digest(cookie),
-            key_digest=key_digest,
-            name=name,
-            csrf=secrets.token_urlsafe(COOKIE_BYTES),
-            created=time.time(),
-        )
-        record = {"key": key_digest, "name": name, "csrf": session.csrf, "created": repr(session.created)}
-        key = keys.ui_session(session.sid_digest)
+        record = {
+            "key": key_digest,
+            "csrf": secrets.token_urlsafe(COOKIE_BYTES),
+            "created": repr(time.time()),
+        }
+        key = keys.ui_session(sid_digest(cookie))
         yield Batch([call("hset", key, mapping=record), call("expire", key, self.idle_s)], atomic=True)
-        return cookie, session
+        return cookie
 
     def touch(self, *, cookie: str) -> Op[tuple[Session, str | None] | None]:
         """The session of ``cookie``, its idle time restarted, and the message a change left for
         the next page (read once); None when there is none, or it is past its idle or absolute
         expiry (then it is deleted)."""
-        key = keys.ui_session(sid_digest(cookie))
+        digest = sid_digest(cookie)
+        key = keys.ui_session(digest)
         fields, *_ = yield Batch(
             [call("hgetall", key), call("expire", key, self.idle_s), call("hdel", key, "flash")]
         )
@@ -72,11 +69,7 @@ class Sessions:
             yield one(call("delete", key))
             return None
         session = Session(
-            sid_digest=sid_digest(cookie),
-            key_digest=text(fields[b"key"]),
-            name=text(fields[b"name"]),
-            csrf=text(fields[b"csrf"]),
-            created=created,
+            sid_digest=digest, key_digest=text(fields[b"key"]), csrf=text(fields[b"csrf"]), created=created
         )
         flash = fields.get(b"flash")
         return session, None if flash is None else text(flash)

@@ -51,7 +51,7 @@ async def login(request: Request) -> Response:
     if principal is None:
         error = "enter an API key" if not token else "that API key is not known here"
         return page(request, "login.html", None, why="", next=target, error=error, status=401)
-    cookie, _ = await store.run(store.sessions.create(key_digest=digest(token), name=principal.name))
+    cookie = await store.run(store.sessions.create(key_digest=digest(token)))
     response = RedirectResponse(target, status_code=303)
     session.set_cookie(request, response, cookie, store.sessions.max_s)
     return response
