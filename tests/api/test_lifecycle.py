@@ -49,6 +49,8 @@ def _writes(store: Store) -> tuple[int, int]:
         ("POST", "/api/job/{job}/pause", {"until": 1}, 422, "until"),
         ("POST", "/api/job/{job}/pause", {"until": "2001-01-01T00:00:00"}, 422, "until"),
         ("POST", "/api/job/{job}/pause", {"until": True}, 422, "until"),
+        ("POST", "/api/job/{job}/pause", {"until": 1.7976931348623157e308}, 422, "until"),
+        ("POST", "/api/job/{job}/pause", {"until": "9999-12-31T23:59:59"}, 422, "until"),
         ("POST", "/api/job/{gone}/run", {}, 404, None),
         ("POST", "/api/job/{gone}/pause", {}, 404, None),
         ("PUT", "/api/job/name/n", {**JOB, "name": "other"}, 422, "name"),
@@ -58,6 +60,8 @@ def _writes(store: Store) -> tuple[int, int]:
         ("GET", "/api/jobs?tag=ok&tag=%0Dbad", None, 422, "tag.1"),
         ("GET", "/api/jobs?" + "&".join(f"tag=t{i}" for i in range(21)), None, 422, "tag"),
         ("GET", "/api/runs?status=great", None, 422, "status"),
+        ("GET", "/api/runs?since=nan", None, 422, "since"),
+        ("GET", "/api/runs?until=inf", None, 422, "until"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(

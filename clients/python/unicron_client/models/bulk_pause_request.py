@@ -17,8 +17,8 @@ class BulkPauseRequest:
     Attributes:
         tag (str): the tag of the jobs to pause
         reason (None | str | Unset): for the people who look at it
-        until (float | None | Unset): epoch seconds or ISO 8601 (UTC without an offset), in the future; null: until
-            resumed
+        until (float | None | Unset): epoch seconds or ISO 8601 (UTC without an offset), in the future (at most 10 years
+            ahead); null: until resumed
     """
 
     tag: str

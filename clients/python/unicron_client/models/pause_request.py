@@ -16,8 +16,8 @@ class PauseRequest:
 
     Attributes:
         reason (None | str | Unset): for the people who look at it
-        until (float | None | Unset): epoch seconds or ISO 8601 (UTC without an offset), in the future; null: until
-            resumed
+        until (float | None | Unset): epoch seconds or ISO 8601 (UTC without an offset), in the future (at most 10 years
+            ahead); null: until resumed
     """
 
     reason: None | str | Unset = UNSET

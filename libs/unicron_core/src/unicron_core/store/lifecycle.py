@@ -25,6 +25,7 @@ from unicron_core.store.runs import Runs, job_of
 from unicron_core.store.scripts import JobReply, Script
 
 SKIPPED_COUNT_MAX = 100_000  # fires counted one by one when a pause ends; past it, "at least"
+PAUSE_HORIZON_S = 10 * 366 * 86_400  # a pause with an end ends within ten years (null: until resumed)
 RESUME_BATCH = 100  # pauses ended per scheduler step
 
 ResumeCatchup = Literal["none", "latest"]
@@ -67,11 +68,14 @@ class Lifecycle:
         changes its reason and end, not its start.
 
         Raises:
-            NotFound: no such job. InvalidSpec: ``until`` is not in the future.
+            NotFound: no such job. InvalidSpec: ``until`` is not in the future, or is
+            more than 10 years ahead.
         """
         now = time.time() if now is None else now
         if until is not None and until <= now:
             raise InvalidSpec("must be in the future", field="until")
+        if until is not None and until > now + PAUSE_HORIZON_S:
+            raise InvalidSpec("must be within 10 years; null pauses until resumed", field="until")
         record = yield from self._jobs.get(job_id=job_id)
         since = record.paused.since if record.paused is not None else now
         pause = Pause(since=since, by=actor.name, reason=reason, until=until)

@@ -40,8 +40,12 @@ async def page_runs(
     job_id: Annotated[JobId | None, Query(description="one job's runs")] = None,
     status: Annotated[RunStatus | None, Query(description="runs of this status")] = None,
     trigger: Annotated[Trigger | None, Query(description="runs started so")] = None,
-    since: Annotated[float | None, Query(description="started at or after, epoch seconds")] = None,
-    until: Annotated[float | None, Query(description="started at or before, epoch seconds")] = None,
+    since: Annotated[
+        float | None, Query(allow_inf_nan=False, description="started at or after, epoch seconds")
+    ] = None,
+    until: Annotated[
+        float | None, Query(allow_inf_nan=False, description="started at or before, epoch seconds")
+    ] = None,
     tag: Annotated[str | None, Query(pattern=LABEL_PATTERN, description="runs of jobs with this tag")] = None,
 ) -> RunsPageEnvelope:
     """Every job's runs of the retention window, newest first, `limit` a page: pass `next_cursor` as
