@@ -51,6 +51,7 @@ def _writes(store: Store) -> tuple[int, int]:
         ("POST", "/api/job/{job}/pause", {"until": True}, 422, "until"),
         ("POST", "/api/job/{job}/pause", {"until": 1.7976931348623157e308}, 422, "until"),
         ("POST", "/api/job/{job}/pause", {"until": "9999-12-31T23:59:59"}, 422, "until"),
+        ("POST", "/api/jobs/pause", {"tag": "t", "until": 1}, 422, "until"),
         ("POST", "/api/job/{gone}/run", {}, 404, None),
         ("POST", "/api/job/{gone}/pause", {}, 404, None),
         ("PUT", "/api/job/name/n", {**JOB, "name": "other"}, 422, "name"),

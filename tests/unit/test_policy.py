@@ -25,6 +25,26 @@ def _settings(**changes: object) -> Settings:
 # -- admission ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("until", "problem"),
+    [
+        (None, None),
+        (1_000.5, None),
+        (1_000.0, "must be in the future"),
+        (1_000.0 + policy.PAUSE_HORIZON_S, None),
+        (1_000.1 + policy.PAUSE_HORIZON_S, "must be within 10 years; null pauses until resumed"),
+        (1.7976931348623157e308, "must be within 10 years; null pauses until resumed"),
+    ],
+)
+def test_a_pause_ends_in_the_future_and_within_ten_years(until: float | None, problem: str | None) -> None:
+    if problem is None:
+        policy.admit_pause_until(until, now=1_000.0)
+        return
+    with pytest.raises(InvalidSpec) as refused:
+        policy.admit_pause_until(until, now=1_000.0)
+    assert (refused.value.field, refused.value.reason) == ("until", problem)
+
+
 def test_a_job_without_a_zone_gets_the_cluster_s() -> None:
     spec = JobSpec(name="j", schedule="@daily", http_url="https://example.com/")
     admitted = policy.admit_job(spec, settings=_settings(), actor=WRITER)

@@ -23,6 +23,7 @@ from unicron_core.records import RunStatus
 from unicron_core.settings import Settings
 
 CATCHUP_ALL_MAX = 100  # fires `catchup: all` runs at most after an outage
+PAUSE_HORIZON_S = 10 * 366 * 86_400  # a pause given an end ends within ten years (null: until resumed)
 
 
 # -- admission ---------------------------------------------------------------------------------
@@ -84,6 +85,20 @@ def _check_command(spec: RunSpec, settings: Settings, actor: Principal) -> None:
         )
     if not actor.may(Scope.COMMANDS):
         raise Forbidden("shell commands need an API key with the commands scope")
+
+
+def admit_pause_until(until: float | None, *, now: float) -> None:
+    """Refuses a pause's end that is not in the future, or more than ten years ahead.
+
+    Raises:
+        InvalidSpec: naming ``until``.
+    """
+    if until is None:
+        return
+    if until <= now:
+        raise InvalidSpec("must be in the future", field="until")
+    if until > now + PAUSE_HORIZON_S:
+        raise InvalidSpec("must be within 10 years; null pauses until resumed", field="until")
 
 
 def schedule_of(spec: JobSpec, settings: Settings) -> cron.Schedule:

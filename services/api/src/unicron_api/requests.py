@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from unicron_core import policy
+from unicron_core.errors import InvalidSpec
 from unicron_core.models import LABEL_PATTERN, JobSpec
 
 REASON_MAX = 500
@@ -47,6 +50,16 @@ class PauseRequest(BaseModel):
     @classmethod
     def _until_as_epoch(cls, value: object) -> object:
         return _epoch_s(value)
+
+    @field_validator("until")
+    @classmethod
+    def _until_ahead(cls, value: float | None) -> float | None:
+        # Checked here too, so that a bulk pause refuses a bad end before it pauses any job.
+        try:
+            policy.admit_pause_until(value, now=time.time())
+        except InvalidSpec as exc:
+            raise ValueError(exc.reason) from None
+        return value
 
 
 class ResumeRequest(BaseModel):

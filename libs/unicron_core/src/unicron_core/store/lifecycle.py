@@ -10,7 +10,7 @@ from typing import Literal
 
 from unicron_core import cron, keys, policy
 from unicron_core.apikeys import Principal
-from unicron_core.errors import Conflict, InvalidSpec, NotFound
+from unicron_core.errors import Conflict, NotFound
 from unicron_core.records import JobRecord, Pause, RunResult, empty_output
 from unicron_core.replies import text
 from unicron_core.settings import Settings
@@ -25,7 +25,6 @@ from unicron_core.store.runs import Runs, job_of
 from unicron_core.store.scripts import JobReply, Script
 
 SKIPPED_COUNT_MAX = 100_000  # fires counted one by one when a pause ends; past it, "at least"
-PAUSE_HORIZON_S = 10 * 366 * 86_400  # a pause with an end ends within ten years (null: until resumed)
 RESUME_BATCH = 100  # pauses ended per scheduler step
 
 ResumeCatchup = Literal["none", "latest"]
@@ -72,10 +71,7 @@ class Lifecycle:
             more than 10 years ahead.
         """
         now = time.time() if now is None else now
-        if until is not None and until <= now:
-            raise InvalidSpec("must be in the future", field="until")
-        if until is not None and until > now + PAUSE_HORIZON_S:
-            raise InvalidSpec("must be within 10 years; null pauses until resumed", field="until")
+        policy.admit_pause_until(until, now=now)
         record = yield from self._jobs.get(job_id=job_id)
         since = record.paused.since if record.paused is not None else now
         pause = Pause(since=since, by=actor.name, reason=reason, until=until)
