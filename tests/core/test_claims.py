@@ -74,3 +74,16 @@ def test_the_waited_id_comes_first_and_a_deleted_job_is_dropped(
     assert [c.rq_id for c in claimed] == [waited, after]
     assert redis_client.lrange(store.rq.intermediate_key, 0, -1) == [gone.encode()]  # maintenance's
     assert store.run(store.claims.wait(timeout_s=0.1)) is None
+
+
+def test_an_abort_between_the_wait_and_the_claim_drops_the_run(redis_url: str) -> None:
+    store = _store(redis_url)
+    (task_id,) = _tasks(store, 1)
+    waited = store.run(store.claims.wait(timeout_s=1))
+    assert waited == task_id  # on the intermediate list now, neither queued nor started
+    aborted = store.run(store.aborts.task(task_id=task_id, actor=OPERATOR))
+    assert aborted.status == "aborted"
+    assert (
+        store.run(store.claims.claim(worker="w", limit=10, deadline_s=time.time() + 30, waited=waited)) == []
+    )
+    assert store.run(store.tasks.get(task_id=task_id)).status.value == "REVOKED"

@@ -61,7 +61,7 @@ class Aborts:
         """Aborts a run of a job, queued (for its first attempt or a later one) or running.
 
         Raises:
-            NotFound: no such run. Conflict: it has ended, or is between queue and worker.
+            NotFound: no such run. Conflict: it has ended.
         """
         job_id = job_of(run_id)
         if job_id is None:
@@ -74,7 +74,7 @@ class Aborts:
         if reply == AbortReply.NEITHER:
             if record is None:
                 raise NotFound(f"no run with id {run_id!r}")
-            raise Conflict(f"run {run_id} is neither queued nor running now; try again")
+            raise Conflict(f"run {run_id} is neither queued nor running")
         yield from self._audit.record(actor=actor.name, ip=ip, action="run.abort", target=run_id)
         if reply == AbortReply.ASKED:
             return Abort("aborting")
@@ -107,7 +107,7 @@ class Aborts:
         it is REVOKED.
 
         Raises:
-            NotFound: no such task. Conflict: it has ended, or is between queue and worker.
+            NotFound: no such task. Conflict: it has ended.
         """
         task = yield from self._tasks.get(task_id=task_id)
         if task.status in TASK_ENDED:
@@ -115,7 +115,7 @@ class Aborts:
         attempt = {TaskStatus.PENDING: 1, TaskStatus.RETRY: task.attempts + 1}.get(task.status, task.attempts)
         reply = yield from self._ask(task_id, attempt_rq_id(task_id, attempt), actor)
         if reply == AbortReply.NEITHER:
-            raise Conflict(f"task {task_id} is neither queued nor running now; try again")
+            raise Conflict(f"task {task_id} is neither queued nor running")
         yield from self._audit.record(actor=actor.name, ip=ip, action="task.abort", target=task_id)
         if reply == AbortReply.ASKED:
             return Abort("aborting")
@@ -158,6 +158,7 @@ class Aborts:
 
     def _ask(self, run_key: str, rq_id: str, actor: Principal) -> Op[AbortReply]:
         script_keys = [self._rq.queue_key, keys.RETRIES, rqhash.job_key(rq_id), keys.abort(run_key)]
+        script_keys.append(self._rq.intermediate_key)
         args = [rq_id, actor.name, keys.ABORT_CHANNEL, run_key, NOTE_KEPT_S]
         (reply,) = yield one(ScriptCall(Script.ABORT_RUN, script_keys, args))
         return AbortReply(reply)
