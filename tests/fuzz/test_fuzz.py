@@ -3,7 +3,9 @@
 Pass: no server error (a 5xx other than the documented 503), every answer conforms to the committed
 openapi.json (status, content type, headers, body), every secured operation refuses a request without
 the valid key (401), unsupported methods get 405 with Allow, a deleted job is gone. `make test` runs a
-few examples per operation (``UNICRON_FUZZ_EXAMPLES``, default 25); `make fuzz` runs 500.
+few examples per operation (``UNICRON_FUZZ_EXAMPLES``, default 25) from a fixed seed, so that a gate
+does not pass or fail by chance; `make fuzz` runs 500 from a new seed each time (``UNICRON_FUZZ_SEED``
+set to ``random``; the summary prints the seed a failure reproduces with).
 """
 
 from __future__ import annotations
@@ -31,9 +33,14 @@ from unicron_testkit.cluster import TOKEN
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 EXAMPLES = int(os.environ.get("UNICRON_FUZZ_EXAMPLES", "25"))
+SEED = os.environ.get("UNICRON_FUZZ_SEED", "20261206")
 RUN_TIMEOUT_S = 110 if EXAMPLES <= 50 else 3000  # bounded in `make test`; `make fuzz` may take minutes
 # Operations that take nothing at all (no parameter, body or key): one distinct request exists.
 NO_INPUT = {"GET /api/", "GET /healthz", "GET /readyz"}
+# Requests each operation with input gets at least: the examples asked for, up to 25. Past that,
+# schemathesis stops an operation early once it draws nothing new (DELETE /api/job/{job_id}, whose
+# one input is an id, got 47 of 200), so a larger run asks for more without promising it.
+AT_LEAST = min(EXAMPLES, 25)
 CONFORMANCE = [
     not_a_server_error,
     status_code_conformance,
@@ -57,6 +64,7 @@ def _fuzz(api: httpx.Client, tmp_path: Path, title: str, *args: str) -> dict[str
     command = [str(st), "--no-color", "--config-file", str(HERE / "schemathesis.toml"), "run"]
     command += [str(ROOT / "openapi.json"), "--url", str(api.base_url).rstrip("/")]
     command += ["--max-examples", str(EXAMPLES), "--report-dir", str(tmp_path / "report"), *args]
+    command += [] if SEED == "random" else ["--seed", SEED]
     done = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
     )
@@ -80,7 +88,7 @@ def test_with_the_key(live_api: httpx.Client, tmp_path: Path, capsys: pytest.Cap
         tally = _fuzz(live_api, tmp_path, "with the key", "-H", f"Authorization: Bearer {TOKEN}")
     assert set(tally) == _operations()
     for operation in _operations(with_input=True):
-        assert sum(tally[operation].values()) >= EXAMPLES, (operation, tally[operation])
+        assert sum(tally[operation].values()) >= AT_LEAST, (operation, tally[operation])
     # Jobs and tasks were created (the examples, at least), and their listings still conform.
     assert tally["POST /api/job/"].get("201") and tally["POST /api/async/"].get("201")
     _listings_conform(live_api)
@@ -94,7 +102,7 @@ def test_without_a_key(live_api: httpx.Client, tmp_path: Path, capsys: pytest.Ca
         assert set(tally[operation]) <= {"401", "405", "413"}, (operation, tally[operation])
         assert tally[operation].get("401"), operation
         # Operations with some input got the examples asked for: random keys at least.
-        assert sum(tally[operation].values()) >= EXAMPLES, (operation, tally[operation])
+        assert sum(tally[operation].values()) >= AT_LEAST, (operation, tally[operation])
 
 
 def _listings_conform(api: httpx.Client) -> None:
