@@ -156,3 +156,15 @@ def test_a_pause_until_resumes_by_itself_and_records_what_it_skipped(
     assert due == [job]
     resumed = store.run(store.lifecycle.resume(job_id=job, actor=OPERATOR))
     assert resumed.job.paused is None and resumed.job.next_run is not None
+
+
+def test_a_run_no_worker_has_started_reads_as_queued_until_aborted(client: TestClient) -> None:
+    job = _create(client)
+    run_id = client.post(f"/api/job/{job}/run", json={}).json()["result"]["run_id"]
+    run = client.get(f"/api/runs/{run_id}").json()["result"]  # no worker here: it stays on the queue
+    assert (run["status"], run["trigger"], run["version"], run["end"]) == ("queued", "manual", 1, None)
+    assert run["by"] and run["output"]["status_code"] is None and abs(run["start"] - time.time()) < 60
+    assert client.post(f"/api/runs/{run_id}/abort").json()["result"] == {"status": "aborted"}
+    assert client.get(f"/api/runs/{run_id}").json()["result"]["status"] == "aborted"
+    task = client.post("/api/async/", json={"name": "t", "http_url": "http://example.test/"})
+    assert client.get(f"/api/runs/{task.json()['result']}").status_code == 404  # a task is no run

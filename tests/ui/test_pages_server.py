@@ -129,7 +129,10 @@ def test_every_screen_renders(app_client: TestClient, store: Store) -> None:
     assert edited.status_code == 303, edited.text
     run = app_client.post(f"/ui/jobs/{job_id}/run", data={"csrf": token})
     assert run.status_code == 303
+    (queued,) = (rq_id.decode() for rq_id in store.redis.lrange(store.rq.queue_key, 0, -1))
+    assert "queued" in app_client.get(f"/ui/runs/{queued}").text  # no worker here to start it
     for url in (
+        f"/ui/runs/{queued}/live",
         "/ui/",
         "/ui/live",
         "/ui/jobs",

@@ -87,7 +87,8 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | RunEnvelope]:
     """Get a run
 
-     One run of a job, while it is kept (the retention window, the job's most runs).
+     One run of a job, while it is kept (the retention window, the job's most runs); one still
+    waiting for a worker to start it is `queued`.
 
     Args:
         run_id (str): a run id
@@ -118,7 +119,8 @@ def sync(
 ) -> ErrorEnvelope | RunEnvelope | None:
     """Get a run
 
-     One run of a job, while it is kept (the retention window, the job's most runs).
+     One run of a job, while it is kept (the retention window, the job's most runs); one still
+    waiting for a worker to start it is `queued`.
 
     Args:
         run_id (str): a run id
@@ -144,7 +146,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorEnvelope | RunEnvelope]:
     """Get a run
 
-     One run of a job, while it is kept (the retention window, the job's most runs).
+     One run of a job, while it is kept (the retention window, the job's most runs); one still
+    waiting for a worker to start it is `queued`.
 
     Args:
         run_id (str): a run id
@@ -173,7 +176,8 @@ async def asyncio(
 ) -> ErrorEnvelope | RunEnvelope | None:
     """Get a run
 
-     One run of a job, while it is kept (the retention window, the job's most runs).
+     One run of a job, while it is kept (the retention window, the job's most runs); one still
+    waiting for a worker to start it is `queued`.
 
     Args:
         run_id (str): a run id

@@ -14,7 +14,7 @@ from typing import Literal
 from unicron_core import keys
 from unicron_core.apikeys import Principal
 from unicron_core.errors import Conflict, NotFound
-from unicron_core.records import RunResult, TaskStatus, Trigger, empty_output
+from unicron_core.records import RunResult, TaskStatus, empty_output
 from unicron_core.replies import text
 from unicron_core.store import rqhash
 from unicron_core.store.audit import Audit
@@ -22,7 +22,7 @@ from unicron_core.store.jobs import Jobs
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.retries import attempt_rq_id
 from unicron_core.store.rqhash import RqHash
-from unicron_core.store.runs import IN_PROGRESS, Runs, job_of
+from unicron_core.store.runs import IN_PROGRESS, Runs, job_of, unstarted
 from unicron_core.store.scripts import Script
 from unicron_core.store.tasks import Tasks
 
@@ -84,20 +84,9 @@ class Aborts:
         if spec is None:
             raise NotFound(f"no job with id {job_id!r}")
         now = time.time()
-        scheduled_ms, trigger = _fire_of(run_id, job_id)
-        never = RunResult(
-            success=False,
-            start=now,
-            end=now,
-            output=empty_output(spec, job_id),
-            run_id=run_id,
-            scheduled=scheduled_ms / 1000,
-            job_id=job_id,
-            status="aborted",
-            trigger=trigger,
-        )
+        never = record or unstarted(spec, job_id=job_id, run_id=run_id, at=now)
         update = {"status": "aborted", "success": False, "end": now, "next_attempt": None}
-        aborted = (never if record is None else record).model_copy(update={**update, "reason": _by(actor)})
+        aborted = never.model_copy(update={**update, "reason": _by(actor)})
         # Dropped before its first attempt it never ran: history, not the job's state.
         yield from self._runs.end(job_id=job_id, run=aborted, ender=_ender(), ran=record is not None)
         return Abort("aborted")
@@ -170,9 +159,3 @@ def _by(actor: Principal) -> str:
 
 def _ender() -> str:
     return f"abort-{uuid.uuid4().hex}"
-
-
-def _fire_of(run_id: str, job_id: str) -> tuple[int, Trigger]:
-    """The fire time and trigger a run id says (``rqhash.run_id`` read back)."""
-    scheduled, _, marked = run_id[len(job_id) + 1 :].partition("-")
-    return int(scheduled), "manual" if marked == "manual" else "schedule"

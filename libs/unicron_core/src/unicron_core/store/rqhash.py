@@ -8,7 +8,9 @@ an RQ upgrade that changes it fails there rather than in a worker.
 
 from __future__ import annotations
 
+import time
 import zlib
+from datetime import UTC
 from typing import Any, NamedTuple
 
 from redis import Redis
@@ -18,9 +20,11 @@ from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import resolve_serializer
-from rq.utils import get_call_string, utcformat
+from rq.utils import get_call_string, utcformat, utcparse
 from rq.utils import now as rq_now
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
+
+from unicron_core.replies import text
 
 # What RQ runs, by name: the worker's functions (unicron_worker.tasks; a test checks they exist).
 FIRE_FUNC = "unicron_worker.tasks.run_fire"
@@ -70,6 +74,21 @@ def fire_run(func: str, args: tuple[Any, ...]) -> tuple[str, str] | None:
         return None
     call = FireCall(*args)
     return call.job_id, call.run_id
+
+
+def queued_fire(data: bytes | None) -> FireCall | None:
+    """The fire an RQ job's ``data`` runs; None for none (no such job, or a task's)."""
+    if data is None:
+        return None
+    func, args = call_of(data)
+    return FireCall(*args) if func == FIRE_FUNC else None
+
+
+def epoch_of(stamp: bytes | str | None) -> float:
+    """An RQ timestamp (``enqueued_at``) as epoch seconds; now when there is none."""
+    if not stamp:
+        return time.time()
+    return utcparse(text(stamp)).replace(tzinfo=UTC).timestamp()
 
 
 def job_key(rq_id: str) -> str:

@@ -11,14 +11,15 @@ from typing import Any, cast
 
 from unicron_core import keys
 from unicron_core.errors import NotFound, UnreadableRecord
+from unicron_core.models import RunSpec
 from unicron_core.policy import HealthChange, OverlapAction
-from unicron_core.records import RunResult, RunStatus, Trigger
+from unicron_core.records import RunResult, RunStatus, Trigger, empty_output
 from unicron_core.replies import text
 from unicron_core.settings import Settings
 from unicron_core.store import pages, rqhash
 from unicron_core.store.blind import Blind
 from unicron_core.store.codec import Codec
-from unicron_core.store.jobs import RUNLOG_STATUS_KEYS
+from unicron_core.store.jobs import RUNLOG_STATUS_KEYS, Jobs
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.pages import Cursor
 from unicron_core.store.retries import ENDED_KEPT_S, Retry
@@ -71,13 +72,34 @@ def job_of(run_id: str) -> str | None:
     return job_id if dash and len(job_id) == 16 and job_id.isalnum() else None
 
 
+def unstarted(
+    spec: RunSpec, *, job_id: str, run_id: str, at: float, trigger: Trigger | None = None, **more: Any
+) -> RunResult:
+    """A run of the job that no worker has started: ``queued`` since ``at`` (epoch s), with the
+    fire time and (unless given) the trigger its id says (``rqhash.run_id`` read back)."""
+    scheduled, _, marked = run_id[len(job_id) + 1 :].partition("-")
+    return RunResult(
+        success=False,
+        start=at,
+        end=None,
+        output=empty_output(spec, job_id),
+        run_id=run_id,
+        scheduled=int(scheduled) / 1000,
+        job_id=job_id,
+        status="queued",
+        trigger=trigger or ("manual" if marked == "manual" else "schedule"),
+        **more,
+    )
+
+
 class Runs:
     """Operations on job runs (run them with ``Store.run`` or ``AsyncStore.run``)."""
 
-    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind) -> None:
+    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind, jobs: Jobs) -> None:
         self._codec = codec
         self._settings = settings
         self._blind = blind
+        self._jobs = jobs
 
     def start(
         self, *, job_id: str, run: RunResult, deadline_s: float, if_running: OverlapAction = "start"
@@ -174,18 +196,36 @@ class Runs:
             return None
 
     def get(self, *, run_id: str) -> Op[RunResult]:
-        """One run, by its id.
+        """One run, by its id; a fire or run now still on RQ's queue (no worker has started it, so
+        it has no record yet) as ``queued``, from its RQ job.
 
         Raises:
             NotFound: no such run (or it is past the retention window).
         """
         job_id = job_of(run_id)
-        blob = None
-        if job_id is not None:
-            (blob,) = yield one(call("hget", keys.run_data(job_id), run_id))
-        if job_id is None or blob is None:
+        if job_id is None:
             raise NotFound(f"no run with id {run_id!r}")
-        return self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult)
+        blob, (data, enqueued) = yield Batch(
+            [
+                call("hget", keys.run_data(job_id), run_id),
+                call("hmget", rqhash.job_key(run_id), ["data", "enqueued_at"]),
+            ]
+        )
+        if blob is not None:
+            return self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult)
+        fire = rqhash.queued_fire(data)
+        spec = None if fire is None else (yield from self._jobs.spec_at(job_id=job_id, version=fire.version))
+        if fire is None or spec is None or fire.run_id != run_id:
+            raise NotFound(f"no run with id {run_id!r}")
+        return unstarted(
+            spec,
+            job_id=job_id,
+            run_id=run_id,
+            at=rqhash.epoch_of(enqueued),
+            trigger=cast(Trigger, fire.trigger),
+            by=fire.by,
+            version=fire.version,
+        )
 
     def of_job(self, *, job_id: str) -> Op[list[RunResult]]:
         """A job's results: its runs of the retention window that ended (none in progress, nor

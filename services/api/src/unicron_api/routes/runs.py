@@ -70,7 +70,8 @@ async def page_runs(
     responses=errors(*SECURED, *WITH_ID),
 )
 async def get_run(run_id: RunId, store: StoreDep) -> RunEnvelope:
-    """One run of a job, while it is kept (the retention window, the job's most runs)."""
+    """One run of a job, while it is kept (the retention window, the job's most runs); one still
+    waiting for a worker to start it is `queued`."""
     return RunEnvelope.ok(await store.run(store.runs.get(run_id=run_id)))
 
 
