@@ -51,7 +51,12 @@ def test_a_run_failing_twice_then_succeeding_is_one_run_of_three_attempts(cluste
     with FailingFirst(failures=2) as target:
         job_id = _job(cluster, target.url, retries=2, retry_backoff=BACKOFF)
         run_id = _run_now(cluster, job_id)
-        waiting = cluster.wait_run(run_id, "queued", "success")
+
+        def between_attempts() -> Any:
+            run = cluster.get(f"/api/runs/{run_id}")
+            return run if run["status"] == "success" or run["next_attempt"] else None
+
+        waiting = wait_for(between_attempts, RUN_S, "the wait for the next attempt")
         assert waiting["status"] == "queued", "the wait for the next attempt is seen"
         assert waiting["next_attempt"] is not None and "attempt 1 failure" in waiting["reason"]
         run = cluster.wait_run(run_id, "success")
