@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from unicron_core.store.claims import RUN_DEADLINE_S
 from unicron_testkit.cluster import Cluster, cluster_env
 from unicron_testkit.procs import Procs
 from unicron_testkit.redis import start_redis
 from unicron_testkit.waiting import wait_for
+
+from helpers import Held
 
 
 def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:
@@ -45,5 +48,41 @@ def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:
         task_id = cluster.post("/api/async/", {"name": "t", "command": "echo back"})
         assert cluster.wait_task(task_id, timeout_s=20)["result"]["output"]["stdout"] == "back\n"
         api.close()
+    finally:
+        redis.stop()
+
+
+def test_a_run_that_ends_while_redis_is_away_is_recorded_once_as_it_ended(
+    procs: Procs, tmp_path: Path
+) -> None:
+    """Redis away longer than a run's registry deadline: the run's end waits for Redis, and its
+    worker's heartbeat renews the entry before any maintenance cleans, so the run is recorded as it
+    ended, once, and never taken for a dead worker's and tried again."""
+    redis = start_redis(tmp_path / "redis", appendonly=True)
+    try:
+        cluster = Cluster(procs=procs, env=cluster_env(redis.url))
+        api = cluster.start_api()
+        cluster.service("worker")
+        with Held(hold_s=2) as target:
+            backoff = {"initial_s": 0.1, "max_s": 0.1}
+            spec = {
+                "name": "o",
+                "schedule": "@yearly",
+                "http_url": target.url,
+                "retries": 1,
+                "retry_backoff": backoff,
+            }
+            job_id = cluster.post("/api/job/", spec)
+            started = api.post(f"/api/job/{job_id}/run", json={})
+            assert started.status_code == 202, started.text
+            run_id = started.json()["result"]["run_id"]
+            cluster.wait_run(run_id, "running")
+            redis.stop()
+            # The outage is the scenario: longer than the registry deadline (claims.RUN_DEADLINE_S).
+            time.sleep(RUN_DEADLINE_S + 8)
+            redis.start()
+            run = cluster.wait_run(run_id, "success", "failure", "queued", timeout_s=30)
+            assert (run["status"], run["attempt"], run["attempts"]) == ("success", 1, []), run
+            assert len(target.requests) == 1
     finally:
         redis.stop()

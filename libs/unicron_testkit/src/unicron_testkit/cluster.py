@@ -115,7 +115,7 @@ class Cluster:
         return wait_for(enough, timeout_s, f"{count} run(s) of job {job_id}", interval_s=RUNS_POLL_S)
 
     def wait_run(self, run_id: str, *statuses: str, timeout_s: float = 20) -> Any:
-        """The run once its status is one of ``statuses`` (404 until a worker starts it)."""
+        """The run once its status is one of ``statuses``."""
         api = self._client()
 
         def reached() -> Any:

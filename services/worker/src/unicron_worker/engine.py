@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 5.0  # every run in flight, and the worker itself
 WAIT_S = 1  # one blocking wait for work (then the loop looks at its stop flag again)
 MAINTENANCE_S = 15  # RQ's registries cleaned: the runs of dead workers found
+# Maintenance waits for Redis to have answered this worker's heartbeats this long: after an outage
+# every live worker's registry entries have expired, and each must beat them again before any
+# cleaning takes their runs for the runs of dead workers.
+SETTLED_S = 3 * HEARTBEAT_S
 STRANDED_AFTER_S = 20  # an id a dead worker's wait moved to the intermediate list is queued again
 ABORT_WAIT_S = 10  # after the grace: how long aborted runs get to record themselves
 REDIS_RETRY_S = 1.0
@@ -63,6 +68,7 @@ class Engine:
         self._stopping = asyncio.Event()
         self._suspended = False
         self._unanswered: set[str] = set()  # prefixes of claim calls that failed: see ``_lost``
+        self._beating_since: float | None = None  # monotonic: heartbeats answered since then
         # RQ's worker object keeps the worker's key, state and heartbeat for `rq info`; its loop
         # is not used.
         self.rq = RqWorker([rt.blocking.queue], connection=rt.blocking.redis)
@@ -235,8 +241,11 @@ class Engine:
                 )
                 state = WorkerStatus.BUSY if self._running else WorkerStatus.IDLE
                 self._suspended = await asyncio.to_thread(self._rq_beat, state)
+                if self._beating_since is None:
+                    self._beating_since = time.monotonic()
             except RedisError as exc:
                 log.warning("heartbeat failed (%s)", type(exc).__name__)
+                self._beating_since = None
             if self._suspended:
                 self._freed.set()  # the claim loop looks again
             await asyncio.sleep(HEARTBEAT_S)
@@ -248,9 +257,15 @@ class Engine:
         return bool(is_suspended(self.rq.connection))
 
     async def _maintain(self) -> None:
-        """At start and every ``MAINTENANCE_S``: ids stranded by a dead worker's wait queued again, and RQ's
-        registries cleaned (the runs of dead workers recorded as failed, by ``tasks.on_rq_failure``)."""
+        """Every ``MAINTENANCE_S`` once Redis has answered heartbeats for ``SETTLED_S``: ids stranded
+        by a dead worker's wait queued again, and RQ's registries cleaned (the runs of dead workers
+        recorded as failed, by ``tasks.on_rq_failure``). Not sooner after a start or an outage, so
+        that no live worker's run is taken for a dead one's (docs/decisions/0012-concurrent-worker.md)."""
         while True:
+            since = self._beating_since
+            if since is None or time.monotonic() - since < SETTLED_S:
+                await asyncio.sleep(HEARTBEAT_S)  # a period: the heartbeats move ``_beating_since``
+                continue
             try:
                 await asyncio.to_thread(self._clean)
             except RedisError as exc:

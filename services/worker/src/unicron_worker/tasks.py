@@ -36,8 +36,10 @@ from unicron_worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# How long a run waits for Redis to come back before giving up (well inside RQ's time limit).
-REDIS_PATIENCE_S = 30.0
+# How long a run waits for Redis to come back before giving up. Its heartbeats renew its registry
+# entry as soon as Redis is back (and no maintenance cleans before they do), so a run that ends in an
+# outage of minutes is recorded as it ended, not as a dead worker's.
+REDIS_PATIENCE_S = 300.0
 # What a Redis that went away for a while (a restart, a failover) raises.
 _REDIS_BLIPS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
 REPLACE_WAIT_S = 10.0  # overlap replace: how long a new run waits for the ones it aborts
@@ -214,9 +216,9 @@ async def run_task(task_id: str, attempt: int = 1) -> None:
 
 
 async def patiently(call: Callable[[], Awaitable[T]]) -> T:
-    """``await call()``, waiting out a Redis blip (a restart, a failover) for up to
-    ``REDIS_PATIENCE_S``: a fire whose worker lost Redis just before running it still runs, and its
-    result is kept."""
+    """``await call()``, waiting out Redis going away (a restart, a failover, an outage) for up
+    to ``REDIS_PATIENCE_S``: a fire whose worker lost Redis just before running it still runs, and
+    its result is kept."""
     deadline = time.monotonic() + REDIS_PATIENCE_S
     delay_s = 0.05
     while True:
