@@ -301,7 +301,7 @@ def _killed(ctx: Context, n: int) -> float:
     """A worker SIGKILLed with N calls in flight (the target holds them 60 s) while another worker
     runs: the seconds from the kill until none of the N is STARTED. A smoke run does not wait out
     the heartbeats' deadline: it moves the runs' registry entries back and starts the other worker
-    after the kill (its maintenance runs at its start)."""
+    after the kill (its maintenance runs once its heartbeats have settled, 10 s after its start)."""
     name = "slow-killed"
     with redis_server(ctx, name) as server, procs(ctx, name) as ps, slow_target(ps, 60) as target:
         store = unicron_store(server.url)

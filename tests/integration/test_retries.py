@@ -14,6 +14,7 @@ from unicron_core.settings import Settings
 from unicron_testkit.cluster import KEY, Cluster
 from unicron_testkit.sinks import HttpSink, Reply, Request
 from unicron_testkit.waiting import wait_for
+from unicron_worker.engine import SETTLED_S
 
 from helpers import HoldingFirst
 
@@ -111,8 +112,8 @@ def test_a_worker_killed_mid_run_leaves_it_to_another_that_succeeds(
         redis_client.zadd(
             registry.key, {":".join(e): 1 for e in registry.get_job_and_execution_ids(cleanup=False)}
         )
-        cluster.service("worker")  # its maintenance runs at its start
-        run = cluster.wait_run(run_id, "success")
+        cluster.service("worker")  # its maintenance runs once settled
+        run = cluster.wait_run(run_id, "success", timeout_s=SETTLED_S + 20)
     (dead,) = run["attempts"]
     assert (dead["status"], run["attempt"], run["output"]["status_code"]) == ("failure", 2, 200)
     assert "AbandonedJobError" in dead["reason"] and dead["worker"] != run["worker"]

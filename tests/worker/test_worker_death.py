@@ -21,6 +21,7 @@ from unicron_testkit.cluster import KEY, cluster_env
 from unicron_testkit.procs import Procs
 from unicron_testkit.waiting import wait_for
 from unicron_worker import tasks
+from unicron_worker.engine import SETTLED_S
 
 from helpers import Held, LocalWorker, sleeping
 
@@ -46,8 +47,8 @@ def test_a_task_whose_worker_died_fails_with_the_reason(
     # The run's time limit plus RQ's margin has passed (moved back instead of waited for).
     redis_client.zadd(registry.key, {":".join(entry): 1})
 
-    procs.start(worker, env=cluster_env(redis_url), name="second")  # cleans the registries at start
-    task = wait_for(lambda: _finished(store, task_id), 20, message="the task to fail")
+    procs.start(worker, env=cluster_env(redis_url), name="second")  # cleans once settled
+    task = wait_for(lambda: _finished(store, task_id), SETTLED_S + 20, message="the task to fail")
     assert task.status == TaskStatus.FAILURE
     assert task.error is not None and "AbandonedJobError" in task.error
     wait_for(lambda: registry.get_job_ids(cleanup=False) == [], 5, message="its entry off the registry")
@@ -106,8 +107,10 @@ def test_a_worker_killed_with_many_runs_in_flight_leaves_none_started(
     assert sorted(job_id for job_id, _ in entries) == sorted(ids)
     # Their heartbeats' deadline has passed (moved back instead of waited for: 30 s).
     redis_client.zadd(registry.key, {":".join(entry): 1 for entry in entries})
-    procs.start(worker, env=env, name="second")  # its maintenance runs at its start
-    wait_for(lambda: all(_finished(store, task_id) for task_id in ids), 30, message="every task failed")
+    procs.start(worker, env=env, name="second")  # its maintenance runs once settled
+    wait_for(
+        lambda: all(_finished(store, task_id) for task_id in ids), SETTLED_S + 30, message="every task failed"
+    )
     for task_id in ids:
         task = store.run(store.tasks.get(task_id=task_id))
         assert task.status == TaskStatus.FAILURE and "AbandonedJobError" in (task.error or "")

@@ -47,7 +47,7 @@ MAINTENANCE_S = 15  # RQ's registries cleaned: the runs of dead workers found
 # Maintenance waits for Redis to have answered this worker's heartbeats this long: after an outage
 # every live worker's registry entries have expired, and each must beat them again before any
 # cleaning takes their runs for the runs of dead workers.
-SETTLED_S = 3 * HEARTBEAT_S
+SETTLED_S = 2 * HEARTBEAT_S
 STRANDED_AFTER_S = 20  # an id a dead worker's wait moved to the intermediate list is queued again
 ABORT_WAIT_S = 10  # after the grace: how long aborted runs get to record themselves
 REDIS_RETRY_S = 1.0
