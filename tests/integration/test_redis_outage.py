@@ -1,15 +1,26 @@
-"""Redis going away: the API answers 503; every service recovers without a restart; nothing is lost."""
+"""Redis going away: the API answers 503; every service recovers without a restart; nothing is lost;
+a run that ends while it is away is recorded once, as it ended; a worker or scheduler stops at once
+though Redis hangs."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import time
 from pathlib import Path
 
+import pytest
+import redis as redis_py
+
+from unicron_core.keys import LEASE
 from unicron_core.store.claims import RUN_DEADLINE_S
+from unicron_scheduler.main import STOP_GRACE_S
 from unicron_testkit.cluster import Cluster, cluster_env
 from unicron_testkit.procs import Procs
 from unicron_testkit.redis import start_redis
 from unicron_testkit.waiting import wait_for
+from unicron_worker.engine import DEREGISTER_WAIT_S
 
 from helpers import Held
 
@@ -84,5 +95,35 @@ def test_a_run_that_ends_while_redis_is_away_is_recorded_once_as_it_ended(
             run = cluster.wait_run(run_id, "success", "failure", "queued", timeout_s=30)
             assert (run["status"], run["attempt"], run["attempts"]) == ("success", 1, []), run
             assert len(target.requests) == 1
+    finally:
+        redis.stop()
+
+
+@pytest.mark.parametrize(("service", "bound_s"), [("worker", DEREGISTER_WAIT_S), ("scheduler", STOP_GRACE_S)])
+def test_a_service_whose_redis_stopped_answering_stops_at_once(
+    procs: Procs, tmp_path: Path, service: str, bound_s: float
+) -> None:
+    """SIGTERM while Redis hangs (stopped, not gone: each call waits out its socket timeout, three
+    tries, about 30 s): the service stops within its bound on the stop's Redis calls."""
+    redis = start_redis(tmp_path / "redis")
+    try:
+        proc = procs.start(
+            [sys.executable, "-m", "unicron", service], env=cluster_env(redis.url), name=service
+        )
+        client = redis_py.Redis.from_url(redis.url)
+        there = (
+            (lambda: client.scard("rq:workers") == 1) if service == "worker" else (lambda: client.get(LEASE))
+        )
+        wait_for(there, 20, message=f"the {service} to be at work")
+        client.close()
+        assert redis.pid is not None
+        os.kill(redis.pid, signal.SIGSTOP)
+        try:
+            asked = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+            assert time.monotonic() - asked < bound_s + 3
+        finally:
+            os.kill(redis.pid, signal.SIGCONT)
     finally:
         redis.stop()

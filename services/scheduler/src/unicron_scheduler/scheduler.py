@@ -75,8 +75,13 @@ class Prepared:
     batches: list[PreparedFire]
 
 
-class Stop(Exception):
-    """Raised by the signal handler to leave a blocking wait at once."""
+class Stop(BaseException):
+    """Raised by the stop signal's handler to leave a blocking wait at once (a BaseException, so
+    that no ``except Exception`` on its way holds it)."""
+
+
+class CutShort(Stop):
+    """Raised when a stop's grace is over and the loop still has not stopped: a Redis call hangs."""
 
 
 class Scheduler:
@@ -103,8 +108,10 @@ class Scheduler:
             raise Stop
 
     def run(self) -> None:
-        """Runs until ``request_stop``; releases the lease on the way out."""
+        """Runs until ``request_stop``; releases the lease on the way out, unless the stop was cut
+        short (Redis hangs, and the release would: the lease lapses by itself)."""
         backoff = 0.05
+        release = True
         try:
             while not self._stopping:
                 try:
@@ -113,10 +120,13 @@ class Scheduler:
                 except RedisError as exc:
                     self._on_redis_error(exc, backoff)
                     backoff = min(backoff * 2, BACKOFF_MAX_S)
+        except CutShort:
+            release = False
         except Stop:
             pass
         finally:
-            self._shutdown()
+            if release:
+                self._shutdown()
 
     def step(self) -> None:
         """One turn: become or stay leader, fire what is due, then wait."""

@@ -11,9 +11,12 @@ RQ's own data stays as RQ keeps it (the queue, the job hashes, the registry, the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -51,6 +54,8 @@ SETTLED_S = 2 * HEARTBEAT_S
 STRANDED_AFTER_S = 20  # an id a dead worker's wait moved to the intermediate list is queued again
 ABORT_WAIT_S = 10  # after the grace: how long aborted runs get to record themselves
 REDIS_RETRY_S = 1.0
+DEREGISTER_WAIT_S = 2.0  # at the stop: Redis not answering by then does not hold the exit
+T = TypeVar("T")
 # What the engine runs, by the function name an RQ job carries (unicron_core.store.rqhash).
 FUNCS: dict[str, Callable[..., Awaitable[None]]] = {FIRE_FUNC: tasks.run_fire, TASK_FUNC: tasks.run_task}
 
@@ -87,7 +92,7 @@ class Engine:
 
     async def run(self) -> None:
         """Works the queue until ``stop`` (or, ``burst``, until it is empty), then finishes."""
-        await asyncio.to_thread(self.rq.register_birth)
+        await _off_loop(self.rq.register_birth)
         helpers = [asyncio.create_task(helper) for helper in (self._beat(), self._maintain(), self._listen())]
         try:
             await self._claim()
@@ -97,8 +102,8 @@ class Engine:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             try:
-                await asyncio.to_thread(self.rq.register_death)
-            except RedisError as exc:
+                await asyncio.wait_for(_off_loop(self.rq.register_death), DEREGISTER_WAIT_S)
+            except (RedisError, TimeoutError) as exc:
                 log.warning("could not deregister the worker (%s)", type(exc).__name__)
 
     async def _claim(self) -> None:
@@ -240,7 +245,7 @@ class Engine:
                     store.claims.beat(runs=list(self._running.values()), deadline_s=run_deadline())
                 )
                 state = WorkerStatus.BUSY if self._running else WorkerStatus.IDLE
-                self._suspended = await asyncio.to_thread(self._rq_beat, state)
+                self._suspended = await _off_loop(self._rq_beat, state)
                 if self._beating_since is None:
                     self._beating_since = time.monotonic()
             except RedisError as exc:
@@ -267,7 +272,7 @@ class Engine:
                 await asyncio.sleep(HEARTBEAT_S)  # a period: the heartbeats move ``_beating_since``
                 continue
             try:
-                await asyncio.to_thread(self._clean)
+                await _off_loop(self._clean)
             except RedisError as exc:
                 log.warning("maintenance failed (%s)", type(exc).__name__)
             await asyncio.sleep(MAINTENANCE_S)
@@ -301,6 +306,31 @@ class Engine:
         finally:
             for wait in waits:
                 wait.cancel()
+
+
+async def _off_loop(func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` on a daemon thread, for RQ's blocking calls: one blocked on a Redis that
+    stopped answering (10 s a try, three tries) neither blocks the loop nor holds the process's
+    exit after a SIGTERM, as a thread of ``asyncio.to_thread``'s executor would (it is joined)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(setter: Callable[[Any], None], value: Any) -> None:
+        if not future.done():  # else cancelled meanwhile
+            setter(value)
+
+    def work() -> None:
+        setter: Callable[[Any], None]
+        value: object
+        try:
+            setter, value = future.set_result, func(*args)
+        except Exception as exc:
+            setter, value = future.set_exception, exc
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits for it any more
+            loop.call_soon_threadsafe(settle, setter, value)
+
+    threading.Thread(target=work, name=f"rq-{func.__name__}", daemon=True).start()
+    return await future
 
 
 def _key(run: Claimed) -> str:
