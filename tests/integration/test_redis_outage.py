@@ -9,7 +9,9 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import redis as redis_py
 
@@ -63,40 +65,49 @@ def test_redis_stopped_then_back(procs: Procs, tmp_path: Path) -> None:
         redis.stop()
 
 
-def test_a_run_that_ends_while_redis_is_away_is_recorded_once_as_it_ended(
+def test_runs_in_flight_through_a_long_outage_are_recorded_once_and_keep_their_overlap_rule(
     procs: Procs, tmp_path: Path
 ) -> None:
-    """Redis away longer than a run's registry deadline: the run's end waits for Redis, and its
-    worker's heartbeat renews the entry before any maintenance cleans, so the run is recorded as it
-    ended, once, and never taken for a dead worker's and tried again."""
+    """Redis away longer than a run's registry deadline. A run that ends meanwhile waits for Redis to
+    record its end, and its worker's heartbeat renews its entry before any maintenance cleans: it is
+    recorded as it ended, once, never taken for a dead worker's and tried again. A run still going
+    when Redis is back still holds its job's `forbid` rule, though its deadline passed."""
     redis = start_redis(tmp_path / "redis", appendonly=True)
     try:
         cluster = Cluster(procs=procs, env=cluster_env(redis.url))
         api = cluster.start_api()
         cluster.service("worker")
-        with Held(hold_s=2) as target:
+        with Held(hold_s=2) as short, Held(hold_s=RUN_DEADLINE_S + 20) as long:
             backoff = {"initial_s": 0.1, "max_s": 0.1}
-            spec = {
-                "name": "o",
-                "schedule": "@yearly",
-                "http_url": target.url,
-                "retries": 1,
-                "retry_backoff": backoff,
-            }
-            job_id = cluster.post("/api/job/", spec)
-            started = api.post(f"/api/job/{job_id}/run", json={})
-            assert started.status_code == 202, started.text
-            run_id = started.json()["result"]["run_id"]
-            cluster.wait_run(run_id, "running")
+            ends = _job(cluster, short.url, retries=1, retry_backoff=backoff)
+            goes_on = _job(cluster, long.url, overlap="forbid", timeout=120)
+            ended, going = _run_now(api, ends), _run_now(api, goes_on)
+            cluster.wait_run(ended, "running")
+            cluster.wait_run(going, "running")
             redis.stop()
             # The outage is the scenario: longer than the registry deadline (claims.RUN_DEADLINE_S).
             time.sleep(RUN_DEADLINE_S + 8)
             redis.start()
-            run = cluster.wait_run(run_id, "success", "failure", "queued", timeout_s=30)
+            wait_for(lambda: api.get("/readyz").status_code == 200, 10, message="the API to recover")
+            beside = cluster.wait_run(_run_now(api, goes_on), "skipped", "running", "success")
+            assert (beside["status"], going in (beside["reason"] or "")) == ("skipped", True), beside
+            run = cluster.wait_run(ended, "success", "failure", "queued", timeout_s=30)
             assert (run["status"], run["attempt"], run["attempts"]) == ("success", 1, []), run
-            assert len(target.requests) == 1
+            assert cluster.wait_run(going, "success", timeout_s=30)["attempt"] == 1
+            assert (len(short.requests), len(long.requests)) == (1, 1)
     finally:
         redis.stop()
+
+
+def _job(cluster: Cluster, url: str, **fields: Any) -> str:
+    return cluster.post("/api/job/", {"name": "o", "schedule": "@yearly", "http_url": url, **fields})
+
+
+def _run_now(api: httpx.Client, job_id: str) -> str:
+    started = api.post(f"/api/job/{job_id}/run", json={})
+    assert started.status_code == 202, started.text
+    run_id: str = started.json()["result"]["run_id"]
+    return run_id
 
 
 @pytest.mark.parametrize(("service", "bound_s"), [("worker", DEREGISTER_WAIT_S), ("scheduler", STOP_GRACE_S)])

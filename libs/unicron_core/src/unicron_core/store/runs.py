@@ -33,6 +33,11 @@ NOT_RUN: frozenset[str] = frozenset({"skipped", "missed"})
 IN_PROGRESS: frozenset[str] = frozenset({"running", "queued"})
 INDEXED_STATUSES = frozenset(key.rsplit(":", 1)[1] for key in RUNLOG_STATUS_KEYS)
 START_SKIPPED = 2  # record_run.lua's start: skipped for the live runs it names
+# A run on its job's in-flight set is live until this long past its heartbeats' deadline. After
+# Redis was away longer than the deadline, a live worker renews its runs within a heartbeat of its
+# return, and until then they still hold the job's overlap rule; a dead worker's run leaves the set
+# sooner, when maintenance records its end (docs/decisions/0013-execution-control.md).
+LIVE_GRACE_MS = 60_000
 SCAN_BUDGET = 2000  # index entries a filtered page reads at most; past it, it ends early with a cursor
 
 
@@ -72,6 +77,11 @@ def job_of(run_id: str) -> str | None:
     return job_id if dash and len(job_id) == 16 and job_id.isalnum() else None
 
 
+def _live_after_ms() -> int:
+    """A run on an in-flight set whose deadline (epoch ms) is later than this is live."""
+    return int(time.time() * 1000) - LIVE_GRACE_MS
+
+
 def unstarted(
     spec: RunSpec, *, job_id: str, run_id: str, at: float, trigger: Trigger | None = None, **more: Any
 ) -> RunResult:
@@ -108,8 +118,7 @@ class Runs:
         move): the job is running while it is. While another run of the job is live,
         ``if_running`` (``policy.on_overlap``) says whether it starts beside it, is skipped
         (nothing stored), or starts and the others are to be aborted."""
-        now_ms = int(time.time() * 1000)
-        tail = [if_running, now_ms, int(deadline_s * 1000)]
+        tail = [if_running, _live_after_ms(), int(deadline_s * 1000)]
         marker = keys.ended(run.run_id, run.attempt)
         code, *others = yield from self._write(job_id, run, "start", marker=marker, tail=tail)
         return Started(skipped=code == START_SKIPPED, others=[text(other) for other in others])
@@ -178,10 +187,8 @@ class Runs:
         return reply
 
     def live(self, *, job_id: str) -> Op[list[str]]:
-        """The job's runs in flight whose heartbeats are on time."""
-        (run_ids,) = yield one(
-            call("zrangebyscore", keys.inflight(job_id), f"({int(time.time() * 1000)}", "+inf")
-        )
+        """The job's runs in flight that are live (``LIVE_GRACE_MS``)."""
+        (run_ids,) = yield one(call("zrangebyscore", keys.inflight(job_id), f"({_live_after_ms()}", "+inf"))
         return [text(run_id) for run_id in run_ids]
 
     def find(self, *, job_id: str, run_id: str) -> Op[RunResult | None]:

@@ -3,8 +3,8 @@
 -- runs. Every phase is safe to repeat (redis-py sends a script again when its connection broke):
 --   start  the run is in progress: on the job's in-flight set until a deadline its worker's
 --          heartbeats move (the job is running while the set is not empty). While another run of
---          the job is live (its deadline not passed), the job's overlap rule decides: start beside
---          it, skip (nothing is written: the caller records the run skipped), or replace (start,
+--          the job is live (its deadline later than ARGV[13]), the job's overlap rule decides: start
+--          beside it, skip (nothing is written: the caller records the run skipped), or replace (start,
 --          and the caller aborts the others)
 --   end    an attempt ended: recorded once (the attempt's marker, SET NX), off the in-flight set;
 --          a run that ran and is not tried again is counted on the job and is its state; one that
@@ -38,7 +38,7 @@
 -- ARGV[11] the status zset this run belongs in ('' for a success)
 -- then, for start:
 -- ARGV[12] what to do while another run is live (start, skip, replace)
--- ARGV[13] now, epoch ms
+-- ARGV[13] live after, epoch ms: now, less a grace (an outage can pass the deadlines of live runs)
 -- ARGV[14] the run's deadline on the in-flight set, epoch ms
 -- or, for end:
 -- ARGV[12] '1' when the run is over and ran (counted; its outcome is the job's state)
