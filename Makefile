@@ -25,10 +25,11 @@ run: install
 	$(BIN)/unicron up
 
 # The suite also holds the code to its lint and type rules: a change that breaks them does not land.
-# Two pytest workers (one per CPU of the machines it runs on), each module on one of them, with its
-# own Redis and fixtures.
+# Three pytest workers on the machines' two CPUs, each module on one of them, with its own Redis and
+# fixtures: many tests wait on real processes (a cluster, an outage, a minute boundary), so a third
+# worker keeps both CPUs busy meanwhile (measured on a clean clone: pytest 252 s with two, 210 s).
 test: lint typecheck deploy-check browser
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 3 --dist loadfile
 
 # The browser tests (tests/ui) drive Debian's Chromium through Playwright, which downloads no browser:
 # installed with apt when missing (as root, else through sudo); without apt-get, make test stops here.

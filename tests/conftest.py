@@ -87,7 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest modules first, as long as the last run that ran them took (the others after them,
-    in the order collected), so that the two workers end at about the same time. A module's tests
+    in the order collected), so that the workers end at about the same time. A module's tests
     keep their order, and every worker sorts alike, from the same cache."""
     if (cache := _cache(config)) is not None:
         seconds: dict[str, float] = cache.get(MODULE_SECONDS, {})
