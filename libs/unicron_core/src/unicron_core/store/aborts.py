@@ -146,8 +146,13 @@ class Aborts:
         return {k: text(by) for k, by in zip(run_keys, found, strict=True) if by is not None}
 
     def _ask(self, run_key: str, rq_id: str, actor: Principal) -> Op[AbortReply]:
-        script_keys = [self._rq.queue_key, keys.RETRIES, rqhash.job_key(rq_id), keys.abort(run_key)]
-        script_keys.append(self._rq.intermediate_key)
+        script_keys = [
+            self._rq.queue_key,
+            keys.RETRIES,
+            rqhash.job_key(rq_id),
+            keys.abort(run_key),
+            self._rq.intermediate_key,
+        ]
         args = [rq_id, actor.name, keys.ABORT_CHANNEL, run_key, NOTE_KEPT_S]
         (reply,) = yield one(ScriptCall(Script.ABORT_RUN, script_keys, args))
         return AbortReply(reply)

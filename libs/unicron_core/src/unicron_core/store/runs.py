@@ -221,9 +221,11 @@ class Runs:
         if blob is not None:
             return self._codec.open("run", f"{job_id}/{run_id}", blob, RunResult)
         fire = rqhash.queued_fire(data)
-        spec = None if fire is None else (yield from self._jobs.spec_at(job_id=job_id, version=fire.version))
-        if fire is None or spec is None or fire.run_id != run_id:
+        if fire is None or fire.run_id != run_id:
             raise NotFound(f"no run with id {run_id!r}")
+        spec = yield from self._jobs.spec_at(job_id=job_id, version=fire.version)
+        if spec is None:
+            raise NotFound(f"no job with id {job_id!r}")
         return unstarted(
             spec,
             job_id=job_id,
