@@ -22,7 +22,7 @@ from unicron_testkit.cluster import Cluster, cluster_env
 from unicron_testkit.procs import Procs
 from unicron_testkit.redis import start_redis
 from unicron_testkit.waiting import wait_for
-from unicron_worker.engine import DEREGISTER_WAIT_S
+from unicron_worker.engine import STOP_WAIT_S
 
 from helpers import Held
 
@@ -110,7 +110,7 @@ def _run_now(api: httpx.Client, job_id: str) -> str:
     return run_id
 
 
-@pytest.mark.parametrize(("service", "bound_s"), [("worker", DEREGISTER_WAIT_S), ("scheduler", STOP_GRACE_S)])
+@pytest.mark.parametrize(("service", "bound_s"), [("worker", 2 * STOP_WAIT_S), ("scheduler", STOP_GRACE_S)])
 def test_a_service_whose_redis_stopped_answering_stops_at_once(
     procs: Procs, tmp_path: Path, service: str, bound_s: float
 ) -> None:

@@ -54,7 +54,7 @@ SETTLED_S = 2 * HEARTBEAT_S
 STRANDED_AFTER_S = 20  # an id a dead worker's wait moved to the intermediate list is queued again
 ABORT_WAIT_S = 10  # after the grace: how long aborted runs get to record themselves
 REDIS_RETRY_S = 1.0
-DEREGISTER_WAIT_S = 2.0  # at the stop: Redis not answering by then does not hold the exit
+STOP_WAIT_S = 2.0  # at the stop, a Redis call (a claim, the deregistration) is given up after this
 T = TypeVar("T")
 # What the engine runs, by the function name an RQ job carries (unicron_core.store.rqhash).
 FUNCS: dict[str, Callable[..., Awaitable[None]]] = {FIRE_FUNC: tasks.run_fire, TASK_FUNC: tasks.run_task}
@@ -95,16 +95,33 @@ class Engine:
         await _off_loop(self.rq.register_birth)
         helpers = [asyncio.create_task(helper) for helper in (self._beat(), self._maintain(), self._listen())]
         try:
-            await self._claim()
+            await self._claim_until_stopped()
             await self._finish()
         finally:
             for helper in helpers:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             try:
-                await asyncio.wait_for(_off_loop(self.rq.register_death), DEREGISTER_WAIT_S)
+                await asyncio.wait_for(_off_loop(self.rq.register_death), STOP_WAIT_S)
             except (RedisError, TimeoutError) as exc:
                 log.warning("could not deregister the worker (%s)", type(exc).__name__)
+
+    async def _claim_until_stopped(self) -> None:
+        """``_claim``, given ``STOP_WAIT_S`` after a stop to leave: a claim call that a Redis that
+        stopped answering holds is given up then. (Had Redis run it, its runs expire on the registry
+        and maintenance records them as a dead worker's.)"""
+        claiming = asyncio.create_task(self._claim())
+        stopped = asyncio.create_task(self._stopping.wait())
+        await asyncio.wait([claiming, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not claiming.done():
+            await asyncio.wait([claiming], timeout=STOP_WAIT_S)
+        if not claiming.done():
+            log.warning("a claim still unanswered %g s after the stop: given up", STOP_WAIT_S)
+            claiming.cancel()
+            await asyncio.gather(claiming, return_exceptions=True)
+            return
+        claiming.result()  # its error, if it failed
 
     async def _claim(self) -> None:
         while not self._stopping.is_set():
