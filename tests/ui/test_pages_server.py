@@ -4,6 +4,7 @@ screen rendering, forms and their errors (the browser tests drive the same pages
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,9 @@ import redis
 from fastapi.testclient import TestClient
 
 from unicron_api.app import create_app
-from unicron_core.apikeys import Scope
+from unicron_core.apikeys import OPERATOR, Scope
+from unicron_core.models import JobSpec
+from unicron_core.records import missed_run
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
@@ -219,3 +222,18 @@ def test_a_session_past_its_absolute_expiry_ends(app_client: TestClient, redis_c
         redis_client.hset(key, "created", "1000.0")  # signed in long ago
     assert app_client.get("/ui/").status_code == 303
     assert not list(redis_client.scan_iter("unicron:ui:session:*"))
+
+
+def test_the_overview_shows_the_runs_that_did_not_start(app_client: TestClient, store: Store) -> None:
+    """A job that did not run is as much the overview's business as one that failed."""
+    sign_in(app_client)
+    spec = JobSpec(name="nightly", schedule="@daily", http_url="http://example.test/")
+    job_id = store.run(store.jobs.create(spec=spec, actor=OPERATOR))
+    now = time.time()
+    span = (int(now * 1000) - 60_000, int(now * 1000) - 60_000)
+    run = missed_run(job_id=job_id, spec=spec, count=1, span=span, grace_s=1, now=now)
+    store.run(store.runs.record(job_id=job_id, run=run))
+    html = app_client.get("/ui/").text
+    assert "<strong>1</strong> missed in 24 h" in html
+    missed = html[html.index('id="h-missed"') :]
+    assert run.run_id in missed and "not fired within the misfire grace" in missed

@@ -1,5 +1,5 @@
 """The cluster at a glance, for the dashboard's overview: how many jobs are in each state, how many
-runs and failures the last 24 hours held, and the jobs due next. Each is read from an index: the
+runs, failures and missed runs the last 24 hours held, and the jobs due next. Each is read from an index: the
 same few round trips at 100 jobs or 1,000,000."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Counts:
     running: int
     runs_24h: int
     failures_24h: int
+    missed_24h: int
 
 
 class Overview:
@@ -44,6 +45,7 @@ class Overview:
                 call("zcard", keys.RUNNING),
                 call("zcount", keys.RUNLOG, since_ms, "+inf"),
                 call("zcount", keys.runlog("failure"), since_ms, "+inf"),
+                call("zcount", keys.runlog("missed"), since_ms, "+inf"),
             ]
         )
         return Counts(*(int(reply) for reply in replies))

@@ -70,8 +70,8 @@ async def logout(request: Request) -> Response:
 
 @router.get("/")
 async def overview(request: Request) -> HTMLResponse:
-    """Jobs by state, runs and failures of the last 24 hours, the cluster's nodes and queue, the
-    runs in progress, what is due next, and the latest failures."""
+    """Jobs by state, runs, failures and missed runs of the last 24 hours, the cluster's nodes and
+    queue, the runs in progress, what is due next, and the latest failed and missed runs."""
     who = await viewer(request)
     return page(request, "overview.html", who, **await _overview(store_of(request)))
 
@@ -84,12 +84,20 @@ async def live(request: Request) -> HTMLResponse:
 
 
 async def _overview(store: AsyncStore) -> dict[str, Any]:
-    # Five independent reads, side by side (the page asks for them every few seconds).
-    counts, cluster, (running, _), (failures, _), due = await asyncio.gather(
+    # Independent reads, side by side (the page asks for them every few seconds).
+    counts, cluster, (running, _), (failures, _), (missed, _), due = await asyncio.gather(
         store.run(store.overview.counts()),
         store.run(store.nodes.status()),
         store.run(store.runs.page(where=RunFilter(status="running"), limit=LIVE_RUNS, cursor=None)),
         store.run(store.runs.page(where=RunFilter(status="failure"), limit=RECENT_FAILURES, cursor=None)),
+        store.run(store.runs.page(where=RunFilter(status="missed"), limit=RECENT_FAILURES, cursor=None)),
         store.run(store.overview.due()),
     )
-    return {"counts": counts, "cluster": cluster, "running": running, "failures": failures, "due": due}
+    return {
+        "counts": counts,
+        "cluster": cluster,
+        "running": running,
+        "failures": failures,
+        "missed": missed,
+        "due": due,
+    }
