@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from unicron_core import keys
 from unicron_core.apikeys import OPERATOR
+from unicron_core.models import JobSpec
 from unicron_core.store import Store
 from unicron_testkit.waiting import wait_for
 
@@ -97,10 +98,11 @@ def test_two_changes_at_once_lose_no_field(client: TestClient, store: Store) -> 
 
     def change(field: str, values: list[Any]) -> None:
         for value in values:
-            op = store.jobs.change(
-                job_id=job, change=lambda s, v=value: s.model_copy(update={field: v}), actor=OPERATOR
-            )
-            store.run(op)
+
+            def update(s: JobSpec, v: Any = value) -> JobSpec:
+                return s.model_copy(update={field: v})
+
+            store.run(store.jobs.change(job_id=job, change=update, actor=OPERATOR))
 
     threads = [
         threading.Thread(target=change, args=("timeout", [float(i + 1) for i in range(rounds)])),
@@ -158,13 +160,16 @@ def test_a_pause_until_resumes_by_itself_and_records_what_it_skipped(
     assert resumed.job.paused is None and resumed.job.next_run is not None
 
 
-def test_a_run_no_worker_has_started_reads_as_queued_until_aborted(client: TestClient) -> None:
+def test_a_run_no_worker_has_started_reads_as_queued_until_aborted(client: TestClient, store: Store) -> None:
     job = _create(client)
+    task = client.post("/api/async/", json={"name": "t", "http_url": "http://example.test/"})
     run_id = client.post(f"/api/job/{job}/run", json={}).json()["result"]["run_id"]
+    (waiting,) = store.run(store.runs.waiting(limit=10))  # the task queued first is not a run
+    assert (waiting.run_id, waiting.status, waiting.trigger) == (run_id, "queued", "manual")
     run = client.get(f"/api/runs/{run_id}").json()["result"]  # no worker here: it stays on the queue
     assert (run["status"], run["trigger"], run["version"], run["end"]) == ("queued", "manual", 1, None)
     assert run["by"] and run["output"]["status_code"] is None and abs(run["start"] - time.time()) < 60
     assert client.post(f"/api/runs/{run_id}/abort").json()["result"] == {"status": "aborted"}
     assert client.get(f"/api/runs/{run_id}").json()["result"]["status"] == "aborted"
-    task = client.post("/api/async/", json={"name": "t", "http_url": "http://example.test/"})
     assert client.get(f"/api/runs/{task.json()['result']}").status_code == 404  # a task is no run
+    assert store.run(store.runs.waiting(limit=10)) == []

@@ -134,6 +134,8 @@ def test_every_screen_renders(app_client: TestClient, store: Store) -> None:
     assert run.status_code == 303
     (queued,) = (rq_id.decode() for rq_id in store.redis.lrange(store.rq.queue_key, 0, -1))
     assert "queued" in app_client.get(f"/ui/runs/{queued}").text  # no worker here to start it
+    overview = app_client.get("/ui/").text
+    assert "Waiting for a worker: the first 1 of 1 queued" in overview and queued in overview
     for url in (
         f"/ui/runs/{queued}/live",
         "/ui/",

@@ -61,7 +61,7 @@ class Records:
         self.rq = RqHash(queue=settings.queue, failure_ttl_s=settings.result_retention_s)
         self.audit = Audit(codec=codec, settings=settings)
         self.jobs = Jobs(codec=codec, settings=settings, blind=blind, audit=self.audit)
-        self.runs = Runs(codec=codec, settings=settings, blind=blind, jobs=self.jobs)
+        self.runs = Runs(codec=codec, settings=settings, blind=blind, jobs=self.jobs, rq=self.rq)
         self.lifecycle = Lifecycle(
             codec=codec, settings=settings, jobs=self.jobs, runs=self.runs, rq=self.rq, audit=self.audit
         )

@@ -23,6 +23,7 @@ from unicron_core.store.jobs import RUNLOG_STATUS_KEYS, Jobs
 from unicron_core.store.ops import Batch, Op, ScriptCall, call, one
 from unicron_core.store.pages import Cursor
 from unicron_core.store.retries import ENDED_KEPT_S, Retry
+from unicron_core.store.rqhash import RqHash
 from unicron_core.store.scripts import Script
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,19 @@ def _live_after_ms() -> int:
     return int(time.time() * 1000) - LIVE_GRACE_MS
 
 
+def _queued(spec: RunSpec, fire: rqhash.FireCall, enqueued: bytes | None) -> RunResult:
+    """The run an RQ job of a fire, queued since ``enqueued`` (RQ's timestamp), will be."""
+    return unstarted(
+        spec,
+        job_id=fire.job_id,
+        run_id=fire.run_id,
+        at=rqhash.epoch_of(enqueued),
+        trigger=cast(Trigger, fire.trigger),
+        by=fire.by,
+        version=fire.version,
+    )
+
+
 def unstarted(
     spec: RunSpec, *, job_id: str, run_id: str, at: float, trigger: Trigger | None = None, **more: Any
 ) -> RunResult:
@@ -105,11 +119,12 @@ def unstarted(
 class Runs:
     """Operations on job runs (run them with ``Store.run`` or ``AsyncStore.run``)."""
 
-    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind, jobs: Jobs) -> None:
+    def __init__(self, *, codec: Codec, settings: Settings, blind: Blind, jobs: Jobs, rq: RqHash) -> None:
         self._codec = codec
         self._settings = settings
         self._blind = blind
         self._jobs = jobs
+        self._rq = rq
 
     def start(
         self, *, job_id: str, run: RunResult, deadline_s: float, if_running: OverlapAction = "start"
@@ -226,15 +241,24 @@ class Runs:
         spec = yield from self._jobs.spec_at(job_id=job_id, version=fire.version)
         if spec is None:
             raise NotFound(f"no job with id {job_id!r}")
-        return unstarted(
-            spec,
-            job_id=job_id,
-            run_id=run_id,
-            at=rqhash.epoch_of(enqueued),
-            trigger=cast(Trigger, fire.trigger),
-            by=fire.by,
-            version=fire.version,
-        )
+        return _queued(spec, fire, enqueued)
+
+    def waiting(self, *, limit: int) -> Op[list[RunResult]]:
+        """The runs of jobs at the head of RQ's queue, oldest first, ``limit`` at most (of the first
+        ``limit`` ids queued: tasks are among them, and are not runs), as ``queued`` runs."""
+        (rq_ids,) = yield one(call("lrange", self._rq.queue_key, 0, limit - 1))
+        if not rq_ids:
+            return []
+        found = yield Batch([call("hmget", rqhash.job_key(text(i)), ["data", "enqueued_at"]) for i in rq_ids])
+        fires = [
+            (fire, enqueued) for data, enqueued in found if (fire := rqhash.queued_fire(data)) is not None
+        ]
+        specs = yield from self._jobs.specs(job_ids=list({fire.job_id for fire, _ in fires}))
+        return [
+            _queued(found_spec[0], fire, enqueued)
+            for fire, enqueued in fires
+            if (found_spec := specs[fire.job_id]) is not None
+        ]
 
     def of_job(self, *, job_id: str) -> Op[list[RunResult]]:
         """A job's results: its runs of the retention window that ended (none in progress, nor

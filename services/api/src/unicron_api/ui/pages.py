@@ -18,7 +18,7 @@ from unicron_core.store import AsyncStore
 from unicron_core.store.runs import RunFilter
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-LIVE_RUNS = 20  # runs in progress the overview lists
+LIVE_RUNS = 20  # runs in progress, and runs queued, the overview lists
 RECENT_FAILURES = 10
 
 
@@ -71,7 +71,8 @@ async def logout(request: Request) -> Response:
 @router.get("/")
 async def overview(request: Request) -> HTMLResponse:
     """Jobs by state, runs, failures and missed runs of the last 24 hours, the cluster's nodes and
-    queue, the runs in progress, what is due next, and the latest failed and missed runs."""
+    queue, the runs in progress and those waiting for a worker, what is due next, and the latest
+    failed and missed runs."""
     who = await viewer(request)
     return page(request, "overview.html", who, **await _overview(store_of(request)))
 
@@ -85,10 +86,11 @@ async def live(request: Request) -> HTMLResponse:
 
 async def _overview(store: AsyncStore) -> dict[str, Any]:
     # Independent reads, side by side (the page asks for them every few seconds).
-    counts, cluster, (running, _), (failures, _), (missed, _), due = await asyncio.gather(
+    counts, cluster, (running, _), waiting, (failures, _), (missed, _), due = await asyncio.gather(
         store.run(store.overview.counts()),
         store.run(store.nodes.status()),
         store.run(store.runs.page(where=RunFilter(status="running"), limit=LIVE_RUNS, cursor=None)),
+        store.run(store.runs.waiting(limit=LIVE_RUNS)),
         store.run(store.runs.page(where=RunFilter(status="failure"), limit=RECENT_FAILURES, cursor=None)),
         store.run(store.runs.page(where=RunFilter(status="missed"), limit=RECENT_FAILURES, cursor=None)),
         store.run(store.overview.due()),
@@ -97,6 +99,7 @@ async def _overview(store: AsyncStore) -> dict[str, Any]:
         "counts": counts,
         "cluster": cluster,
         "running": running,
+        "waiting": waiting,
         "failures": failures,
         "missed": missed,
         "due": due,
