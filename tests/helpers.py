@@ -106,6 +106,13 @@ class HoldingFirst(HttpSink):
         self.closing.set()
 
 
+def raw(reply: object) -> bytes:
+    """A Redis reply as the tests' clients give it: bytes, none of them decoding answers (redis-py
+    types replies ``bytes | str``, for either kind of client)."""
+    assert isinstance(reply, bytes), reply
+    return reply
+
+
 def sleeping(*seconds: str) -> list[int]:
     """The pids of the ``sleep`` processes with one of these arguments (a test's own, by a value no
     other test uses; a zombie's command line is empty: it is gone)."""

@@ -9,6 +9,8 @@ from rq import Queue
 
 from unicron_core.store import Store
 
+from helpers import raw
+
 
 def test_submit_and_read_pending_task(client: TestClient, store: Store) -> None:
     response = client.post("/api/async/", json={"name": "t", "command": "echo $TZ"})
@@ -38,9 +40,9 @@ def test_rq_job_carries_ids_only(client: TestClient, store: Store) -> None:
     for key in store.redis.keys("*"):
         kind = store.redis.type(key)
         if kind == b"hash":
-            values = b"".join(store.redis.hvals(key))
+            values = b"".join(map(raw, store.redis.hvals(key)))
         elif kind == b"string":
-            values = store.redis.get(key) or b""
+            values = raw(store.redis.get(key) or b"")
         else:
             continue
         assert b"canary-secret" not in values, key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 import redis
@@ -13,6 +14,8 @@ from unicron_core.errors import Conflict, InvalidSpec, NotFound, RateLimited
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
+from helpers import raw
+
 KEY = "api-keys-test-key-0123456789"
 
 
@@ -21,7 +24,7 @@ def store(redis_url: str, redis_client: redis.Redis) -> Store:
     return _store(redis_url)
 
 
-def _store(redis_url: str, **settings: object) -> Store:
+def _store(redis_url: str, **settings: Any) -> Store:
     return Store.from_settings(Settings(key=KEY, redis_url=redis_url, **settings))
 
 
@@ -40,7 +43,9 @@ def test_create_admit_list_revoke(store: Store) -> None:
 
 def test_only_the_hash_is_stored(store: Store, redis_client: redis.Redis) -> None:
     token = store.run(store.access.create(name="k", scopes=frozenset({Scope.ADMIN})))
-    dump = b"".join(b"".join(redis_client.hgetall(key).values()) + key for key in redis_client.keys("*"))
+    dump = b"".join(
+        b"".join(map(raw, redis_client.hgetall(key).values())) + raw(key) for key in redis_client.keys("*")
+    )
     assert token.encode() not in dump
     assert hashlib.sha256(token.encode()).hexdigest().encode() in dump
 
@@ -88,9 +93,9 @@ def test_token_commands(
     monkeypatch.setenv("UNICRON_KEY", "token-command-key-0123456789")
     monkeypatch.setenv("REDIS_URL", redis_url)
     assert main(["token", "create", "--name", "deploy", "--scopes", "jobs:read,jobs:write"]) == 0
-    out = capsys.readouterr()
-    token = out.out.strip()
-    assert "cannot be shown again" in out.err
+    created = capsys.readouterr()
+    token = created.out.strip()
+    assert "cannot be shown again" in created.err
     assert store.run(store.access.admit(token)) is not None
     assert main(["token", "list"]) == 0
     assert capsys.readouterr().out == "deploy\tjobs:read,jobs:write\n"

@@ -19,6 +19,8 @@ from unicron_core.records import RunResult, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
+from helpers import raw
+
 OLD = "old-cluster-key-0123456789abcdef"
 NEW = "new-cluster-key-0123456789abcdef"
 
@@ -115,7 +117,7 @@ def test_ten_thousand_bit_flips_are_all_refused(redis_url: str, redis_client: re
     for _ in range(10_000):
         job_id, blob = rng.choice(blobs)
         assert blob is not None
-        flipped = bytearray(blob)
+        flipped = bytearray(raw(blob))
         flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
         with pytest.raises(UnreadableRecord):
             cipher.decrypt(kind="job", record_id=job_id, blob=bytes(flipped))

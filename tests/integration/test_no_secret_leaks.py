@@ -8,6 +8,8 @@ from unicron_testkit.cluster import TOKEN, Cluster
 from unicron_testkit.sinks import HttpSink, SmtpSink
 from unicron_testkit.waiting import wait_for
 
+from helpers import raw
+
 HEADER = "canary-header-5d1e"
 HOOK_HEADER = "canary-hook-8c2f"
 SMTP_PASSWORD = "canary-smtp-93ab"
@@ -22,20 +24,21 @@ def _redis_dump(client: redis.Redis) -> bytes:
     """Every key and every value in Redis, whatever its type."""
     parts: list[bytes] = []
     for key in client.scan_iter(count=1000):
-        parts.append(key)
+        parts.append(raw(key))
         kind = client.type(key)
         if kind == b"string":
-            parts.append(client.get(key) or b"")
+            parts.append(raw(client.get(key) or b""))
         elif kind == b"hash":
-            parts += [b for pair in client.hgetall(key).items() for b in pair]
+            parts += [raw(b) for pair in client.hgetall(key).items() for b in pair]
         elif kind == b"list":
-            parts += client.lrange(key, 0, -1)
+            parts += map(raw, client.lrange(key, 0, -1))
         elif kind == b"set":
-            parts += list(client.smembers(key))
+            parts += map(raw, client.smembers(key))
         elif kind == b"zset":
-            parts += [member for member, _ in client.zrange(key, 0, -1, withscores=True)]
+            parts += map(raw, client.zrange(key, 0, -1))  # the members; their scores are numbers
         elif kind == b"stream":
-            parts += [b for _, fields in client.xrange(key) for pair in fields.items() for b in pair]
+            entries = client.xrange(key) or []
+            parts += [raw(b) for _, fields in entries for pair in (fields or {}).items() for b in pair]
     return b"\n".join(parts)
 
 

@@ -18,6 +18,8 @@ from unicron_core.records import missed_run
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 
+from helpers import raw
+
 ADMIN = "ui-admin-token-0123456789"
 BASE = "http://testserver"
 
@@ -132,7 +134,7 @@ def test_every_screen_renders(app_client: TestClient, store: Store) -> None:
     assert edited.status_code == 303, edited.text
     run = app_client.post(f"/ui/jobs/{job_id}/run", data={"csrf": token})
     assert run.status_code == 303
-    (queued,) = (rq_id.decode() for rq_id in store.redis.lrange(store.rq.queue_key, 0, -1))
+    (queued,) = (raw(rq_id).decode() for rq_id in store.redis.lrange(store.rq.queue_key, 0, -1))
     assert "queued" in app_client.get(f"/ui/runs/{queued}").text  # no worker here to start it
     overview = app_client.get("/ui/").text
     assert "Waiting for a worker: the first 1 of 1 queued" in overview and queued in overview
