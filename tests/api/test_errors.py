@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from unicron_api.app import create_app
 from unicron_core.settings import Settings
@@ -205,7 +206,7 @@ def test_commands_need_the_cluster_setting(settings: Settings) -> None:
 
 
 def test_redis_down_gives_503(settings: Settings) -> None:
-    dead = settings.model_copy(update={"redis_url": settings.redis_url.__class__("redis://127.0.0.1:1/0")})
+    dead = settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")})
     with TestClient(create_app(dead), headers={"Authorization": "Bearer test-token-0123456789"}) as client:
         for response in (client.get("/api/job/"), client.post("/api/job/", json=GOOD), client.get("/readyz")):
             _refused(response, 503, "Redis")

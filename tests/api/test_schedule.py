@@ -38,7 +38,8 @@ def test_defaults_five_times_from_now_in_the_cluster_zone(settings: Settings) ->
     assert len(times) == 5 and times[0]["epoch_ms"] > before_ms
     for time in times:
         when = datetime.fromisoformat(time["iso"])
-        assert when.utcoffset() is not None and when.utcoffset().total_seconds() == 5.5 * 3600  # type: ignore[union-attr]
+        offset = when.utcoffset()
+        assert offset is not None and offset.total_seconds() == 5.5 * 3600
         assert (when.hour, when.minute, when.isoweekday() <= 5) == (9, 0, True)
         assert when.timestamp() * 1000 == time["epoch_ms"]
 

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from unicron_client import AuthenticatedClient
 from unicron_client.api.admin import audit_log
+from unicron_client.models import AuditEnvelope
 
 from unicron import apply
 from unicron.calls import RemoteError
 
 if TYPE_CHECKING:
-    from conftest import Live, Unicron  # the package's conftest; only types here
+    from client.conftest import Live, Unicron  # this folder's conftest, as mypy names it; only types here
 
 JOBS_YAML = """\
 - name: nightly
@@ -42,7 +43,8 @@ def _managed(unicron: Unicron, owner: str = "apply") -> dict[str, dict[str, Any]
 def _audit_head(client: AuthenticatedClient) -> dict[str, Any]:
     """The newest entry of the audit log."""
     page = audit_log.sync_detailed(client=client, limit=1).parsed
-    return page.result.items[0].to_dict()  # type: ignore[union-attr]
+    assert isinstance(page, AuditEnvelope), page
+    return page.result.items[0].to_dict()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from unicron_client.models import BulkResult
@@ -18,7 +18,7 @@ from unicron import lifecycle
 from unicron_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
-    from conftest import Live, Unicron  # the package's conftest; only types here
+    from client.conftest import Live, Unicron  # this folder's conftest, as mypy names it; only types here
 
 RUN_TIMEOUT_S = 20
 UNKNOWN_JOB = "nosuchjob0000000"
@@ -28,8 +28,9 @@ def _add(unicron: Unicron, name: str, *options: str) -> str:
     return unicron.ok("job", "add", "--name", name, *options).strip()
 
 
-def _job(unicron: Unicron, job_id: str) -> dict:
-    return json.loads(unicron.ok("job", "show", job_id, "--json"))
+def _job(unicron: Unicron, job_id: str) -> dict[str, Any]:
+    job: dict[str, Any] = json.loads(unicron.ok("job", "show", job_id, "--json"))
+    return job
 
 
 def test_edit_changes_only_the_fields_given_and_says_which(unicron: Unicron, tmp_path: Path) -> None:

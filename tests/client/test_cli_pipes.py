@@ -13,7 +13,7 @@ import pytest
 from unicron_testkit.cluster import TOKEN
 
 if TYPE_CHECKING:
-    from conftest import Live  # the package's conftest; only a type here
+    from client.conftest import Live  # this folder's conftest, as mypy names it; only a type here
 
 EXIT_SIGPIPE = 141  # 128 + SIGPIPE, as the shell reports `yes | head`
 TIMEOUT_S = 30

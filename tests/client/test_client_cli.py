@@ -18,7 +18,7 @@ from unicron_testkit.ports import free_port
 from unicron_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
-    from conftest import Live  # the package's conftest; only a type here
+    from client.conftest import Live  # this folder's conftest, as mypy names it; only a type here
 
 RUN_TIMEOUT_S = 15
 CLI_TIMEOUT_S = 30

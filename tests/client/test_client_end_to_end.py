@@ -29,6 +29,7 @@ from unicron_client.models import (
     ScheduleTimesEnvelope,
     TaskSpec,
     TaskView,
+    TextEnvelope,
 )
 from unicron_client.types import Response
 
@@ -36,7 +37,7 @@ from unicron_testkit.ports import free_port
 from unicron_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
-    from conftest import Live  # the package's conftest; only a type here
+    from client.conftest import Live  # this folder's conftest, as mypy names it; only a type here
 
 DAILY = JobSpec(name="n", schedule="@daily", command="true")
 TASK_TIMEOUT_S = 20
@@ -54,8 +55,9 @@ def _error(response: Response[Any], status: int) -> ErrorEnvelope:
 def test_version_and_probes_need_no_token(live: Live) -> None:
     with Client(base_url=live.url, raise_on_unexpected_status=True) as anonymous:
         answer = version.sync(client=anonymous)
-        assert answer is not None and answer.result.startswith("Unicron v")
-        assert healthz.sync(client=anonymous).result == "alive"  # type: ignore[union-attr]
+        assert isinstance(answer, TextEnvelope) and answer.result.startswith("Unicron v")
+        alive = healthz.sync(client=anonymous)
+        assert alive is not None and alive.result == "alive"
         ready = readyz.sync(client=anonymous)
         assert not isinstance(ready, ErrorEnvelope) and ready is not None and ready.result == "ready"
 

@@ -29,11 +29,13 @@ from unicron_client.api.results import get_run, page_runs, rerun
 from unicron_client.models import (
     BulkPauseRequest,
     BulkResumeRequest,
+    CommandOutput,
     ErrorEnvelope,
     JobSpec,
     PatchJobPatch,
     PauseRequest,
     ResumeRequest,
+    RunEnvelope,
     RunResult,
 )
 from unicron_client.types import Response
@@ -42,7 +44,7 @@ from unicron_testkit.firelog import fire_log
 from unicron_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
-    from conftest import Live  # the package's conftest; only a type here
+    from client.conftest import Live  # this folder's conftest, as mypy names it; only a type here
 
 RUN_TIMEOUT_S = 20
 
@@ -138,7 +140,7 @@ def test_pause_resume_run_now_and_the_runs(client: AuthenticatedClient) -> None:
     run_id = _ok(run_job.sync_detailed(job_id, client=client), 202).result.run_id
     run = wait_for(lambda: _run(client, run_id), RUN_TIMEOUT_S, interval_s=0.2, message="the manual run")
     assert (run.trigger, run.by, run.status, run.job_id) == ("manual", "env", "success", job_id)
-    assert run.output.stdout == f"{run_id}\n"  # the command saw its run id
+    assert isinstance(run.output, CommandOutput) and run.output.stdout == f"{run_id}\n"  # saw its run id
     skipped = _ok(page_runs.sync_detailed(client=client, job_id=job_id, status="skipped")).result.items
     assert len(skipped) == 1 and "paused by env (maintenance)" in skipped[0].reason
 
@@ -228,8 +230,8 @@ def test_an_update_racing_fires_never_fires_twice(live: Live, client: Authentica
 
 def _run(client: AuthenticatedClient, run_id: str) -> RunResult | None:
     """The run once it has ended (404 until a worker starts it)."""
-    response = get_run.sync_detailed(run_id, client=client)
-    run = response.parsed.result if response.status_code == 200 else None  # type: ignore[union-attr]
+    parsed = get_run.sync_detailed(run_id, client=client).parsed
+    run = parsed.result if isinstance(parsed, RunEnvelope) else None
     return run if run is not None and run.status not in ("queued", "running") else None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import redis
 
@@ -16,7 +18,7 @@ from unicron_core.store.jobs import CREATE_BATCH
 KEY = "bulk-create-test-key-0123456789abcdef"
 
 
-def _store(redis_url: str, **settings: object) -> Store:
+def _store(redis_url: str, **settings: Any) -> Store:
     store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, tz="UTC", **settings))
     store.run(store.cluster.verify())
     return store

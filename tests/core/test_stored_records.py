@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from unicron_core.apikeys import OPERATOR
 from unicron_core.httpdata import URL_MAX_CHARS
 from unicron_core.models import JobSpec, TaskSpec
@@ -16,7 +18,12 @@ def test_data_too_long_for_a_query_string_stored_before_the_rule(
     # listings must still open them (a pydantic error there would stop them for every job).
     store = Store.from_settings(Settings(key="stored-records-key-0123456789", redis_url=redis_url, tz="UTC"))
     data = {"a": "x" * (URL_MAX_CHARS + 1)}
-    fields = {"name": "old", "http_url": "http://example.test/", "http_method": "get", "http_data": data}
+    fields: dict[str, Any] = {
+        "name": "old",
+        "http_url": "http://example.test/",
+        "http_method": "get",
+        "http_data": data,
+    }
     job = JobSpec.model_construct(**fields, schedule="@daily", timezone="UTC")
     job_id = store.run(store.jobs.create(spec=job, actor=OPERATOR))
     assert store.run(store.jobs.get(job_id=job_id)).spec.http_data == data

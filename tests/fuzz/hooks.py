@@ -13,15 +13,19 @@ import json
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import schemathesis
-from schemathesis import Case, CheckContext, HookContext, Response
+from schemathesis import APIOperation, Case, CheckContext, HookContext, Response
+
+# A case of any operation of the schema (schemathesis's own signatures take a bare ``Case``).
+AnyCase = Case[APIOperation[Any, Any, Any, Any]]
 
 _TALLY: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
 
 @schemathesis.check
-def refuses_without_key(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def refuses_without_key(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """A secured operation answers 401 with ``WWW-Authenticate: Bearer`` unless the key is valid."""
     if not case.operation.definition.raw.get("security"):
         return None
@@ -39,7 +43,7 @@ def refuses_without_key(ctx: CheckContext, response: Response, case: Case) -> bo
 
 
 @schemathesis.hook
-def after_call(context: HookContext, case: Case, response: Response) -> None:
+def after_call(context: HookContext, case: AnyCase, response: Response) -> None:
     """Counts every request the run sends to an operation, by the status it got."""
     _TALLY[case.operation.label][str(response.status_code)] += 1
 

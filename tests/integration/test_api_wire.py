@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ def readme_payloads() -> list[tuple[str, str]]:
     return [("/api" + path[1], body[1]) for path, body in posts if path and body]
 
 
-def post_like_curl(api: httpx.Client, way: str, path: str, body: str) -> tuple[int, dict[str, object]]:
+def post_like_curl(api: httpx.Client, way: str, path: str, body: str) -> tuple[int, dict[str, Any]]:
     """POSTs ``body`` as ``curl -X POST <way> "$body" -H "Authorization: Bearer $TOKEN"`` does: with
     the real curl when it is installed, else the same bytes and headers with httpx."""
     options, content_type = WAYS[way]

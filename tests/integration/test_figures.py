@@ -18,12 +18,11 @@ def test_async_true_post_to_success_p50_under_1_s(cluster: Cluster) -> None:
     for _ in range(20):
         started = time.perf_counter()
         task_id = api.post("/api/async/", json={"name": "noop", "command": "true"}).json()["result"]
-        wait_for(
-            lambda t=task_id: api.get(f"/api/async/{t}").json()["result"]["status"] == "SUCCESS",
-            10,
-            interval_s=0.005,
-            message="the task to succeed",
-        )
+
+        def succeeded(t: str = task_id) -> bool:
+            return bool(api.get(f"/api/async/{t}").json()["result"]["status"] == "SUCCESS")
+
+        wait_for(succeeded, 10, interval_s=0.005, message="the task to succeed")
         latencies.append(time.perf_counter() - started)
     p50 = statistics.median(latencies)
     print(f"async `true` POST -> SUCCESS: p50 {p50 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms (n=20)")

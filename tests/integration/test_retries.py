@@ -79,7 +79,8 @@ def test_a_run_failing_twice_then_succeeding_is_one_run_of_three_attempts(cluste
 def test_a_run_in_progress_is_seen_with_its_worker(cluster: Cluster) -> None:
     cluster.start_api()
     cluster.service("worker")
-    with HoldingFirst() as target:
+    target = HoldingFirst()  # not ``with ... as target``: HttpSink.__enter__ is typed as a plain sink
+    with target:
         job_id = _job(cluster, target.url)
         run_id = _run_now(cluster, job_id)
         running = cluster.wait_run(run_id, "running")

@@ -26,7 +26,7 @@ from unicron_testkit.waiting import WaitTimeout, wait_for
 
 
 def test_wait_for_returns_the_first_truthy_value() -> None:
-    answers = iter([None, 0, [], "ready"])
+    answers: Iterator[object] = iter([None, 0, [], "ready"])
     assert wait_for(lambda: next(answers), 5, "the fourth answer", interval_s=0.001) == "ready"
 
 
@@ -64,7 +64,8 @@ class _Paths(HttpSink):
 
 @pytest.fixture
 def sink() -> Iterator[_Paths]:
-    with _Paths() as sink:
+    sink = _Paths()  # not ``with _Paths() as sink``: HttpSink.__enter__ is typed as a plain sink
+    with sink:
         yield sink
 
 
@@ -130,7 +131,7 @@ def test_start_redis_tries_another_port_when_one_is_taken(
         monkeypatch.setattr(testkit_redis, "free_port", lambda: next(ports))
         server = start_redis(tmp_path / "redis")
     try:
-        assert server.port != taken_port
+        assert server.port is not None and server.port != taken_port
         with redis.Redis(port=server.port) as client:
             assert client.ping()
     finally:

@@ -28,7 +28,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from unicron_core.cron import HORIZON_DAYS, Schedule, parse
+from unicron_core.cron import Schedule, parse
+from unicron_core.cronfields import HORIZON_DAYS
 from unicron_core.errors import InvalidSchedule
 
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kolkata"]

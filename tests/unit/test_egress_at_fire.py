@@ -15,6 +15,7 @@ import pytest
 
 from unicron_core.egress import EgressGuard, IPAddress, resolve
 from unicron_core.models import TaskSpec
+from unicron_core.records import HttpOutput
 from unicron_testkit.sinks import HttpSink, Reply, Request
 
 from helpers import BlockingHttp
@@ -131,6 +132,7 @@ def test_a_redirect_inward_is_refused_and_redirects_are_off_by_default(canary: C
         runner = _runner({"outside.test": "127.0.0.1"}, allow=("outside.test",))
         url = f"http://outside.test:{redirector.port}/"
         off = runner.call(TaskSpec(name="t", http_url=url), timeout_s=2, idempotency_key=None, job_id=None)
+        assert isinstance(off.output, HttpOutput)
         assert off.output.status_code == 302 and not off.success  # not followed unless asked
         error = _call(runner, url, follow_redirects=True)
         assert error is not None and "127.0.0.2" in error and "loopback" in error
@@ -147,5 +149,6 @@ def test_an_allowed_redirect_is_followed_with_headers_kept_on_the_same_host() ->
             follow_redirects=True,
         )
         outcome = runner.call(spec, timeout_s=2, idempotency_key=None, job_id=None)
-        assert outcome.success and outcome.output.status_code == 200
+        assert outcome.success and isinstance(outcome.output, HttpOutput)
+        assert outcome.output.status_code == 200
         assert outcome.output.text == "ok"

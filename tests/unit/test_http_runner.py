@@ -56,7 +56,8 @@ class Target(HttpSink):
 
 @pytest.fixture
 def server() -> Iterator[Target]:
-    with Target() as target:
+    target = Target()  # not ``with Target() as target``: HttpSink.__enter__ is typed as a plain sink
+    with target:
         yield target
 
 

@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from unicron_core.egress import EgressGuard
 from unicron_core.models import TaskSpec
+from unicron_core.records import HttpOutput
 from unicron_testkit.sinks import HttpSink
 
 from helpers import BlockingHttp
@@ -93,6 +94,7 @@ def test_a_trusted_certificate_carries_the_call(
         second = http.call(spec, timeout_s=5, idempotency_key=None, job_id=None)
     finally:
         http.close()
+    assert isinstance(first.output, HttpOutput)
     assert (first.success, first.output.status_code, first.error) == (True, 200, None)
     assert second.success
     assert [r.path for r in server.requests] == ["/secure", "/secure"]

@@ -164,7 +164,8 @@ class Hooks(HttpSink):
 
 @pytest.fixture
 def hooks() -> Iterator[Hooks]:
-    with Hooks() as sink:
+    sink = Hooks()  # not ``with Hooks() as sink``: HttpSink.__enter__ is typed as a plain sink
+    with sink:
         yield sink
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +20,7 @@ ADMIN = Principal(name="admin", scopes=ALL_SCOPES)
 WRITER = Principal(name="writer", scopes=frozenset({Scope.JOBS_WRITE, Scope.TASKS_WRITE}))
 
 
-def _settings(**changes: object) -> Settings:
+def _settings(**changes: Any) -> Settings:
     return Settings(key="policy-test-key-0123456789", tz="Europe/Berlin", **changes)
 
 

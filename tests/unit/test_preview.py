@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from unicron_core.cron import HORIZON_DAYS, get_zone, parse
+from unicron_core.cron import get_zone, parse
+from unicron_core.cronfields import HORIZON_DAYS
 from unicron_core.examples import EXAMPLE_PREVIEW, EXAMPLE_SCHEDULE_TIMES
 from unicron_core.preview import (
     AFTER_YEARS,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from unicron_core.records import CommandOutput
 from unicron_testkit.waiting import wait_for
 from unicron_worker import shell_runner
 from unicron_worker.outcome import Outcome
@@ -25,6 +26,12 @@ TIGHT = Sandbox(user=ALONE, cpu_s=1, memory_bytes=256 << 20, processes=64, file_
 
 def run(command: str, sandbox: Sandbox = TIGHT, timeout_s: float = 10) -> Outcome:
     return run_command(command, timeout_s=timeout_s, env=ENV, limit_bytes=4096, job_id=None, sandbox=sandbox)
+
+
+def _output(outcome: Outcome) -> CommandOutput:
+    """What the command wrote (a command's outcome always holds a CommandOutput)."""
+    assert isinstance(outcome.output, CommandOutput)
+    return outcome.output
 
 
 @pytest.fixture(autouse=True, params=["dash", "prlimit", "set up in the child"])
@@ -54,7 +61,7 @@ def _processes_of(uid: int) -> list[int]:
 
 def test_runs_as_nobody_in_a_private_directory_when_the_worker_is_root() -> None:
     outcome = run('id -u; pwd; echo "$HOME"; touch mine && echo wrote', replace(TIGHT, user="nobody"))
-    uid, cwd, home, wrote = outcome.output.stdout.split()
+    uid, cwd, home, wrote = _output(outcome).stdout.split()
     expected = 65534 if os.geteuid() == 0 else os.geteuid()
     assert int(uid) == expected
     assert cwd == home and cwd.startswith("/tmp/unicron-run-")
@@ -64,19 +71,19 @@ def test_runs_as_nobody_in_a_private_directory_when_the_worker_is_root() -> None
 
 def test_the_limits_cannot_be_raised_again() -> None:
     outcome = run("ulimit -H -v; ulimit -H -v unlimited && echo raised")
-    assert outcome.output.stdout.split() == [str(256 << 10)]
+    assert _output(outcome).stdout.split() == [str(256 << 10)]
 
 
 def test_the_worker_environment_does_not_leak() -> None:
     outcome = run("env")
-    names = {line.split("=", 1)[0] for line in outcome.output.stdout.splitlines()}
+    names = {line.split("=", 1)[0] for line in _output(outcome).stdout.splitlines()}
     assert names <= {"PATH", "HOME", "PWD", "SHLVL", "_", "OLDPWD"}
 
 
 def test_a_memory_hog_is_refused_and_reported() -> None:
     outcome = run('/usr/bin/python3 -c "bytearray(1024 * 2**20)"')
     assert not outcome.success
-    assert "MemoryError" in outcome.output.stderr
+    assert "MemoryError" in _output(outcome).stderr
 
 
 def test_a_cpu_hog_is_stopped_and_the_reason_given() -> None:
@@ -87,13 +94,13 @@ def test_a_cpu_hog_is_stopped_and_the_reason_given() -> None:
 
 def test_a_big_file_is_cut_at_the_limit() -> None:
     outcome = run("head -c 5000000 /dev/zero > big; ls -l big | awk '{print $5}'")
-    assert int(outcome.output.stdout) <= 1 << 20
-    assert "File size limit exceeded" in outcome.output.stderr
+    assert int(_output(outcome).stdout) <= 1 << 20
+    assert "File size limit exceeded" in _output(outcome).stderr
 
 
 def test_a_fork_bomb_is_contained_and_killed_with_the_run() -> None:
     outcome = run("bomb(){ bomb | bomb & }; bomb; sleep 2; echo survived", timeout_s=6)
-    assert "Cannot fork" in outcome.output.stderr or "fork" in outcome.output.stderr.lower()
+    assert "Cannot fork" in _output(outcome).stderr or "fork" in _output(outcome).stderr.lower()
     if os.geteuid() == 0:
         wait_for(lambda: _processes_of(ALONE_UID) == [], 5, message="the bomb's processes to be gone")
 

@@ -68,11 +68,13 @@ def test_a_target_that_never_answers_times_out_while_the_others_run(
 
     late = _get(store, slow)
     assert (late.status, late.error) == (TaskStatus.FAILURE, "timed out after 1 s")
-    assert late.result is not None and 0.9 < late.result.end - late.result.start < 2.5
+    assert late.result is not None and late.result.end is not None
+    assert 0.9 < late.result.end - late.result.start < 2.5
     for task_id in quick:
         task = _get(store, task_id)
         assert task.status == TaskStatus.SUCCESS
-        assert task.result is not None and task.result.end < late.result.end  # not held up by it
+        assert task.result is not None and task.result.end is not None
+        assert task.result.end < late.result.end  # not held up by it
     assert len(quick_target.requests) == 20
     assert took_s < 4, f"a 1 s timeout beside 20 quick calls took {took_s:.1f} s"
 
@@ -118,6 +120,7 @@ def test_a_huge_answer_is_cut_at_the_output_limit_and_not_read_to_its_end(
     assert task.result is not None and isinstance(task.result.output, HttpOutput)
     output = task.result.output
     assert (output.status_code, output.truncated, len(output.text)) == (200, True, limit_bytes)
+    assert task.result.end is not None
     call_s = task.result.end - task.result.start
     assert call_s < 2, f"a cut answer took {call_s:.1f} s"
     # What the worker let in: the cap and what the socket buffers held (~3 MiB), not the 1 GiB offered.

@@ -13,7 +13,7 @@ from rq.exceptions import AbandonedJobError
 
 from unicron_core.apikeys import OPERATOR
 from unicron_core.models import JobSpec, TaskSpec
-from unicron_core.records import CommandOutput, RunResult, TaskStatus
+from unicron_core.records import CommandOutput, RunResult, TaskRecord, TaskStatus
 from unicron_core.settings import Settings
 from unicron_core.store import Store
 from unicron_core.store.rqhash import FIRE_FUNC, fire_id
@@ -54,7 +54,7 @@ def test_a_task_whose_worker_died_fails_with_the_reason(
     wait_for(lambda: registry.get_job_ids(cleanup=False) == [], 5, message="its entry off the registry")
 
 
-def _finished(store: Store, task_id: str) -> object:
+def _finished(store: Store, task_id: str) -> TaskRecord | None:
     task = store.run(store.tasks.get(task_id=task_id))
     return task if task.status not in (TaskStatus.PENDING, TaskStatus.STARTED) else None
 
@@ -92,7 +92,8 @@ def test_a_worker_killed_with_many_runs_in_flight_leaves_none_started(
     redis_url: str, redis_client: redis.Redis, procs: Procs
 ) -> None:
     store = Store.from_settings(Settings(key=KEY, redis_url=redis_url, allow_commands=True))
-    with Held(hold_s=60) as target:
+    target = Held(hold_s=60)  # not ``with Held(...) as target``: HttpSink.__enter__ is typed as a plain sink
+    with target:
         spec = TaskSpec(name="slow", http_url=target.url)
         ids = [store.run(store.tasks.create(spec=spec, actor=OPERATOR)) for _ in range(200)]
         worker = [sys.executable, "-m", "unicron", "worker"]
