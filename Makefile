@@ -58,6 +58,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Strict mypy on the workspace's packages and on the tests (tests/): its targets are [tool.mypy]'s files
+# in pyproject.toml.
 typecheck: install
 	$(BIN)/mypy
 
