@@ -14,6 +14,7 @@ from unicron_api.ui import session
 from unicron_api.ui.render import page
 from unicron_api.ui.session import Viewer, changing, first, read_form, same_origin, viewer
 from unicron_core.apikeys import digest
+from unicron_core.records import RunStatus
 from unicron_core.store import AsyncStore
 from unicron_core.store.runs import RunFilter
 
@@ -86,15 +87,23 @@ async def live(request: Request) -> HTMLResponse:
 
 async def _overview(store: AsyncStore) -> dict[str, Any]:
     # Independent reads, side by side (the page asks for them every few seconds).
-    counts, cluster, (running, _), waiting, (failures, _), (missed, _), due = await asyncio.gather(
-        store.run(store.overview.counts()),
-        store.run(store.nodes.status()),
-        store.run(store.runs.page(where=RunFilter(status="running"), limit=LIVE_RUNS, cursor=None)),
-        store.run(store.runs.waiting(limit=LIVE_RUNS)),
-        store.run(store.runs.page(where=RunFilter(status="failure"), limit=RECENT_FAILURES, cursor=None)),
-        store.run(store.runs.page(where=RunFilter(status="missed"), limit=RECENT_FAILURES, cursor=None)),
-        store.run(store.overview.due()),
+    lists: tuple[tuple[RunStatus, int], ...] = (
+        ("running", LIVE_RUNS),
+        ("failure", RECENT_FAILURES),
+        ("missed", RECENT_FAILURES),
     )
+    (counts, cluster, waiting, due), pages = await asyncio.gather(
+        asyncio.gather(
+            store.run(store.overview.counts()),
+            store.run(store.nodes.status()),
+            store.run(store.runs.waiting(limit=LIVE_RUNS)),
+            store.run(store.overview.due()),
+        ),
+        asyncio.gather(
+            *(store.run(store.runs.page(where=RunFilter(status=s), limit=n, cursor=None)) for s, n in lists)
+        ),
+    )
+    running, failures, missed = (runs for runs, _ in pages)
     return {
         "counts": counts,
         "cluster": cluster,
