@@ -12,6 +12,7 @@ The harness behind them is ``unicron_testkit`` (libs/unicron_testkit), shared wi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,20 @@ def procs(tmp_path: Path) -> Iterator[Procs]:
 
 # Each module's seconds (setup, call and teardown of its tests) in the last run that ran it.
 MODULE_SECONDS = "unicron/module-seconds"
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_log_handler() -> Iterator[None]:
+    """A command run in process (``unicron.cli.main``) points the root logger at the stderr pytest
+    captures; that handler is taken off after the test, so that a log line from a thread left
+    running (aiosmtpd's, a sink's) never goes to a stream pytest has closed."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in before and type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def pytest_configure(config: pytest.Config) -> None:
