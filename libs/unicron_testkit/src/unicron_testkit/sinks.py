@@ -15,7 +15,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Self, cast
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
@@ -94,7 +94,7 @@ class HttpSink:
         self._server.server_close()
         self._thread.join(5)
 
-    def __enter__(self) -> HttpSink:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -179,7 +179,7 @@ class SmtpSink:
         """Every message received so far, parsed."""
         return [message_from_bytes(cast(bytes, e.content), policy=policy.default) for e in self.envelopes]
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self) -> Self:
         self._controller.start()
         return self
 
