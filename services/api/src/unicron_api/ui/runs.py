@@ -25,19 +25,20 @@ LIVE_TASK = frozenset({"PENDING", "STARTED", "RETRY"})
 @router.get("/runs/{run_id}")
 async def run(request: Request, run_id: str) -> HTMLResponse:
     """The run, and the job it belongs to."""
-    who = await viewer(request)
-    store = store_of(request)
-    found = await store.run(store.runs.get(run_id=run_id))
-    return page(request, "run.html", who, run=found, live=found.status in IN_PROGRESS)
+    return await _run_page(request, run_id, "run.html")
 
 
 @router.get("/runs/{run_id}/live")
 async def run_live(request: Request, run_id: str) -> HTMLResponse:
     """The run's part that updates by itself while it runs (htmx)."""
+    return await _run_page(request, run_id, "_run.html")
+
+
+async def _run_page(request: Request, run_id: str, template: str) -> HTMLResponse:
     who = await viewer(request)
     store = store_of(request)
     found = await store.run(store.runs.get(run_id=run_id))
-    return page(request, "_run.html", who, run=found, live=found.status in IN_PROGRESS)
+    return page(request, template, who, run=found, live=found.status in IN_PROGRESS)
 
 
 @router.post("/runs/{run_id}/abort")
